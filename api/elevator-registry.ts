@@ -1,0 +1,121 @@
+import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
+import {
+  ELEVATOR_CSV_COLUMNS,
+  elevatorImportReportSchema,
+  elevatorRegistrationSchema,
+  type ElevatorRegistration,
+} from '../contract/index.js';
+import { LiftwatchError } from '../lib/errors.js';
+import { generateSecret, hashSecret } from '../store/credentials.js';
+import type { ElevatorStore } from '../store/types.js';
+
+export interface IssuedCredentials {
+  readonly id: string;
+  readonly token: string;
+}
+
+export type ImportReport = z.infer<typeof elevatorImportReportSchema>;
+
+async function newToken(): Promise<{ token: string; tokenHash: string }> {
+  const token = generateSecret();
+  return { token, tokenHash: await hashSecret(token) };
+}
+
+/** Registers one elevator; its device token is returned here and never again. */
+export async function registerElevator(elevators: ElevatorStore, registration: ElevatorRegistration) {
+  const { token, tokenHash } = await newToken();
+  return { ...elevators.register(registration, tokenHash), token };
+}
+
+/** Issues a new device token; the old one stops working at once (a device already connected stays connected). */
+export async function reissueToken(elevators: ElevatorStore, id: string): Promise<IssuedCredentials> {
+  const { token, tokenHash } = await newToken();
+  if (!elevators.replaceTokenHash(id, tokenHash)) throw new LiftwatchError('LW_ERR_NOT_FOUND', `No elevator ${id}`);
+  return { id, token };
+}
+
+interface CsvRow {
+  info: { lines: number };
+  record: Record<string, string>;
+}
+
+function parseCsv(text: string): CsvRow[] {
+  try {
+    return parse(text, {
+      columns: true,
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+    });
+  } catch (error) {
+    throw new LiftwatchError(
+      'LW_ERR_CSV_MALFORMED',
+      `The CSV cannot be parsed, nothing was imported: ${(error as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Registers every valid row of a CSV with the columns of `POST /api/elevators`. A bad row is
+ * reported and skipped; the good rows are stored in one transaction; a file that cannot be
+ * parsed imports nothing.
+ */
+export async function importElevators(elevators: ElevatorStore, csv: string): Promise<ImportReport> {
+  const rows = parseCsv(csv);
+  const header = rows[0] ? Object.keys(rows[0].record) : [];
+  const missing = ELEVATOR_CSV_COLUMNS.filter((column) => !header.includes(column));
+  if (rows.length > 0 && missing.length > 0) {
+    throw new LiftwatchError(
+      'LW_ERR_CSV_MALFORMED',
+      `The CSV header lacks ${missing.join(', ')}; nothing was imported`,
+    );
+  }
+
+  const rejected: ImportReport['rejected'] = [];
+  const accepted: Array<{ line: number; registration: ElevatorRegistration }> = [];
+  const seen = new Set<string>();
+  for (const { info, record } of rows) {
+    const result = elevatorRegistrationSchema.safeParse(record);
+    const id = record.id || undefined;
+    if (!result.success) {
+      rejected.push({
+        line: info.lines,
+        id,
+        code: 'LW_ERR_VALIDATION',
+        reason: z.prettifyError(result.error).replaceAll('\n', ' '),
+      });
+    } else if (seen.has(result.data.id)) {
+      rejected.push({
+        line: info.lines,
+        id,
+        code: 'LW_ERR_VALIDATION',
+        reason: 'the same id appears earlier in this file',
+      });
+    } else {
+      seen.add(result.data.id);
+      accepted.push({ line: info.lines, registration: result.data });
+    }
+  }
+
+  const issued = await Promise.all(accepted.map(async (row) => ({ ...row, ...(await newToken()) })));
+  const { taken } = elevators.registerMany(issued);
+  const takenIds = new Set(taken);
+  for (const row of issued) {
+    if (takenIds.has(row.registration.id)) {
+      rejected.push({
+        line: row.line,
+        id: row.registration.id,
+        code: 'LW_ERR_ELEVATOR_EXISTS',
+        reason: 'already registered',
+      });
+    }
+  }
+  rejected.sort((a, b) => a.line - b.line);
+  const created = issued
+    .filter((row) => !takenIds.has(row.registration.id))
+    .map((row) => ({ id: row.registration.id, token: row.token }));
+  return { created, rejected };
+}

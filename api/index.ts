@@ -1,0 +1,38 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
+import type { Store } from '../store/types.js';
+import { installErrorHandling } from './errors.js';
+import type { HealthCheck } from './health.js';
+import { elevatorRoutes } from './routes/elevators.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface ApiOptions {
+  readonly store: Store;
+  readonly adminToken: string;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** One probe per component running in this process. */
+  readonly healthChecks: Readonly<Record<string, HealthCheck>>;
+}
+
+/** JSON bodies larger than this are refused with LW_ERR_PAYLOAD_TOO_LARGE. */
+const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** The HTTP API, ready for inject() or listen(); not yet listening. */
+export async function build(options: ApiOptions): Promise<FastifyInstance> {
+  // pino's Logger is a FastifyBaseLogger; the cast only bridges two copies of its types.
+  const logger = options.logger as FastifyBaseLogger;
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: JSON_BODY_LIMIT_BYTES,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+  await app.register(healthRoutes, { checks: options.healthChecks, metrics: options.metrics });
+  await app.register(elevatorRoutes, { store: options.store, adminToken: options.adminToken });
+  return app;
+}

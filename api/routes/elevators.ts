@@ -1,0 +1,82 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  deadLetterSchema,
+  elevatorCredentialsSchema,
+  elevatorIdSchema,
+  elevatorImportReportSchema,
+  elevatorPageSchema,
+  elevatorRegistrationSchema,
+  elevatorSchema,
+  listQuerySchema,
+  registeredElevatorSchema,
+} from '../../contract/index.js';
+import { LiftwatchError } from '../../lib/errors.js';
+import type { Store } from '../../store/types.js';
+import { requireAdmin } from '../auth.js';
+import { importElevators, registerElevator, reissueToken } from '../elevator-registry.js';
+
+export interface ElevatorRouteOptions {
+  readonly store: Store;
+  readonly adminToken: string;
+}
+
+const CSV_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
+const idParams = z.object({ id: elevatorIdSchema });
+
+/** The registry: register (token shown once), import CSV, list, read, reissue a token; and the dead letters. */
+export const elevatorRoutes: FastifyPluginAsyncZod<ElevatorRouteOptions> = async (app, { store, adminToken }) => {
+  app.addHook('preHandler', requireAdmin(adminToken));
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_BODY_LIMIT_BYTES }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  app.post(
+    '/api/elevators',
+    { schema: { body: elevatorRegistrationSchema, response: { 201: registeredElevatorSchema } } },
+    async (request, reply) => reply.status(201).send(await registerElevator(store.elevators, request.body)),
+  );
+
+  app.post('/api/elevators/import', { schema: { response: { 200: elevatorImportReportSchema } } }, async (request) => {
+    if (typeof request.body !== 'string') {
+      throw new LiftwatchError('LW_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the CSV with Content-Type: text/csv');
+    }
+    return importElevators(store.elevators, request.body);
+  });
+
+  app.get(
+    '/api/elevators',
+    { schema: { querystring: listQuerySchema, response: { 200: elevatorPageSchema } } },
+    async (request) => store.elevators.list(request.query),
+  );
+
+  app.get(
+    '/api/elevators/:id',
+    { schema: { params: idParams, response: { 200: elevatorSchema } } },
+    async (request) => {
+      const elevator = store.elevators.get(request.params.id);
+      if (!elevator) throw new LiftwatchError('LW_ERR_NOT_FOUND', `No elevator ${request.params.id}`);
+      return elevator;
+    },
+  );
+
+  app.post(
+    '/api/elevators/:id/token',
+    { schema: { params: idParams, response: { 200: elevatorCredentialsSchema } } },
+    async (request) => reissueToken(store.elevators, request.params.id),
+  );
+
+  app.get(
+    '/api/dead-letters',
+    {
+      schema: {
+        querystring: z.object({
+          limit: listQuerySchema.shape.limit,
+          before: z.coerce.number().int().optional().describe('Cursor: the last id of the previous page'),
+        }),
+        response: { 200: z.object({ items: z.array(deadLetterSchema), total: z.int() }) },
+      },
+    },
+    async (request) => ({ items: store.deadLetters.list(request.query), total: store.deadLetters.count() }),
+  );
+};

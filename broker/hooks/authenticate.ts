@@ -1,0 +1,52 @@
+import { ELEVATOR_ID_PATTERN, INGEST_PRINCIPAL } from '../../contract/index.js';
+import type { Principal } from './principal.js';
+
+/** CONNACK return codes of MQTT 3.1.1, table 3.1. */
+export const CONNACK = {
+  identifierRejected: 2,
+  badUsernameOrPassword: 4,
+  notAuthorized: 5,
+} as const;
+export type RefusalCode = (typeof CONNACK)[keyof typeof CONNACK];
+
+export type ConnectDecision =
+  | { readonly accepted: true; readonly principal: Principal }
+  | { readonly accepted: false; readonly returnCode: RefusalCode; readonly reason: string };
+
+export interface ConnectRequest {
+  readonly clientId: string;
+  readonly username: string | undefined;
+  readonly password: Buffer | undefined;
+}
+
+export interface CredentialVerifier {
+  /** True when `token` is the registered elevator's current device token. */
+  verifyDevice(elevatorId: string, token: string): Promise<boolean>;
+  /** True when `secret` is the admin key, which a separately running ingest presents. */
+  verifyService(secret: string): boolean;
+}
+
+const refuse = (returnCode: RefusalCode, reason: string): ConnectDecision => ({ accepted: false, returnCode, reason });
+
+/** Deny by default: only a registered elevator with its token, or the ingest service with the admin key. */
+export async function authenticate(request: ConnectRequest, verifier: CredentialVerifier): Promise<ConnectDecision> {
+  const { clientId, username } = request;
+  const password = request.password?.toString('utf8');
+  if (!username || !password) return refuse(CONNACK.badUsernameOrPassword, 'username and password are required');
+
+  if (username === INGEST_PRINCIPAL) {
+    // [MQTT-3.1.3-9] a rejected client id is answered with return code 2
+    if (clientId !== INGEST_PRINCIPAL) return refuse(CONNACK.identifierRejected, 'client id must equal the username');
+    if (!verifier.verifyService(password)) return refuse(CONNACK.badUsernameOrPassword, 'wrong service credentials');
+    return { accepted: true, principal: { kind: 'ingest' } };
+  }
+
+  if (!ELEVATOR_ID_PATTERN.test(username))
+    return refuse(CONNACK.badUsernameOrPassword, 'username is not an elevator id');
+  // [MQTT-3.1.3-9] the client id is bound to the identity: one elevator, one session
+  if (clientId !== username) return refuse(CONNACK.identifierRejected, 'client id must equal the elevator id');
+  if (!(await verifier.verifyDevice(username, password))) {
+    return refuse(CONNACK.badUsernameOrPassword, 'unknown elevator or wrong token');
+  }
+  return { accepted: true, principal: { kind: 'elevator', id: username } };
+}

@@ -1,0 +1,7 @@
+/** Who a connected MQTT client is, decided once at CONNECT. */
+export type Principal = { readonly kind: 'elevator'; readonly id: string } | { readonly kind: 'ingest' };
+
+export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
+
+export const ALLOW: Decision = { allowed: true };
+export const deny = (reason: string): Decision => ({ allowed: false, reason });

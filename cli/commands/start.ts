@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { FLEET_DEFAULTS, build as buildFleet } from '../../simulators/fleet.js';
+import type { Command, Values } from '../command.js';
+import { openContext, startOrUndo, type Context } from '../context.js';
+import { untilSignal } from '../lifecycle.js';
+import { describeAdminKey, say } from '../print.js';
+import { startSystem } from '../system.js';
+import { parseCount, parseDurationOption } from '../values.js';
+
+const DEMO_DEFAULTS = { elevators: 10, telemetryEvery: '5s', progressEvery: '10s' } as const;
+
+async function startDemo(context: Context, values: Values, apiUrl: string, mqttUrl: string) {
+  const { config, logger, metrics, admin, teardown } = context;
+  const elevators = parseCount('--demo-elevators', values['demo-elevators'], DEMO_DEFAULTS.elevators);
+  const fleet = buildFleet({
+    ...FLEET_DEFAULTS,
+    elevators,
+    telemetryIntervalMs: parseDurationOption(
+      '--telemetry-every',
+      values['telemetry-every'],
+      DEMO_DEFAULTS.telemetryEvery,
+    ),
+    mqttUrl,
+    api: { apiUrl, adminToken: admin.token },
+    credentialsFile: path.join(config.dataDir, 'simulator-credentials.json'),
+    logger: logger.child({ component: 'simulator' }),
+  });
+  teardown.add('demo fleet', () => fleet.stop());
+  await fleet.start();
+  const progressMs = parseDurationOption('--progress-every', values['progress-every'], DEMO_DEFAULTS.progressEvery);
+  const progress = setInterval(async () => {
+    const { connected, published } = fleet.stats();
+    const stored = (await metrics.pointsWritten.get()).values[0]?.value ?? 0;
+    say(
+      `demo: ${connected}/${elevators} elevators connected, ${published} messages published, ${stored} points stored in InfluxDB`,
+    );
+  }, progressMs);
+  progress.unref();
+  teardown.add('demo progress', () => clearInterval(progress));
+  say(
+    `demo: ${elevators} simulated elevators publishing; a progress line every ${values['progress-every'] ?? DEMO_DEFAULTS.progressEvery}`,
+  );
+}
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'run everything in one process: broker, ingest, HTTP API (and the local InfluxDB)',
+  help: `Runs the MQTT broker (TCP and WebSocket), ingest on the broker's publish path, the HTTP API
+and, unless INFLUX_URL is set, a local influxd with its data under $LW_DATA_DIR/influxdb.
+Stops everything, influxd included, on SIGINT or SIGTERM.
+
+Options:
+  --demo                   also run a small simulated fleet through the real path
+  --demo-elevators N       elevators in the demo fleet (default ${DEMO_DEFAULTS.elevators})
+  --telemetry-every D      demo telemetry interval, e.g. 5s, 1m (default ${DEMO_DEFAULTS.telemetryEvery})
+  --progress-every D       demo progress line interval (default ${DEMO_DEFAULTS.progressEvery})`,
+  options: {
+    demo: { type: 'boolean' },
+    'demo-elevators': { type: 'string' },
+    'telemetry-every': { type: 'string' },
+    'progress-every': { type: 'string' },
+  },
+  async run(values) {
+    const context = openContext();
+    const { config, logger, admin, teardown } = context;
+    await startOrUndo(context, async () => {
+      const system = await startSystem(context);
+      say('liftwatch is running');
+      say(`  MQTT        ${system.mqttUrl}   (WebSocket: ${system.wsUrl})`);
+      say(`  HTTP API    ${system.httpUrl}/api/elevators`);
+      say(`  Health      ${system.httpUrl}/api/health   metrics: ${system.httpUrl}/metrics`);
+      const local = system.telemetry.embedded ? ` (local influxd, data in ${config.dataDir}/influxdb)` : '';
+      say(`  InfluxDB    ${system.telemetry.store.url}   database "${config.influx.db}"${local}`);
+      say(`  Admin key   ${describeAdminKey(admin, config)}`);
+      say('Stop with Ctrl-C.');
+      if (values.demo) await startDemo(context, values, system.httpUrl, system.mqttUrl);
+    });
+    const signal = await untilSignal(logger);
+    say(`${signal}: stopping`);
+    await teardown.run(logger);
+    say('stopped');
+  },
+};

@@ -1,0 +1,70 @@
+import { parseArgs } from 'node:util';
+import { isLiftwatchError } from '../lib/errors.js';
+import type { Command } from './command.js';
+import { apiCommand } from './commands/api.js';
+import { brokerCommand } from './commands/broker.js';
+import { ingestCommand } from './commands/ingest.js';
+import { simulateCommand } from './commands/simulate.js';
+import { startCommand } from './commands/start.js';
+import { UsageError } from './usage-error.js';
+
+const COMMANDS: readonly Command[] = [startCommand, brokerCommand, ingestCommand, apiCommand, simulateCommand];
+
+/** Exit codes: 0 done, 1 failed while running, 2 bad configuration or command line. */
+const EXIT = { failed: 1, usage: 2 } as const;
+
+const ENVIRONMENT_HELP = `Configuration comes from the environment (see README, "Configuration"):
+LW_DATA_DIR, LW_HOST, LW_MQTT_PORT, LW_MQTT_WS_PORT, LW_HTTP_PORT, LW_INFLUX_PORT, INFLUX_URL,
+INFLUX_DB, INFLUX_USER, INFLUX_PASSWORD, LW_ADMIN_TOKEN, LW_MQTT_URL, LW_API_URL, ...`;
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  const lines = COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+  return `liftwatch: elevator telemetry and early warnings\n\nUsage: liftwatch <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`liftwatch <command> --help\` for a command's options.\n\n${ENVIRONMENT_HELP}`;
+}
+
+function commandHelp(command: Command): string {
+  return `Usage: liftwatch ${command.name} [options]\n\n${command.summary}.\n\n${command.help}\n\n${ENVIRONMENT_HELP}`;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${overview()}\n`);
+    return name === undefined ? EXIT.usage : 0;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (!command) {
+    process.stderr.write(`liftwatch: unknown command "${name}"\n\n${overview()}\n`);
+    return EXIT.usage;
+  }
+  try {
+    const { values } = parseArgs({
+      args: [...rest],
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) {
+      process.stdout.write(`${commandHelp(command)}\n`);
+      return 0;
+    }
+    await command.run(values);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`liftwatch ${name}: ${(error as Error).message}\nRun \`liftwatch ${name} --help\`.\n`);
+      return EXIT.usage;
+    }
+    if (isLiftwatchError(error) && error.code === 'LW_ERR_CONFIG') {
+      process.stderr.write(`liftwatch: bad configuration (${error.code}):\n${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (isLiftwatchError(error)) {
+      process.stderr.write(`liftwatch ${name}: ${error.message} (${error.code})\n`);
+      return EXIT.failed;
+    }
+    process.stderr.write(`liftwatch ${name}: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { LiftwatchError } from '../lib/errors.js';
+import { LOG_LEVELS, type LogLevel } from '../lib/logger.js';
+
+/** Unset and empty variables both mean "use the default". */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const PORT = 'a port number from 0 to 65535 (0 picks a free one)';
+const port = (fallback: number) =>
+  optional(z.coerce.number({ error: PORT }).int(PORT).min(0, PORT).max(65535, PORT)).transform(
+    (value) => value ?? fallback,
+  );
+const positiveInt = (fallback: number, max: number) =>
+  optional(
+    z.coerce
+      .number({ error: `a whole number from 1 to ${max}` })
+      .int(`a whole number from 1 to ${max}`)
+      .min(1, `a whole number from 1 to ${max}`)
+      .max(max, `a whole number from 1 to ${max}`),
+  ).transform((value) => value ?? fallback);
+
+/** The operator contract of DESIGN.md: every variable, its default, and what it accepts. */
+export const envSchema = z.object({
+  LW_DATA_DIR: optional(z.string()).transform((value) => value ?? './data'),
+  LW_HOST: optional(z.union([z.ipv4(), z.ipv6(), z.literal('localhost')], 'an IPv4 or IPv6 address')).transform(
+    (value) => value ?? '127.0.0.1',
+  ),
+  LW_MQTT_PORT: port(1883),
+  LW_MQTT_WS_PORT: port(8083),
+  LW_HTTP_PORT: port(8080),
+  LW_INFLUX_PORT: port(8086),
+  INFLUX_URL: optional(z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })),
+  INFLUX_DB: optional(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a database name of A-Z, a-z, 0-9, _ or -')).transform(
+    (value) => value ?? 'liftwatch',
+  ),
+  INFLUX_USER: optional(z.string()),
+  INFLUX_PASSWORD: optional(z.string()),
+  LW_INFLUXD_BIN: optional(z.string()).transform((value) => value ?? 'influxd'),
+  LW_ADMIN_TOKEN: optional(z.string().min(16, 'at least 16 characters')),
+  LW_MQTT_URL: optional(z.url({ protocol: /^(mqtts?|wss?|tcp)$/, error: 'an mqtt:// or ws:// URL' })),
+  LW_API_URL: optional(z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })),
+  LW_BATCH_SIZE: positiveInt(5000, 100_000),
+  LW_BATCH_INTERVAL_MS: positiveInt(1000, 60_000),
+  LW_MAX_PENDING_POINTS: positiveInt(500_000, 10_000_000),
+  LW_LOG_LEVEL: optional(z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`)).transform(
+    (value): LogLevel => value ?? 'info',
+  ),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface LiftwatchConfig {
+  /** Absolute path of the data directory: SQLite store, admin token, embedded InfluxDB. */
+  readonly dataDir: string;
+  /** Address every listener binds to. */
+  readonly host: string;
+  readonly mqtt: {
+    readonly port: number;
+    readonly wsPort: number;
+    /** Where liftwatch's own clients (a split ingest, the simulator) reach the broker. */
+    readonly url: string;
+  };
+  readonly http: { readonly port: number; readonly url: string };
+  readonly influx: {
+    /** A running InfluxDB 1.x API; null starts the local influxd. */
+    readonly url: string | null;
+    readonly db: string;
+    readonly user: string | undefined;
+    readonly password: string | undefined;
+    readonly embedded: { readonly port: number; readonly binary: string };
+  };
+  readonly ingest: {
+    readonly batchSize: number;
+    readonly batchIntervalMs: number;
+    /** Points held in memory while InfluxDB is away; beyond it the oldest are dropped and counted. */
+    readonly maxPendingPoints: number;
+  };
+  readonly adminToken: string | undefined;
+  readonly logLevel: LogLevel;
+}
+
+/** A bind address is not always an address to connect to: 0.0.0.0 and :: mean "this machine". */
+function connectHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Parses the environment once; a bad value throws LW_ERR_CONFIG naming the variable and what it accepts. */
+export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): LiftwatchConfig {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name}=${JSON.stringify(env[name as keyof Env] ?? '')} is not valid: expected ${issue.message}`;
+    });
+    throw new LiftwatchError('LW_ERR_CONFIG', problems.join('\n'));
+  }
+  const e = result.data;
+  const reach = connectHost(e.LW_HOST);
+  return {
+    dataDir: path.resolve(cwd, e.LW_DATA_DIR),
+    host: e.LW_HOST,
+    mqtt: {
+      port: e.LW_MQTT_PORT,
+      wsPort: e.LW_MQTT_WS_PORT,
+      url: e.LW_MQTT_URL ?? `mqtt://${reach}:${e.LW_MQTT_PORT}`,
+    },
+    http: { port: e.LW_HTTP_PORT, url: e.LW_API_URL ?? `http://${reach}:${e.LW_HTTP_PORT}` },
+    influx: {
+      url: e.INFLUX_URL ?? null,
+      db: e.INFLUX_DB,
+      user: e.INFLUX_USER,
+      password: e.INFLUX_PASSWORD,
+      embedded: { port: e.LW_INFLUX_PORT, binary: e.LW_INFLUXD_BIN },
+    },
+    ingest: {
+      batchSize: e.LW_BATCH_SIZE,
+      batchIntervalMs: e.LW_BATCH_INTERVAL_MS,
+      maxPendingPoints: e.LW_MAX_PENDING_POINTS,
+    },
+    adminToken: e.LW_ADMIN_TOKEN,
+    logLevel: e.LW_LOG_LEVEL,
+  };
+}

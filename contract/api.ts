@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { plainText } from './text.js';
+import { elevatorIdSchema } from './topics.js';
+
+const registryLabel = plainText(128).trim().min(1);
+
+/** `POST /api/elevators` and each row of `POST /api/elevators/import`. */
+export const elevatorRegistrationSchema = z.object({
+  id: elevatorIdSchema,
+  district: registryLabel,
+  useUnit: registryLabel,
+  insurer: registryLabel,
+  contractor: registryLabel,
+  installedOn: z.iso.date(),
+  residentsServed: z.coerce.number().int().min(0),
+});
+export type ElevatorRegistration = z.infer<typeof elevatorRegistrationSchema>;
+
+/** The CSV import's header, in this order. */
+export const ELEVATOR_CSV_COLUMNS = elevatorRegistrationSchema.keyof().options;
+
+export const elevatorSchema = elevatorRegistrationSchema.extend({
+  registeredAt: z.iso.datetime(),
+});
+export type Elevator = z.infer<typeof elevatorSchema>;
+
+export const elevatorCredentialsSchema = z.object({
+  id: elevatorIdSchema,
+  token: z.string().describe('The device token: the MQTT password. Shown once.'),
+});
+
+export const registeredElevatorSchema = elevatorSchema.extend({
+  token: elevatorCredentialsSchema.shape.token,
+});
+
+export const elevatorImportReportSchema = z.object({
+  created: z.array(elevatorCredentialsSchema),
+  rejected: z.array(
+    z.object({
+      line: z.int(),
+      id: z.string().optional(),
+      code: z.enum(['LW_ERR_VALIDATION', 'LW_ERR_ELEVATOR_EXISTS']),
+      reason: z.string(),
+    }),
+  ),
+});
+
+export const listQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  after: z.string().optional().describe('Cursor: the last id of the previous page'),
+});
+
+export const elevatorPageSchema = z.object({
+  items: z.array(elevatorSchema),
+  next: z.string().nullable(),
+});
+
+export const deadLetterSchema = z.object({
+  id: z.int(),
+  receivedAt: z.iso.datetime(),
+  topic: z.string(),
+  payload: z.string(),
+  reason: z.string(),
+});
+
+export const errorBodySchema = z.object({
+  code: z.string().regex(/^LW_ERR_[A-Z_]+$/),
+  message: z.string(),
+});

@@ -1,0 +1,5 @@
+/** The one contract: topics, payloads, fault codes and API bodies. Everything imports it from here. */
+export * from './api.js';
+export * from './fault-codes.js';
+export * from './payloads.js';
+export * from './topics.js';

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/** An elevator's registration code, which is also its MQTT username and client id. */
+export const ELEVATOR_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+export const elevatorIdSchema = z
+  .string()
+  .regex(ELEVATOR_ID_PATTERN, 'elevator id must be 1 to 32 characters of A-Z, a-z, 0-9, _ or -');
+export type ElevatorId = z.infer<typeof elevatorIdSchema>;
+
+export const TOPIC_ROOT = 'elevators';
+export const TOPIC_KINDS = ['telemetry', 'faults', 'doors', 'maintenance', 'online'] as const;
+export type TopicKind = (typeof TOPIC_KINDS)[number];
+
+export interface ElevatorTopic {
+  readonly elevatorId: ElevatorId;
+  readonly kind: TopicKind;
+}
+
+const kinds: ReadonlySet<string> = new Set(TOPIC_KINDS);
+
+export function isTopicKind(value: string): value is TopicKind {
+  return kinds.has(value);
+}
+
+export function buildTopic(elevatorId: ElevatorId, kind: TopicKind): string {
+  return `${TOPIC_ROOT}/${elevatorId}/${kind}`;
+}
+
+/** `elevators/{id}/{kind}` with a valid id and a known kind, or null for anything else. */
+export function parseTopic(topic: string): ElevatorTopic | null {
+  const parts = topic.split('/');
+  if (parts.length !== 3) return null;
+  const [root, elevatorId, kind] = parts as [string, string, string];
+  if (root !== TOPIC_ROOT || !ELEVATOR_ID_PATTERN.test(elevatorId) || !isTopicKind(kind)) return null;
+  return { elevatorId, kind };
+}
+
+/** The topic filter that matches every elevator message, for a subscribing ingest. */
+export const ALL_ELEVATOR_TOPICS = `${TOPIC_ROOT}/+/+`;
+
+/**
+ * The MQTT identity of a separately running ingest (`liftwatch ingest`): username and client id,
+ * with the admin key as password. The colon keeps it outside the elevator id alphabet.
+ */
+export const INGEST_PRINCIPAL = 'liftwatch:ingest';

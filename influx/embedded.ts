@@ -1,0 +1,266 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LiftwatchError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+
+export interface EmbeddedInfluxOptions {
+  /** Directory for meta, data, WAL, config, pid and log: `$LW_DATA_DIR/influxdb`. */
+  readonly dir: string;
+  readonly host: string;
+  readonly port: number;
+  /** `influxd` on PATH, or a path to it. */
+  readonly binary: string;
+  readonly logger: Logger;
+  /** How long to wait for /ping after spawning. Default 30 s. */
+  readonly startTimeoutMs?: number;
+  /** How long SIGTERM may take before SIGKILL. Default 15 s. */
+  readonly stopTimeoutMs?: number;
+}
+
+const DEFAULT_START_TIMEOUT_MS = 30_000;
+const DEFAULT_STOP_TIMEOUT_MS = 15_000;
+const PING_INTERVAL_MS = 100;
+const RESTART_DELAY_MS = { first: 1000, max: 30_000 } as const;
+const LOG_TAIL_BYTES = 2000;
+const SEARCH_PATH = ['/usr/bin', '/usr/sbin', '/usr/local/bin'];
+
+/** Finds the binary on PATH (and where Debian puts it); null when it is not installed. */
+export function findInfluxd(binary: string): string | null {
+  if (binary.includes('/')) return fs.existsSync(binary) ? binary : null;
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), ...SEARCH_PATH].filter(Boolean);
+  for (const dir of dirs) {
+    const candidate = path.join(dir, binary);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      continue;
+    }
+  }
+  return null;
+}
+
+const toml = (value: string) => JSON.stringify(value);
+
+/** Whether something already listens there: then a /ping answer would come from it, not from our influxd. */
+function portTaken(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(true));
+    probe.listen(port, host, () => probe.close(() => resolve(false)));
+  });
+}
+
+/**
+ * The whole configuration: HTTP on host:port only, the RPC (backup) service on loopback with
+ * a port of the kernel's choosing, no usage reporting, no _internal monitor database, and no
+ * per-tag or per-database series limit (the default refuses the 100,001st elevator id).
+ */
+export function influxdConfig(dir: string, host: string, port: number): string {
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return `# Written by liftwatch at each start; edits are overwritten.
+reporting-disabled = true
+bind-address = "127.0.0.1:0"
+
+[meta]
+  dir = ${toml(path.join(dir, 'meta'))}
+  logging-enabled = false
+
+[data]
+  dir = ${toml(path.join(dir, 'data'))}
+  wal-dir = ${toml(path.join(dir, 'wal'))}
+  query-log-enabled = false
+  max-series-per-database = 0
+  max-values-per-tag = 0
+
+[monitor]
+  store-enabled = false
+
+[subscriber]
+  enabled = false
+
+[http]
+  enabled = true
+  bind-address = ${toml(address)}
+  log-enabled = false
+  pprof-enabled = false
+
+[continuous_queries]
+  log-enabled = false
+`;
+}
+
+function processCommandLine(pid: number): string | null {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (processCommandLine(pid) === null) return true;
+    await sleep(PING_INTERVAL_MS);
+  }
+  return false;
+}
+
+export type EmbeddedInfluxState = 'stopped' | 'starting' | 'running' | 'restarting';
+
+/** Starts, watches and stops a local influxd as a child process. */
+export class EmbeddedInflux {
+  private child: ChildProcess | null = null;
+  private stopping = false;
+  private restartDelayMs: number = RESTART_DELAY_MS.first;
+  private currentState: EmbeddedInfluxState = 'stopped';
+  private readonly configFile: string;
+  private readonly pidFile: string;
+  private readonly logFile: string;
+  private readonly killOnExit = () => this.child?.kill('SIGKILL');
+
+  constructor(private readonly options: EmbeddedInfluxOptions) {
+    this.configFile = path.join(options.dir, 'influxdb.conf');
+    this.pidFile = path.join(options.dir, 'influxd.pid');
+    this.logFile = path.join(options.dir, 'influxd.log');
+  }
+
+  get url(): string {
+    const { host, port } = this.options;
+    const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+    return `http://${reach}:${port}`;
+  }
+
+  get state(): EmbeddedInfluxState {
+    return this.currentState;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(): Promise<void> {
+    const binary = findInfluxd(this.options.binary);
+    if (!binary) {
+      throw new LiftwatchError(
+        'LW_ERR_INFLUXD_MISSING',
+        `influxd (${this.options.binary}) is not installed. Install Debian's InfluxDB with ` +
+          '`apt-get install -y influxdb`, or set INFLUX_URL to an InfluxDB 1.x API.',
+      );
+    }
+    await this.stopLeftover();
+    const { host, port } = this.options;
+    if (await portTaken(host, port)) {
+      throw new LiftwatchError(
+        'LW_ERR_INFLUXD_START',
+        `Cannot start influxd: ${host}:${port} is already in use. Set LW_INFLUX_PORT to a free port, or INFLUX_URL to use a running InfluxDB.`,
+      );
+    }
+    fs.mkdirSync(this.options.dir, { recursive: true });
+    fs.writeFileSync(this.configFile, influxdConfig(this.options.dir, host, port));
+    this.stopping = false;
+    this.currentState = 'starting';
+    process.on('exit', this.killOnExit);
+    await this.spawnAndWait(binary);
+    this.currentState = 'running';
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    process.off('exit', this.killOnExit);
+    const child = this.child;
+    if (child?.pid !== undefined && child.exitCode === null) {
+      child.kill('SIGTERM');
+      const stopTimeout = this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+      if (!(await waitForExit(child.pid, stopTimeout))) {
+        this.options.logger.warn({ pid: child.pid }, 'influxd did not stop in time; killing it');
+        child.kill('SIGKILL');
+        await waitForExit(child.pid, stopTimeout);
+      }
+    }
+    this.child = null;
+    fs.rmSync(this.pidFile, { force: true });
+    this.currentState = 'stopped';
+  }
+
+  /** An influxd left running by a liftwatch killed with SIGKILL holds the data directory: stop it first. */
+  private async stopLeftover(): Promise<void> {
+    let pid: number;
+    try {
+      pid = Number(fs.readFileSync(this.pidFile, 'utf8'));
+    } catch {
+      return;
+    }
+    const commandLine = processCommandLine(pid);
+    if (pid > 0 && commandLine?.includes('influxd') && commandLine.includes(this.configFile)) {
+      this.options.logger.warn({ pid }, 'stopping an influxd left running by an earlier liftwatch');
+      process.kill(pid, 'SIGTERM');
+      if (!(await waitForExit(pid, this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS)))
+        process.kill(pid, 'SIGKILL');
+    }
+    fs.rmSync(this.pidFile, { force: true });
+  }
+
+  private async spawnAndWait(binary: string): Promise<void> {
+    const log = fs.openSync(this.logFile, 'a');
+    // Its own process group: a Ctrl-C in the terminal reaches liftwatch, which stops influxd after the last write.
+    const child = spawn(binary, ['-config', this.configFile], { stdio: ['ignore', log, log], detached: true });
+    fs.closeSync(log);
+    this.child = child;
+    let exited = false;
+    child.once('exit', (code, signal) => {
+      exited = true;
+      this.onExit(binary, child, code, signal);
+    });
+    child.once('error', (error) => this.options.logger.error({ err: error }, 'influxd could not be spawned'));
+    if (child.pid !== undefined) fs.writeFileSync(this.pidFile, String(child.pid));
+
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+    while (Date.now() < deadline && !exited) {
+      try {
+        const response = await fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(PING_INTERVAL_MS * 10) });
+        if (response.status === 204) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(PING_INTERVAL_MS);
+    }
+    if (!exited) child.kill('SIGKILL');
+    throw new LiftwatchError(
+      'LW_ERR_INFLUXD_START',
+      `influxd did not answer /ping on ${this.url} (${exited ? 'it exited' : 'timed out'}). ` +
+        `Is the port (LW_INFLUX_PORT) free? Last lines of ${this.logFile}:\n${this.logTail()}`,
+    );
+  }
+
+  private onExit(binary: string, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.stopping || this.child !== child || this.currentState === 'starting') return;
+    this.currentState = 'restarting';
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(this.restartDelayMs * 2, RESTART_DELAY_MS.max);
+    this.options.logger.error({ code, signal, restartInMs: delay }, 'influxd exited unexpectedly; restarting it');
+    setTimeout(() => {
+      if (this.stopping) return;
+      this.spawnAndWait(binary).then(
+        () => {
+          this.currentState = 'running';
+          this.restartDelayMs = RESTART_DELAY_MS.first;
+        },
+        (error: unknown) => this.options.logger.error({ err: error }, 'influxd restart failed'),
+      );
+    }, delay).unref();
+  }
+
+  private logTail(): string {
+    try {
+      const text = fs.readFileSync(this.logFile, 'utf8');
+      return text.slice(-LOG_TAIL_BYTES);
+    } catch {
+      return '(no log)';
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import {
+  TOPIC_KINDS,
+  faultInfo,
+  payloadSchemas,
+  type DecodedMessage,
+  type Elevator,
+  type TopicKind,
+} from '../contract/index.js';
+import type { FieldType, FieldValue, Point } from '../influx/line-protocol.js';
+
+/**
+ * How contract messages become InfluxDB points (DESIGN.md "Storage"): one measurement per
+ * topic kind, registry tags on every point, `code`/`severity`/`category` tags on faults,
+ * payload values as fields under their payload names, the payload's `ts` as the time.
+ */
+
+type JsonSchema = {
+  type?: string;
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+};
+
+const isInteger = (value: unknown) => Number.isInteger(value);
+
+/** The InfluxDB field type of a contract field, read off its JSON Schema so the contract stays the one source. */
+function fieldTypeOf(schema: JsonSchema): FieldType {
+  if (schema.anyOf) {
+    const types = new Set(schema.anyOf.map(fieldTypeOf));
+    return types.size === 1 ? (types.values().next().value as FieldType) : 'string';
+  }
+  switch (schema.type) {
+    case 'integer':
+      return 'integer';
+    case 'number': {
+      const values = schema.enum ?? (schema.const === undefined ? [] : [schema.const]);
+      return values.length > 0 && values.every(isInteger) ? 'integer' : 'float';
+    }
+    case 'boolean':
+      return 'boolean';
+    default:
+      return 'string';
+  }
+}
+
+/** Payload fields that travel as tags, or as the point's time, rather than as fields. */
+const NOT_FIELDS: Readonly<Record<TopicKind, readonly string[]>> = {
+  telemetry: ['ts'],
+  faults: ['ts', 'code'],
+  doors: ['ts'],
+  maintenance: ['ts'],
+  online: [],
+};
+
+/**
+ * Payload fields stored under another name because a registry tag has theirs: with a tag and a
+ * field both called `contractor`, InfluxQL's `WHERE contractor = 'x'` reads the field, not the tag.
+ */
+const FIELD_NAMES: Readonly<Partial<Record<TopicKind, Readonly<Record<string, string>>>>> = {
+  maintenance: { contractor: 'visitContractor' },
+};
+
+const fieldName = (kind: TopicKind, name: string) => FIELD_NAMES[kind]?.[name] ?? name;
+
+function fieldTypesOf(kind: TopicKind): Record<string, FieldType> {
+  const schema = z.toJSONSchema(payloadSchemas[kind], { io: 'input' }) as JsonSchema;
+  if (!schema.properties) return { [kind]: fieldTypeOf(schema) };
+  return Object.fromEntries(
+    Object.entries(schema.properties)
+      .filter(([name]) => !NOT_FIELDS[kind].includes(name))
+      .map(([name, property]) => [fieldName(kind, name), fieldTypeOf(property)]),
+  );
+}
+
+export const FIELD_TYPES: Readonly<Record<TopicKind, Readonly<Record<string, FieldType>>>> = Object.fromEntries(
+  TOPIC_KINDS.map((kind) => [kind, fieldTypesOf(kind)]),
+) as Record<TopicKind, Record<string, FieldType>>;
+
+export const REGISTRY_TAGS = ['elevator', 'district', 'use_unit', 'insurer', 'contractor'] as const;
+
+function registryTags(elevator: Elevator): Record<(typeof REGISTRY_TAGS)[number], string> {
+  return {
+    elevator: elevator.id,
+    district: elevator.district,
+    use_unit: elevator.useUnit,
+    insurer: elevator.insurer,
+    contractor: elevator.contractor,
+  };
+}
+
+function toFields(payload: object, kind: TopicKind): Record<string, FieldValue> {
+  const fields: Record<string, FieldValue> = {};
+  for (const [name, value] of Object.entries(payload)) {
+    if (NOT_FIELDS[kind].includes(name) || value === undefined) continue;
+    fields[fieldName(kind, name)] = Array.isArray(value) ? JSON.stringify(value) : (value as FieldValue);
+  }
+  return fields;
+}
+
+/** The point for a validated message from a registered elevator. */
+export function toPoint(message: DecodedMessage, elevator: Elevator, receivedAtMs: number): Point {
+  const tags = registryTags(elevator);
+  switch (message.kind) {
+    case 'online':
+      return { measurement: 'online', tags, fields: { online: message.payload }, timeMs: receivedAtMs };
+    case 'faults': {
+      const { severity, category } = faultInfo(message.payload.code);
+      return {
+        measurement: 'faults',
+        tags: { ...tags, code: String(message.payload.code), severity, category },
+        fields: toFields(message.payload, 'faults'),
+        timeMs: message.payload.ts,
+      };
+    }
+    default:
+      return {
+        measurement: message.kind,
+        tags,
+        fields: toFields(message.payload, message.kind),
+        timeMs: message.payload.ts,
+      };
+  }
+}

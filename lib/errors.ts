@@ -1,0 +1,37 @@
+/**
+ * Every error liftwatch reports has a code, an HTTP status and a default message.
+ * docs/errors.md documents each code; a test fails when one is missing there.
+ */
+export const ERROR_CODES = {
+  LW_ERR_VALIDATION: { status: 400, message: 'The request is not valid' },
+  LW_ERR_CSV_MALFORMED: { status: 400, message: 'The CSV file cannot be parsed; nothing was imported' },
+  LW_ERR_UNAUTHORIZED: { status: 401, message: 'A valid API key is required: Authorization: Bearer <key>' },
+  LW_ERR_FORBIDDEN: { status: 403, message: 'This key may not do that' },
+  LW_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
+  LW_ERR_ELEVATOR_EXISTS: { status: 409, message: 'An elevator with this id is already registered' },
+  LW_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  LW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This content type is not accepted here' },
+  LW_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  LW_ERR_INFLUX_UNAVAILABLE: { status: 503, message: 'InfluxDB is not reachable' },
+  LW_ERR_CONFIG: { status: 500, message: 'The configuration is not valid' },
+  LW_ERR_INFLUXD_MISSING: { status: 500, message: 'influxd is not installed' },
+  LW_ERR_INFLUXD_START: { status: 500, message: 'The local influxd did not start' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class LiftwatchError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+
+  constructor(code: ErrorCode, message: string = ERROR_CODES[code].message, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LiftwatchError';
+    this.code = code;
+    this.statusCode = ERROR_CODES[code].status;
+  }
+}
+
+export function isLiftwatchError(error: unknown): error is LiftwatchError {
+  return error instanceof LiftwatchError;
+}

@@ -1,0 +1,51 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every metric liftwatch exposes on /metrics, in one registry per process. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'lw_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    messagesReceived: new Counter({
+      name: 'lw_messages_received_total',
+      help: 'Elevator messages received by ingest, by topic kind',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'lw_dead_letters_total',
+      help: 'Messages refused by ingest and kept as dead letters, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    pointsWritten: new Counter({ name: 'lw_points_written_total', help: 'Points InfluxDB acknowledged', registers }),
+    pointsRejected: new Counter({
+      name: 'lw_points_rejected_total',
+      help: 'Points in batches InfluxDB refused for good (HTTP 4xx)',
+      registers,
+    }),
+    pointsDropped: new Counter({
+      name: 'lw_points_dropped_total',
+      help: 'Points dropped because the pending buffer was full while InfluxDB was away',
+      registers,
+    }),
+    batchesWritten: new Counter({ name: 'lw_batches_written_total', help: 'Batches written to InfluxDB', registers }),
+    writeErrors: new Counter({ name: 'lw_write_errors_total', help: 'Failed InfluxDB write requests', registers }),
+    pendingPoints: new Gauge({ name: 'lw_ingest_pending_points', help: 'Points waiting to be written', registers }),
+    mqttClients: new Gauge({ name: 'lw_mqtt_clients', help: 'Connected MQTT clients', registers }),
+    authFailures: new Counter({
+      name: 'lw_mqtt_auth_failures_total',
+      help: 'MQTT connections refused, by CONNACK return code',
+      labelNames: ['return_code'] as const,
+      registers,
+    }),
+    publishDenied: new Counter({
+      name: 'lw_mqtt_publish_denied_total',
+      help: 'Publishes refused by the ACL (the client is disconnected)',
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,93 @@
+import type Database from 'better-sqlite3';
+import type { Elevator, ElevatorRegistration } from '../contract/index.js';
+import { LiftwatchError } from '../lib/errors.js';
+import type { ElevatorStore, Page } from './types.js';
+
+interface ElevatorRow {
+  id: string;
+  district: string;
+  use_unit: string;
+  insurer: string;
+  contractor: string;
+  installed_on: string;
+  residents_served: number;
+  registered_at: string;
+}
+
+const toElevator = (row: ElevatorRow): Elevator => ({
+  id: row.id,
+  district: row.district,
+  useUnit: row.use_unit,
+  insurer: row.insurer,
+  contractor: row.contractor,
+  installedOn: row.installed_on,
+  residentsServed: row.residents_served,
+  registeredAt: row.registered_at,
+});
+
+export class SqliteElevatorStore implements ElevatorStore {
+  private readonly statements;
+  private readonly insertBoth;
+
+  constructor(private readonly db: Database.Database) {
+    this.statements = {
+      insert: db.prepare(
+        `INSERT INTO elevators (id, district, use_unit, insurer, contractor, installed_on, residents_served, registered_at)
+         VALUES (@id, @district, @useUnit, @insurer, @contractor, @installedOn, @residentsServed, @registeredAt)
+         ON CONFLICT (id) DO NOTHING`,
+      ),
+      insertToken: db.prepare('INSERT INTO device_tokens (elevator_id, hash, issued_at) VALUES (?, ?, ?)'),
+      replaceToken: db.prepare('UPDATE device_tokens SET hash = ?, issued_at = ? WHERE elevator_id = ?'),
+      get: db.prepare<[string], ElevatorRow>('SELECT * FROM elevators WHERE id = ?'),
+      list: db.prepare<[string, number], ElevatorRow>('SELECT * FROM elevators WHERE id > ? ORDER BY id LIMIT ?'),
+      count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM elevators'),
+      tokenHash: db.prepare<[string], { hash: string }>('SELECT hash FROM device_tokens WHERE elevator_id = ?'),
+    };
+    this.insertBoth = db.transaction((registration: ElevatorRegistration, tokenHash: string, now: string): boolean => {
+      const inserted = this.statements.insert.run({ ...registration, registeredAt: now }).changes === 1;
+      if (inserted) this.statements.insertToken.run(registration.id, tokenHash, now);
+      return inserted;
+    });
+  }
+
+  register(registration: ElevatorRegistration, tokenHash: string): Elevator {
+    if (!this.insertBoth(registration, tokenHash, new Date().toISOString())) {
+      throw new LiftwatchError('LW_ERR_ELEVATOR_EXISTS', `Elevator ${registration.id} is already registered`);
+    }
+    return this.get(registration.id) as Elevator;
+  }
+
+  registerMany(rows: ReadonlyArray<{ registration: ElevatorRegistration; tokenHash: string }>): { taken: string[] } {
+    const now = new Date().toISOString();
+    return this.db.transaction(() => {
+      const taken: string[] = [];
+      for (const { registration, tokenHash } of rows) {
+        if (!this.insertBoth(registration, tokenHash, now)) taken.push(registration.id);
+      }
+      return { taken };
+    })();
+  }
+
+  get(id: string): Elevator | undefined {
+    const row = this.statements.get.get(id);
+    return row && toElevator(row);
+  }
+
+  list({ limit, after }: { limit: number; after?: string | undefined }): Page<Elevator> {
+    const rows = this.statements.list.all(after ?? '', limit + 1);
+    const items = rows.slice(0, limit).map(toElevator);
+    return { items, next: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  count(): number {
+    return this.statements.count.get()?.n ?? 0;
+  }
+
+  tokenHash(id: string): string | undefined {
+    return this.statements.tokenHash.get(id)?.hash;
+  }
+
+  replaceTokenHash(id: string, tokenHash: string): boolean {
+    return this.statements.replaceToken.run(tokenHash, new Date().toISOString(), id).changes === 1;
+  }
+}

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/env.js';
+import { LiftwatchError } from '../../lib/errors.js';
+
+describe('loadConfig', () => {
+  it('has defaults that work on one machine', () => {
+    const config = loadConfig({}, '/srv');
+    expect(config).toMatchObject({
+      dataDir: path.resolve('/srv/data'),
+      host: '127.0.0.1',
+      mqtt: { port: 1883, wsPort: 8083, url: 'mqtt://127.0.0.1:1883' },
+      http: { port: 8080, url: 'http://127.0.0.1:8080' },
+      influx: { url: null, db: 'liftwatch', embedded: { port: 8086, binary: 'influxd' } },
+      ingest: { batchSize: 5000, batchIntervalMs: 1000 },
+      adminToken: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ LW_MQTT_PORT: '', INFLUX_URL: '' }).mqtt.port).toBe(1883);
+  });
+
+  it('connects its own clients to loopback when bound to every address', () => {
+    expect(loadConfig({ LW_HOST: '0.0.0.0', LW_HTTP_PORT: '9000' }).http.url).toBe('http://127.0.0.1:9000');
+    expect(loadConfig({ LW_HOST: '::1' }).mqtt.url).toBe('mqtt://[::1]:1883');
+  });
+
+  it.each([
+    ['LW_MQTT_PORT', 'abc', /LW_MQTT_PORT="abc" is not valid: expected a port number from 0 to 65535/],
+    ['LW_HTTP_PORT', '70000', /LW_HTTP_PORT="70000".*0 to 65535/],
+    ['LW_HOST', 'example.com', /LW_HOST="example.com" is not valid: expected an IPv4 or IPv6 address/],
+    ['INFLUX_URL', 'ftp://x', /INFLUX_URL="ftp:\/\/x" is not valid: expected an http:\/\/ or https:\/\/ URL/],
+    ['LW_BATCH_SIZE', '0', /LW_BATCH_SIZE="0" is not valid: expected a whole number from 1 to 100000/],
+    ['LW_LOG_LEVEL', 'loud', /LW_LOG_LEVEL="loud" is not valid: expected one of fatal, error/],
+    ['LW_ADMIN_TOKEN', 'short', /LW_ADMIN_TOKEN="short" is not valid: expected at least 16 characters/],
+  ])('refuses %s=%s naming the variable and what it accepts', (name, value, message) => {
+    let caught: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(LiftwatchError);
+    expect((caught as LiftwatchError).code).toBe('LW_ERR_CONFIG');
+    expect((caught as LiftwatchError).message).toMatch(message);
+  });
+});

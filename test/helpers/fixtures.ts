@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+import type { ElevatorRegistration } from '../../contract/index.js';
+
+const created: string[] = [];
+afterAll(() => {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory, removed when the test file ends. */
+export function tempDir(prefix = 'lw-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** A database name of its own for each test, on the suite's influxd. */
+export const uniqueDatabase = () => `lw_test_${randomBytes(6).toString('hex')}`;
+
+export function registration(id: string, overrides: Partial<ElevatorRegistration> = {}): ElevatorRegistration {
+  return {
+    id,
+    district: '渝中区',
+    useUnit: 'UU-00001',
+    insurer: 'INS-PICC',
+    contractor: 'MC-OTIS',
+    installedOn: '2012-05-01',
+    residentsServed: 120,
+    ...overrides,
+  };
+}

@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import type { TestProject } from 'vitest/node';
+import { EmbeddedInflux } from '../../influx/embedded.js';
+import { freePort } from './ports.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    influxUrl: string;
+  }
+}
+
+/** One real influxd for the whole suite, throwaway data directory; each test file uses its own database. */
+export default async function setup(project: TestProject) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-test-influxd-'));
+  const influx = new EmbeddedInflux({
+    dir,
+    host: '127.0.0.1',
+    port: await freePort(),
+    binary: 'influxd',
+    logger: pino({ level: 'warn' }),
+  });
+  await influx.start();
+  project.provide('influxUrl', influx.url);
+  return async () => {
+    await influx.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+}

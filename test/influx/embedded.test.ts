@@ -1,0 +1,124 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { EmbeddedInflux, influxdConfig } from '../../influx/embedded.js';
+import { InfluxHttpStore } from '../../influx/http-store.js';
+import { LiftwatchError } from '../../lib/errors.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { freePort } from '../helpers/ports.js';
+
+const logger = pino({ level: 'silent' });
+const isRunning = (pid: number) =>
+  fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+
+async function embedded(dir = tempDir()) {
+  return new EmbeddedInflux({ dir, host: '127.0.0.1', port: await freePort(), binary: 'influxd', logger });
+}
+
+describe('local influxd', () => {
+  it('writes a config with loopback listeners, no reporting and no series limits', () => {
+    const config = influxdConfig('/data/influxdb', '127.0.0.1', 8086);
+    expect(config).toContain('reporting-disabled = true');
+    expect(config).toContain('bind-address = "127.0.0.1:0"');
+    expect(config).toContain('bind-address = "127.0.0.1:8086"');
+    expect(config).toContain('max-values-per-tag = 0');
+    expect(config).toContain('max-series-per-database = 0');
+    expect(config).toContain('store-enabled = false');
+    expect(config).toContain('dir = "/data/influxdb/data"');
+  });
+
+  it('starts, answers on its port, keeps data under its directory and stops without leaving a process', async () => {
+    const dir = tempDir();
+    const influx = await embedded(dir);
+    await influx.start();
+    const pid = influx.pid as number;
+    expect(isRunning(pid)).toBe(true);
+    const store = new InfluxHttpStore({ url: influx.url, db: 'check' });
+    await store.ensureDatabase();
+    const [databases] = await store.query('SHOW DATABASES');
+    expect(databases?.rows.map((row) => row.name)).toEqual(['check']);
+    expect(fs.existsSync(path.join(dir, 'meta', 'meta.db'))).toBe(true);
+    await influx.stop();
+    expect(isRunning(pid)).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'influxd.pid'))).toBe(false);
+  });
+
+  it('accepts more than 100,000 distinct elevator ids (the default limit is lifted)', async () => {
+    const influx = await embedded();
+    await influx.start();
+    try {
+      const store = new InfluxHttpStore({ url: influx.url, db: 'many' });
+      await store.ensureDatabase();
+      const ids = 100_001;
+      const batch = 20_000;
+      for (let start = 0; start < ids; start += batch) {
+        const lines = Array.from({ length: Math.min(batch, ids - start) }, (_, i) => `t,elevator=E${start + i} v=1i 1`);
+        await store.write(lines);
+      }
+      const [result] = await store.query('SHOW TAG VALUES EXACT CARDINALITY WITH KEY = "elevator"');
+      expect(result?.rows[0]?.count).toBe(ids);
+    } finally {
+      await influx.stop();
+    }
+  });
+
+  it('stops an influxd that a killed liftwatch left running on the same directory', async () => {
+    const dir = tempDir();
+    const first = await embedded(dir);
+    await first.start();
+    const orphan = first.pid as number;
+    const second = new EmbeddedInflux({ dir, host: '127.0.0.1', port: await freePort(), binary: 'influxd', logger });
+    await second.start();
+    try {
+      expect(isRunning(orphan)).toBe(false);
+      expect(await new InfluxHttpStore({ url: second.url, db: 'x' }).ping()).toMatch(/^1\./);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('restarts influxd when it dies', async () => {
+    const influx = await embedded();
+    await influx.start();
+    try {
+      const firstPid = influx.pid as number;
+      execFileSync('kill', ['-9', String(firstPid)]);
+      const store = new InfluxHttpStore({ url: influx.url, db: 'x', timeoutMs: 1000 });
+      await expect.poll(() => influx.pid !== firstPid && influx.state === 'running', { timeout: 20_000 }).toBe(true);
+      expect(await store.ping()).toMatch(/^1\./);
+    } finally {
+      await influx.stop();
+    }
+  });
+
+  it('names apt-get install influxdb and INFLUX_URL when influxd is not installed', async () => {
+    const influx = new EmbeddedInflux({
+      dir: tempDir(),
+      host: '127.0.0.1',
+      port: 1,
+      binary: '/nonexistent/influxd',
+      logger,
+    });
+    const error = await influx.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LiftwatchError);
+    expect((error as LiftwatchError).code).toBe('LW_ERR_INFLUXD_MISSING');
+    expect((error as Error).message).toMatch(/apt-get install -y influxdb/);
+    expect((error as Error).message).toMatch(/INFLUX_URL/);
+  });
+
+  it('explains a port already taken, with the end of the influxd log', async () => {
+    const busy = await embedded();
+    await busy.start();
+    try {
+      const port = Number(new URL(busy.url).port);
+      const clash = new EmbeddedInflux({ dir: tempDir(), host: '127.0.0.1', port, binary: 'influxd', logger });
+      const error = await clash.start().catch((e: unknown) => e);
+      expect((error as LiftwatchError).code).toBe('LW_ERR_INFLUXD_START');
+      expect((error as Error).message).toMatch(/address already in use|LW_INFLUX_PORT/);
+    } finally {
+      await busy.stop();
+    }
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { InfluxWriteError, type TelemetryStore } from '../../influx/types.js';
+
+/** What every TelemetryStore must do; run against each implementation with an empty database. */
+export function telemetryStoreContract(name: string, open: () => Promise<TelemetryStore>) {
+  describe(name, () => {
+    it('answers ping with its version and creates its database idempotently', async () => {
+      const store = await open();
+      expect(await store.ping()).toMatch(/^\d+\.\d+/);
+      await store.ensureDatabase();
+      await store.ensureDatabase();
+    });
+
+    it('writes lines and reads them back with tags, typed fields and millisecond times', async () => {
+      const store = await open();
+      await store.ensureDatabase();
+      await store.write([
+        'doors,elevator=E1,district=D1 floor=3i,closeMs=3100i,obstructed=true,note="a b" 1764000000001',
+        'doors,elevator=E2,district=D1 floor=-1i,closeMs=2900i,obstructed=false,note="c" 1764000000002',
+      ]);
+      const [series] = await store.query('SELECT * FROM doors ORDER BY time');
+      expect(series?.rows).toEqual([
+        { time: 1764000000001, elevator: 'E1', district: 'D1', floor: 3, closeMs: 3100, obstructed: true, note: 'a b' },
+        { time: 1764000000002, elevator: 'E2', district: 'D1', floor: -1, closeMs: 2900, obstructed: false, note: 'c' },
+      ]);
+      const grouped = await store.query('SELECT count(floor) FROM doors GROUP BY elevator');
+      expect(grouped.map((s) => [s.tags.elevator, s.rows[0]?.count])).toEqual([
+        ['E1', 1],
+        ['E2', 1],
+      ]);
+    });
+
+    it('refuses a bad line with a 4xx that is not retried', async () => {
+      const store = await open();
+      await store.ensureDatabase();
+      const error = await store.write(['not line protocol']).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InfluxWriteError);
+      expect((error as InfluxWriteError).status).toBe(400);
+      expect((error as InfluxWriteError).retryable).toBe(false);
+    });
+
+    it('reports an InfluxQL error', async () => {
+      const store = await open();
+      await store.ensureDatabase();
+      await expect(store.query('SELEC nonsense')).rejects.toThrow(/InfluxQL failed/);
+    });
+  });
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { decodePayload, type DecodedMessage } from '../../contract/index.js';
+import { FIELD_TYPES, toPoint } from '../../ingest/schema.js';
+import { registration } from '../helpers/fixtures.js';
+
+const elevator = { ...registration('E1'), registeredAt: '2026-01-01T00:00:00.000Z' };
+
+function decoded(kind: DecodedMessage['kind'], payload: unknown): DecodedMessage {
+  const result = decodePayload(kind, JSON.stringify(payload));
+  if (!result.ok) throw new Error(result.reason);
+  return result.message;
+}
+
+describe('ingest schema', () => {
+  it('derives InfluxDB field types from the contract', () => {
+    expect(FIELD_TYPES.telemetry).toMatchObject({
+      mode: 'integer',
+      floor: 'integer',
+      loadPct: 'float',
+      occupied: 'boolean',
+      runs: 'integer',
+    });
+    expect(FIELD_TYPES.faults).toEqual({ seq: 'integer', floor: 'integer', detail: 'string' });
+    expect(FIELD_TYPES.online).toEqual({ online: 'integer' });
+  });
+
+  it('tags faults with registry tags, code, severity and category; the time is ts', () => {
+    const point = toPoint(decoded('faults', { ts: 1_764_000_000_000, seq: 4, code: 41, floor: 2 }), elevator, 0);
+    expect(point).toEqual({
+      measurement: 'faults',
+      tags: {
+        elevator: 'E1',
+        district: '渝中区',
+        use_unit: 'UU-00001',
+        insurer: 'INS-PICC',
+        contractor: 'MC-OTIS',
+        code: '41',
+        severity: 'minor',
+        category: 'external',
+      },
+      fields: { seq: 4, floor: 2 },
+      timeMs: 1_764_000_000_000,
+    });
+  });
+
+  it("keeps the technician's contractor apart from the registry's contractor tag", () => {
+    const message = decoded('maintenance', {
+      ts: 1_764_000_000_000,
+      seq: 1,
+      action: 'checkin',
+      technician: 'T1',
+      contractor: 'SUBCONTRACTOR',
+      kind: 'repair',
+      items: ['door'],
+    });
+    const point = toPoint(message, elevator, 0);
+    expect(point.tags.contractor).toBe('MC-OTIS');
+    expect(point.fields).toMatchObject({ visitContractor: 'SUBCONTRACTOR', items: '["door"]' });
+    expect(point.fields).not.toHaveProperty('contractor');
+  });
+
+  it('stamps the online flag with the time it arrived', () => {
+    const point = toPoint(decoded('online', 0), elevator, 1234);
+    expect(point).toMatchObject({ measurement: 'online', fields: { online: 0 }, timeMs: 1234 });
+  });
+});

@@ -1,0 +1,35 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../store/sqlite.js';
+import { DEAD_LETTER_LIMITS } from '../../store/sqlite-dead-letters.js';
+import type { Store } from '../../store/types.js';
+import { registration, tempDir } from '../helpers/fixtures.js';
+import { storeContract } from './store.contract.js';
+
+const opened: Store[] = [];
+afterEach(() => {
+  for (const store of opened.splice(0)) store.close();
+});
+const open = (dir = tempDir()) => {
+  const store = openSqliteStore(dir);
+  opened.push(store);
+  return store;
+};
+
+storeContract('SQLite store', () => open());
+
+describe('SQLite store', () => {
+  it('keeps what it stored across a reopen of the file', () => {
+    const dir = tempDir();
+    const first = openSqliteStore(dir);
+    first.elevators.register(registration('E1'), 'hash');
+    first.close();
+    expect(open(dir).elevators.tokenHash('E1')).toBe('hash');
+  });
+
+  it('cuts dead-letter payloads to the size limit', () => {
+    const store = open();
+    const big = Buffer.alloc(DEAD_LETTER_LIMITS.maxPayloadBytes * 2, 'x');
+    store.deadLetters.add({ topic: 't', payload: big, reason: 'r', receivedAt: new Date() });
+    expect(store.deadLetters.list({ limit: 1 })[0]?.payload.length).toBe(DEAD_LETTER_LIMITS.maxPayloadBytes);
+  });
+});
