@@ -1,0 +1,177 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { registration, tempDir } from '../helpers/fixtures.js';
+import { freePort } from '../helpers/ports.js';
+
+const run = promisify(execFile);
+
+async function freshEnvironment() {
+  return {
+    LW_DATA_DIR: tempDir(),
+    LW_MQTT_PORT: String(await freePort()),
+    LW_MQTT_WS_PORT: String(await freePort()),
+    LW_HTTP_PORT: String(await freePort()),
+    LW_INFLUX_PORT: String(await freePort()),
+  };
+}
+
+const isRunning = (pid: number) => {
+  try {
+    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+};
+
+async function influxRows(port: string, influxql: string) {
+  const url = `http://127.0.0.1:${port}/query?db=liftwatch&epoch=ms&q=${encodeURIComponent(influxql)}`;
+  const body = (await (await fetch(url)).json()) as {
+    results: Array<{ series?: Array<{ columns: string[]; values: unknown[][] }> }>;
+  };
+  const series = body.results[0]?.series ?? [];
+  return series.flatMap((s) => s.values.map((values) => Object.fromEntries(s.columns.map((c, i) => [c, values[i]]))));
+}
+
+/** Publishes one fault as an elevator controller would, with Debian's mosquitto_pub (MQTT 3.1.1, QoS 1). */
+function mosquittoPub(port: string, id: string, token: string, message: string) {
+  const credentials = ['-u', id, '-P', token, '-i', id];
+  return run('mosquitto_pub', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    port,
+    ...credentials,
+    '-q',
+    '1',
+    '-t',
+    `elevators/${id}/faults`,
+    '-m',
+    message,
+  ]);
+}
+
+describe('liftwatch CLI', () => {
+  it.each(['start', 'broker', 'ingest', 'api', 'simulate'])('explains `%s --help`', async (command) => {
+    const cli = runCli([command, '--help']);
+    expect(await cli.exited()).toBe(0);
+    expect(cli.stdout()).toMatch(new RegExp(`^Usage: liftwatch ${command}`));
+    expect(cli.stdout()).toMatch(/LW_DATA_DIR/);
+  });
+
+  it('lists its commands and refuses an unknown one with exit code 2', async () => {
+    const help = runCli(['--help']);
+    expect(await help.exited()).toBe(0);
+    expect(help.stdout()).toMatch(/start .*\n.*broker/);
+    const unknown = runCli(['fly']);
+    expect(await unknown.exited()).toBe(2);
+    expect(unknown.stderr()).toMatch(/unknown command "fly"/);
+  });
+
+  it('stops with exit code 2 and names the variable when a setting is bad', async () => {
+    const cli = runCli(['start'], { LW_DATA_DIR: tempDir(), LW_HTTP_PORT: 'eighty' });
+    expect(await cli.exited()).toBe(2);
+    expect(cli.stderr()).toMatch(/LW_HTTP_PORT="eighty" is not valid: expected a port number from 0 to 65535/);
+  });
+
+  it('says how to install influxd when it is missing', async () => {
+    const cli = runCli(['start'], { ...(await freshEnvironment()), LW_INFLUXD_BIN: '/nonexistent/influxd' });
+    expect(await cli.exited()).toBe(1);
+    expect(cli.stderr()).toMatch(/apt-get install -y influxdb/);
+    expect(cli.stderr()).toMatch(/INFLUX_URL/);
+  });
+
+  it('runs as a new user would: start, register with HTTP, publish with mosquitto_pub, read with InfluxQL, stop', async () => {
+    const env = await freshEnvironment();
+    const start = runCli(['start'], env);
+    await start.waitFor(/Stop with Ctrl-C/, 60_000);
+    const [, adminKey] = (await start.waitFor(/Admin key {3}(\S+) {2}\(generated now/)) as unknown as [string, string];
+    const influxdPid = Number(fs.readFileSync(path.join(env.LW_DATA_DIR, 'influxdb', 'influxd.pid'), 'utf8'));
+    expect(isRunning(influxdPid)).toBe(true);
+
+    const registered = await fetch(`http://127.0.0.1:${env.LW_HTTP_PORT}/api/elevators`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(registration('CLI-1')),
+    });
+    expect(registered.status).toBe(201);
+    const { token } = (await registered.json()) as { token: string };
+
+    const fault = JSON.stringify({ ts: '2026-11-25T09:00:00+08:00', seq: 1, code: 93, floor: 4 });
+    await mosquittoPub(env.LW_MQTT_PORT, 'CLI-1', token, fault);
+    await expect
+      .poll(() => influxRows(env.LW_INFLUX_PORT, 'SELECT * FROM faults'), { timeout: 10_000 })
+      .toEqual([expect.objectContaining({ elevator: 'CLI-1', code: '93', severity: 'critical', floor: 4, seq: 1 })]);
+
+    const refused = await mosquittoPub(env.LW_MQTT_PORT, 'CLI-1', 'wrong', fault).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect((refused as { stderr: string }).stderr).toMatch(/not authori[sz]ed|bad user name or password/i);
+
+    start.child.kill('SIGTERM');
+    expect(await start.exited()).toBe(0);
+    expect(start.stdout()).toMatch(/stopped/);
+    expect(isRunning(influxdPid)).toBe(false);
+  });
+
+  it('runs the demo fleet and the simulate command through the real path', async () => {
+    const env = await freshEnvironment();
+    const start = runCli(
+      ['start', '--demo', '--demo-elevators', '3', '--telemetry-every', '1s', '--progress-every', '1s'],
+      env,
+    );
+    await start.waitFor(/demo: 3\/3 elevators connected, \d+ messages published, [1-9]\d* points stored/, 60_000);
+
+    const simulate = runCli(
+      ['simulate', '--elevators', '2', '--duration', '3s', '--telemetry-every', '1s', '--prefix', 'CLISIM'],
+      env,
+    );
+    expect(await simulate.exited()).toBe(0);
+    expect(simulate.stdout()).toMatch(/simulate: 2\/2 connected, [1-9]\d* messages published/);
+    await expect
+      .poll(async () =>
+        (await influxRows(env.LW_INFLUX_PORT, 'SHOW TAG VALUES FROM telemetry WITH KEY = "elevator"')).map(
+          (r) => r.value,
+        ),
+      )
+      .toEqual(['CLISIM-000001', 'CLISIM-000002', 'SIM-000001', 'SIM-000002', 'SIM-000003']);
+
+    const again = runCli(['simulate', '--elevators', '2', '--duration', '1s', '--prefix', 'CLISIM'], env);
+    expect(await again.exited()).toBe(0);
+    expect(again.stdout()).toMatch(/2\/2 connected/);
+
+    start.child.kill('SIGINT');
+    expect(await start.exited()).toBe(0);
+  });
+
+  it('runs as three processes: broker, ingest (with the local influxd) and api on one data directory', async () => {
+    const env = await freshEnvironment();
+    const broker = runCli(['broker'], env);
+    await broker.waitFor(/liftwatch broker on/);
+    const ingest = runCli(['ingest'], env);
+    await ingest.waitFor(/liftwatch ingest: reading/, 60_000);
+    const api = runCli(['api'], env);
+    await api.waitFor(/liftwatch api on/);
+    const adminKey = fs.readFileSync(path.join(env.LW_DATA_DIR, 'admin-token'), 'utf8').trim();
+
+    const registered = await fetch(`http://127.0.0.1:${env.LW_HTTP_PORT}/api/elevators`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(registration('SPLIT-CLI')),
+    });
+    const { token } = (await registered.json()) as { token: string };
+    const fault = JSON.stringify({ ts: 1_764_000_000_000, seq: 3, code: 6, floor: 2 });
+    await mosquittoPub(env.LW_MQTT_PORT, 'SPLIT-CLI', token, fault);
+    await expect
+      .poll(() => influxRows(env.LW_INFLUX_PORT, 'SELECT elevator, seq FROM faults'), { timeout: 10_000 })
+      .toEqual([{ time: 1_764_000_000_000, elevator: 'SPLIT-CLI', seq: 3 }]);
+    const health = await fetch(`http://127.0.0.1:${env.LW_HTTP_PORT}/api/health`);
+    expect(health.status).toBe(200);
+
+    for (const part of [api, ingest, broker]) part.child.kill('SIGTERM');
+    expect(await Promise.all([api.exited(), ingest.exited(), broker.exited()])).toEqual([0, 0, 0]);
+  });
+});

@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { onTestFinished } from 'vitest';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/liftwatch.mjs');
+
+export interface CliRun {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first stdout match, rejects when the process ends first or time runs out. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited(): Promise<number | null>;
+}
+
+/** Runs `liftwatch <args>` as a user would, with only the given environment on top of PATH and HOME. */
+export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LW_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  onTestFinished(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited: () => exit,
+    waitFor(pattern, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(out);
+          if (match) {
+            clearInterval(timer);
+            resolve(match);
+          }
+        };
+        const timer = setInterval(check, 50);
+        setTimeout(() => {
+          clearInterval(timer);
+          reject(new Error(`no ${pattern} in time.\nstdout:\n${out}\nstderr:\n${err}`));
+        }, timeoutMs);
+        void exit.then((code) => {
+          check();
+          clearInterval(timer);
+          reject(new Error(`exited (${code}) before ${pattern}.\nstdout:\n${out}\nstderr:\n${err}`));
+        });
+      });
+    },
+  };
+}

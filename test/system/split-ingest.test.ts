@@ -1,0 +1,95 @@
+import { inject, describe, expect, it, onTestFinished } from 'vitest';
+import { pino } from 'pino';
+import { build as buildBroker } from '../../broker/index.js';
+import { INGEST_PRINCIPAL } from '../../contract/index.js';
+import { build as buildIngest } from '../../ingest/index.js';
+import { InfluxHttpStore } from '../../influx/http-store.js';
+import { createMetrics } from '../../lib/metrics.js';
+import { issueTestToken } from '../helpers/tokens.js';
+import { connectDevice, publish, refusedWith } from '../helpers/device.js';
+import { registration, tempDir, uniqueDatabase } from '../helpers/fixtures.js';
+import { openSqliteStore } from '../../store/sqlite.js';
+
+const logger = pino({ level: 'silent' });
+const ADMIN = 'admin-key-for-the-split-test';
+
+/** `liftwatch broker` and `liftwatch ingest` as two parts sharing one data directory. */
+async function split() {
+  const dataDir = tempDir();
+  const brokerStore = openSqliteStore(dataDir);
+  const ingestStore = openSqliteStore(dataDir);
+  const broker = await buildBroker({
+    elevators: brokerStore.elevators,
+    adminToken: ADMIN,
+    metrics: createMetrics(),
+    logger,
+    host: '127.0.0.1',
+    port: 0,
+    wsPort: 0,
+  });
+  const { port } = await broker.listen();
+  const telemetry = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
+  await telemetry.ensureDatabase();
+  const ingest = buildIngest({
+    store: ingestStore,
+    telemetry,
+    metrics: createMetrics(),
+    logger,
+    batch: { batchSize: 100, batchIntervalMs: 50, maxPendingPoints: 10_000 },
+  });
+  onTestFinished(async () => {
+    await ingest.close();
+    await broker.close();
+    brokerStore.close();
+    ingestStore.close();
+  });
+  return { url: `mqtt://127.0.0.1:${port}`, brokerStore, ingest, telemetry };
+}
+
+describe('ingest running apart from the broker', () => {
+  it('subscribes with the admin key and stores what elevators publish', async () => {
+    const { url, brokerStore, ingest, telemetry } = await split();
+    await ingest.subscribe(url, ADMIN);
+    const token = await issueTestToken(brokerStore, registration('SPLIT-1'));
+    const device = await connectDevice(url, 'SPLIT-1', token);
+    await publish(device, 'SPLIT-1', 'faults', { ts: 1_764_000_000_000, seq: 1, code: 7, floor: 2 });
+    await expect
+      .poll(async () => {
+        await ingest.flush();
+        return (await telemetry.query('SELECT seq FROM faults')).flatMap((s) => s.rows);
+      })
+      .toEqual([{ time: 1_764_000_000_000, seq: 1 }]);
+    expect(ingest.status()).toMatchObject({ source: 'mqtt', mqttConnected: true });
+  });
+
+  it('gets what was published while it was stopped, from its persistent session', async () => {
+    const { url, brokerStore, ingest, telemetry } = await split();
+    await ingest.subscribe(url, ADMIN);
+    await ingest.close();
+    const token = await issueTestToken(brokerStore, registration('SPLIT-2'));
+    const device = await connectDevice(url, 'SPLIT-2', token);
+    await publish(device, 'SPLIT-2', 'faults', { ts: 1_764_000_000_000, seq: 5, code: 1, floor: 0 });
+
+    const restarted = buildIngest({
+      store: brokerStore,
+      telemetry,
+      metrics: createMetrics(),
+      logger,
+      batch: { batchSize: 100, batchIntervalMs: 50, maxPendingPoints: 10_000 },
+    });
+    onTestFinished(() => restarted.close());
+    await restarted.subscribe(url, ADMIN);
+    await expect
+      .poll(async () => {
+        await restarted.flush();
+        return (await telemetry.query('SELECT seq FROM faults')).flatMap((s) => s.rows);
+      })
+      .toEqual([{ time: 1_764_000_000_000, seq: 5 }]);
+  });
+
+  it('refuses the ingest identity without the admin key', async () => {
+    const { url } = await split();
+    const code = await refusedWith(url, { clientId: INGEST_PRINCIPAL, username: INGEST_PRINCIPAL, password: 'nope' });
+    expect(code).toBe(4);
+  });
+});
