@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what liftwatch needs on a Debian machine, and only what is missing:
+# Debian's influxdb (the local InfluxDB) and mosquitto-clients (used by the tests), then npm ci.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v influxd >/dev/null 2>&1 || missing+=(influxdb)
+command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null 2>&1; then sudo=(sudo); else
+    echo "bootstrap: please install ${missing[*]} (apt-get install -y ${missing[*]}) as root, then run this again" >&2
+    exit 1
+  fi
+  echo "bootstrap: installing ${missing[*]} from Debian's archive"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# npm ci when node_modules is missing or older than the lockfile.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "bootstrap: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
