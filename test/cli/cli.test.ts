@@ -62,6 +62,12 @@ describe('liftwatch CLI', () => {
     expect(cli.stdout()).toMatch(/LW_DATA_DIR/);
   });
 
+  it('is on the path of npx through the package bin entry', async () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const { stdout } = await run('npx', ['--no-install', 'liftwatch', 'simulate', '--help'], { cwd: root });
+    expect(stdout).toMatch(/^Usage: liftwatch simulate/);
+  });
+
   it('lists its commands and refuses an unknown one with exit code 2', async () => {
     const help = runCli(['--help']);
     expect(await help.exited()).toBe(0);
