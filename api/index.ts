@@ -5,6 +5,7 @@ import type { Metrics } from '../lib/metrics.js';
 import type { Store } from '../store/types.js';
 import { installErrorHandling } from './errors.js';
 import type { HealthCheck } from './health.js';
+import { deadLetterRoutes } from './routes/dead-letters.js';
 import { elevatorRoutes } from './routes/elevators.js';
 import { healthRoutes } from './routes/health.js';
 
@@ -34,5 +35,6 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   installErrorHandling(app);
   await app.register(healthRoutes, { checks: options.healthChecks, metrics: options.metrics });
   await app.register(elevatorRoutes, { store: options.store, adminToken: options.adminToken });
+  await app.register(deadLetterRoutes, { store: options.store, adminToken: options.adminToken });
   return app;
 }

@@ -1,9 +1,49 @@
 import { build as buildApi } from '../api/index.js';
+import type { HealthCheck } from '../api/health.js';
 import { build as buildBroker, type Broker } from '../broker/index.js';
 import { build as buildIngest, type Ingest } from '../ingest/index.js';
+import { urlHost } from '../lib/net.js';
 import type { Context } from './context.js';
 import { healthChecks } from './health-checks.js';
 import { openTelemetry, type TelemetryConnection } from './telemetry.js';
+
+/** The broker of this context's configuration, registered for teardown; not yet listening. */
+export async function brokerFor({ config, store, admin, metrics, logger, teardown }: Context): Promise<Broker> {
+  const broker = await buildBroker({
+    elevators: store.elevators,
+    adminToken: admin.token,
+    metrics,
+    logger,
+    host: config.host,
+    port: config.mqtt.port,
+    wsPort: config.mqtt.wsPort,
+  });
+  teardown.add('broker', () => broker.close());
+  return broker;
+}
+
+/** Ingest writing to `telemetry`, registered for teardown (which flushes it). */
+export function ingestFor({ config, store, metrics, logger, teardown }: Context, telemetry: TelemetryConnection) {
+  const ingest = buildIngest({ store, telemetry: telemetry.store, metrics, logger, batch: config.ingest });
+  teardown.add('ingest', () => ingest.close());
+  return ingest;
+}
+
+/** The HTTP API with a health probe per component given, registered for teardown; listening. */
+export async function listenApi(context: Context, checks: Record<string, HealthCheck>): Promise<string> {
+  const { config, store, admin, metrics, logger, teardown } = context;
+  const api = await buildApi({ store, adminToken: admin.token, metrics, logger, healthChecks: checks });
+  teardown.add('HTTP API', () => api.close());
+  await api.listen({ host: config.host, port: config.http.port });
+  return api.listeningOrigin;
+}
+
+/** InfluxDB for this context (INFLUX_URL, or the local influxd when `embed`), registered for teardown. */
+export async function telemetryFor(context: Context, { embed }: { embed: boolean }) {
+  const telemetry = await openTelemetry(context.config, context.logger, { embed });
+  context.teardown.add('InfluxDB', () => telemetry.close());
+  return telemetry;
+}
 
 export interface RunningSystem {
   readonly broker: Broker;
@@ -14,47 +54,18 @@ export interface RunningSystem {
   readonly httpUrl: string;
 }
 
-const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
-
 /**
  * Everything in one process: InfluxDB (INFLUX_URL or the local influxd), ingest on the
  * broker's publish path, the broker and the HTTP API, listening. Each part is registered
  * with the context's teardown, so stopping undoes it in reverse order.
  */
 export async function startSystem(context: Context): Promise<RunningSystem> {
-  const { config, logger, metrics, store, admin, teardown } = context;
-  const telemetry = await openTelemetry(config, logger, { embed: true });
-  teardown.add('InfluxDB', () => telemetry.close());
-  const ingest = buildIngest({ store, telemetry: telemetry.store, metrics, logger, batch: config.ingest });
-  teardown.add('ingest', () => ingest.close());
-  const broker = await buildBroker({
-    elevators: store.elevators,
-    adminToken: admin.token,
-    metrics,
-    logger,
-    host: config.host,
-    port: config.mqtt.port,
-    wsPort: config.mqtt.wsPort,
-  });
+  const telemetry = await telemetryFor(context, { embed: true });
+  const ingest = ingestFor(context, telemetry);
+  const broker = await brokerFor(context);
   ingest.attach(broker.aedes);
-  teardown.add('broker', () => broker.close());
-  const api = await buildApi({
-    store,
-    adminToken: admin.token,
-    metrics,
-    logger,
-    healthChecks: healthChecks({ store, telemetry, broker, ingest }),
-  });
-  teardown.add('HTTP API', () => api.close());
-
   const { port, wsPort } = await broker.listen();
-  await api.listen({ host: config.host, port: config.http.port });
-  return {
-    broker,
-    ingest,
-    telemetry,
-    mqttUrl: `mqtt://${urlHost(config.host)}:${port}`,
-    wsUrl: `ws://${urlHost(config.host)}:${wsPort}`,
-    httpUrl: api.listeningOrigin,
-  };
+  const httpUrl = await listenApi(context, healthChecks({ store: context.store, telemetry, broker, ingest }));
+  const host = urlHost(context.config.host);
+  return { broker, ingest, telemetry, mqttUrl: `mqtt://${host}:${port}`, wsUrl: `ws://${host}:${wsPort}`, httpUrl };
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LiftwatchError } from '../lib/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/logger.js';
+import { urlHost } from '../lib/net.js';
 
 /** Unset and empty variables both mean "use the default". */
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -81,12 +82,6 @@ export interface LiftwatchConfig {
   readonly logLevel: LogLevel;
 }
 
-/** A bind address is not always an address to connect to: 0.0.0.0 and :: mean "this machine". */
-function connectHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 /** Parses the environment once; a bad value throws LW_ERR_CONFIG naming the variable and what it accepts. */
 export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): LiftwatchConfig {
   const result = envSchema.safeParse(env);
@@ -98,7 +93,7 @@ export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): 
     throw new LiftwatchError('LW_ERR_CONFIG', problems.join('\n'));
   }
   const e = result.data;
-  const reach = connectHost(e.LW_HOST);
+  const reach = urlHost(e.LW_HOST);
   return {
     dataDir: path.resolve(cwd, e.LW_DATA_DIR),
     host: e.LW_HOST,

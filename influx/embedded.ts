@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LiftwatchError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { urlHost } from '../lib/net.js';
 
 export interface EmbeddedInfluxOptions {
   /** Directory for meta, data, WAL, config, pid and log: `$LW_DATA_DIR/influxdb`. */
@@ -130,9 +131,7 @@ export class EmbeddedInflux {
   }
 
   get url(): string {
-    const { host, port } = this.options;
-    const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
-    return `http://${reach}:${port}`;
+    return `http://${urlHost(this.options.host)}:${this.options.port}`;
   }
 
   get state(): EmbeddedInfluxState {

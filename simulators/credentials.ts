@@ -1,6 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ELEVATOR_CSV_COLUMNS, type ElevatorRegistration } from '../contract/index.js';
+import type { z } from 'zod';
+import {
+  ELEVATOR_CSV_COLUMNS,
+  type ElevatorRegistration,
+  type elevatorCredentialsSchema,
+  type elevatorImportReportSchema,
+} from '../contract/index.js';
+
+/** Where simulated elevators keep their device tokens between runs, unless told otherwise. */
+export const credentialsFileIn = (dataDir: string) => path.join(dataDir, 'simulator-credentials.json');
 
 export interface ApiClientOptions {
   readonly apiUrl: string;
@@ -55,15 +64,21 @@ export async function obtainTokens(
   const tokens = readTokens(credentialsFile);
   const unknown = registrations.filter((row) => tokens[row.id] === undefined);
   if (unknown.length > 0) {
-    const report = await call<{
-      created: Array<{ id: string; token: string }>;
-      rejected: Array<{ id?: string; code: string; reason: string }>;
-    }>(api, 'POST', '/api/elevators/import', toCsv(unknown), 'text/csv');
+    const csv = toCsv(unknown);
+    const report = await call<z.infer<typeof elevatorImportReportSchema>>(
+      api,
+      'POST',
+      '/api/elevators/import',
+      csv,
+      'text/csv',
+    );
     for (const { id, token } of report.created) tokens[id] = token;
     for (const { id, code, reason } of report.rejected) {
-      if (id === undefined || code !== 'LW_ERR_ELEVATOR_EXISTS')
+      if (id === undefined || code !== 'LW_ERR_ELEVATOR_EXISTS') {
         throw new Error(`registering ${id ?? '?'} failed: ${reason}`);
-      const issued = await call<{ token: string }>(api, 'POST', `/api/elevators/${encodeURIComponent(id)}/token`);
+      }
+      const route = `/api/elevators/${encodeURIComponent(id)}/token`;
+      const issued = await call<z.infer<typeof elevatorCredentialsSchema>>(api, 'POST', route);
       tokens[id] = issued.token;
     }
     fs.mkdirSync(path.dirname(credentialsFile), { recursive: true });

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
-  deadLetterSchema,
   elevatorCredentialsSchema,
   elevatorIdSchema,
   elevatorImportReportSchema,
@@ -24,7 +23,7 @@ export interface ElevatorRouteOptions {
 const CSV_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
 const idParams = z.object({ id: elevatorIdSchema });
 
-/** The registry: register (token shown once), import CSV, list, read, reissue a token; and the dead letters. */
+/** The registry: register (token shown once), import CSV, list, read, reissue a token. */
 export const elevatorRoutes: FastifyPluginAsyncZod<ElevatorRouteOptions> = async (app, { store, adminToken }) => {
   app.addHook('preHandler', requireAdmin(adminToken));
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_BODY_LIMIT_BYTES }, (_request, body, done) =>
@@ -64,19 +63,5 @@ export const elevatorRoutes: FastifyPluginAsyncZod<ElevatorRouteOptions> = async
     '/api/elevators/:id/token',
     { schema: { params: idParams, response: { 200: elevatorCredentialsSchema } } },
     async (request) => reissueToken(store.elevators, request.params.id),
-  );
-
-  app.get(
-    '/api/dead-letters',
-    {
-      schema: {
-        querystring: z.object({
-          limit: listQuerySchema.shape.limit,
-          before: z.coerce.number().int().optional().describe('Cursor: the last id of the previous page'),
-        }),
-        response: { 200: z.object({ items: z.array(deadLetterSchema), total: z.int() }) },
-      },
-    },
-    async (request) => ({ items: store.deadLetters.list(request.query), total: store.deadLetters.count() }),
   );
 };

@@ -1,10 +1,9 @@
-import { build as buildApi } from '../../api/index.js';
 import type { Command } from '../command.js';
 import { openContext, startOrUndo } from '../context.js';
 import { healthChecks } from '../health-checks.js';
 import { untilSignal } from '../lifecycle.js';
 import { describeAdminKey, say } from '../print.js';
-import { openTelemetry } from '../telemetry.js';
+import { listenApi, telemetryFor } from '../system.js';
 
 export const apiCommand: Command = {
   name: 'api',
@@ -14,19 +13,12 @@ InfluxDB at INFLUX_URL, or the local influxd that \`liftwatch ingest\` or \`star
   options: {},
   async run() {
     const context = openContext();
-    const { config, logger, metrics, store, admin, teardown } = context;
+    const { config, logger, store, admin, teardown } = context;
     await startOrUndo(context, async () => {
-      const telemetry = await openTelemetry(config, logger, { embed: false });
-      const api = await buildApi({
-        store,
-        adminToken: admin.token,
-        metrics,
-        logger,
-        healthChecks: healthChecks({ store, telemetry }),
-      });
-      teardown.add('HTTP API', () => api.close());
-      await api.listen({ host: config.host, port: config.http.port });
-      say(`liftwatch api on ${api.listeningOrigin}; admin key ${describeAdminKey(admin, config)}`);
+      const telemetry = await telemetryFor(context, { embed: false });
+      const origin = await listenApi(context, healthChecks({ store, telemetry }));
+      say(`liftwatch api on ${origin}`);
+      say(`  Admin key   ${describeAdminKey(admin, config)}`);
     });
     await untilSignal(logger);
     await teardown.run(logger);

@@ -1,8 +1,9 @@
-import { build as buildBroker } from '../../broker/index.js';
+import { urlHost } from '../../lib/net.js';
 import type { Command } from '../command.js';
 import { openContext, startOrUndo } from '../context.js';
 import { untilSignal } from '../lifecycle.js';
 import { describeAdminKey, say } from '../print.js';
+import { brokerFor } from '../system.js';
 
 export const brokerCommand: Command = {
   name: 'broker',
@@ -13,22 +14,12 @@ registry in $LW_DATA_DIR for device authentication. Nothing is stored unless a
   options: {},
   async run() {
     const context = openContext();
-    const { config, logger, metrics, store, admin, teardown } = context;
+    const { config, logger, admin, teardown } = context;
     await startOrUndo(context, async () => {
-      const broker = await buildBroker({
-        elevators: store.elevators,
-        adminToken: admin.token,
-        metrics,
-        logger,
-        host: config.host,
-        port: config.mqtt.port,
-        wsPort: config.mqtt.wsPort,
-      });
-      teardown.add('broker', () => broker.close());
-      const { port, wsPort } = await broker.listen();
-      say(
-        `liftwatch broker on mqtt://${config.host}:${port} (WebSocket ${wsPort}); admin key ${describeAdminKey(admin, config)}`,
-      );
+      const { port, wsPort } = await (await brokerFor(context)).listen();
+      const host = urlHost(config.host);
+      say(`liftwatch broker on mqtt://${host}:${port} (WebSocket ws://${host}:${wsPort})`);
+      say(`  Admin key   ${describeAdminKey(admin, config)}`);
     });
     await untilSignal(logger);
     await teardown.run(logger);

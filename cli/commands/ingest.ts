@@ -1,26 +1,22 @@
-import { build as buildIngest } from '../../ingest/index.js';
 import type { Command } from '../command.js';
 import { openContext, startOrUndo } from '../context.js';
 import { untilSignal } from '../lifecycle.js';
 import { say } from '../print.js';
-import { openTelemetry } from '../telemetry.js';
+import { ingestFor, telemetryFor } from '../system.js';
 
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'run ingest alone, as an MQTT client of a running broker',
   help: `Connects to the broker at LW_MQTT_URL (default mqtt://LW_HOST:LW_MQTT_PORT) as
-${'`liftwatch:ingest`'} with the admin key and a persistent session, validates and enriches every
+\`liftwatch:ingest\` with the admin key and a persistent session, validates and enriches every
 elevator message and writes it to InfluxDB (INFLUX_URL, or the local influxd it starts).`,
   options: {},
   async run() {
     const context = openContext();
-    const { config, logger, metrics, store, admin, teardown } = context;
+    const { config, logger, admin, teardown } = context;
     await startOrUndo(context, async () => {
-      const telemetry = await openTelemetry(config, logger, { embed: true });
-      teardown.add('InfluxDB', () => telemetry.close());
-      const ingest = buildIngest({ store, telemetry: telemetry.store, metrics, logger, batch: config.ingest });
-      teardown.add('ingest', () => ingest.close());
-      await ingest.subscribe(config.mqtt.url, admin.token);
+      const telemetry = await telemetryFor(context, { embed: true });
+      await ingestFor(context, telemetry).subscribe(config.mqtt.url, admin.token);
       say(
         `liftwatch ingest: reading ${config.mqtt.url}, writing ${telemetry.store.url} database "${config.influx.db}"`,
       );

@@ -1,7 +1,7 @@
-import path from 'node:path';
 import { loadConfig } from '../../config/env.js';
 import { createLogger } from '../../lib/logger.js';
 import { readAdminToken } from '../../store/admin-token.js';
+import { credentialsFileIn } from '../../simulators/credentials.js';
 import { FLEET_DEFAULTS, build as buildFleet } from '../../simulators/fleet.js';
 import type { Command } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
@@ -54,10 +54,7 @@ Options:
       telemetryIntervalMs: parseDurationOption('--telemetry-every', values['telemetry-every'], DEFAULTS.telemetryEvery),
       mqttUrl: config.mqtt.url,
       api: { apiUrl: config.http.url, adminToken },
-      credentialsFile:
-        typeof values.credentials === 'string'
-          ? values.credentials
-          : path.join(config.dataDir, 'simulator-credentials.json'),
+      credentialsFile: typeof values.credentials === 'string' ? values.credentials : credentialsFileIn(config.dataDir),
       logger,
     });
     const report = () => {

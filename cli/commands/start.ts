@@ -1,45 +1,56 @@
-import path from 'node:path';
 import { FLEET_DEFAULTS, build as buildFleet } from '../../simulators/fleet.js';
+import { credentialsFileIn } from '../../simulators/credentials.js';
 import type { Command, Values } from '../command.js';
 import { openContext, startOrUndo, type Context } from '../context.js';
 import { untilSignal } from '../lifecycle.js';
 import { describeAdminKey, say } from '../print.js';
-import { startSystem } from '../system.js';
+import { startSystem, type RunningSystem } from '../system.js';
 import { parseCount, parseDurationOption } from '../values.js';
 
 const DEMO_DEFAULTS = { elevators: 10, telemetryEvery: '5s', progressEvery: '10s' } as const;
 
-async function startDemo(context: Context, values: Values, apiUrl: string, mqttUrl: string) {
-  const { config, logger, metrics, admin, teardown } = context;
-  const elevators = parseCount('--demo-elevators', values['demo-elevators'], DEMO_DEFAULTS.elevators);
-  const fleet = buildFleet({
-    ...FLEET_DEFAULTS,
-    elevators,
+interface DemoOptions {
+  readonly elevators: number;
+  readonly telemetryIntervalMs: number;
+  readonly progressMs: number;
+}
+
+function demoOptions(values: Values): DemoOptions | null {
+  if (!values.demo) return null;
+  return {
+    elevators: parseCount('--demo-elevators', values['demo-elevators'], DEMO_DEFAULTS.elevators),
     telemetryIntervalMs: parseDurationOption(
       '--telemetry-every',
       values['telemetry-every'],
       DEMO_DEFAULTS.telemetryEvery,
     ),
-    mqttUrl,
-    api: { apiUrl, adminToken: admin.token },
-    credentialsFile: path.join(config.dataDir, 'simulator-credentials.json'),
+    progressMs: parseDurationOption('--progress-every', values['progress-every'], DEMO_DEFAULTS.progressEvery),
+  };
+}
+
+/** A small simulated fleet through the real path, and a progress line with what InfluxDB has stored. */
+async function startDemo(context: Context, system: RunningSystem, demo: DemoOptions) {
+  const { config, logger, metrics, admin, teardown } = context;
+  const fleet = buildFleet({
+    ...FLEET_DEFAULTS,
+    elevators: demo.elevators,
+    telemetryIntervalMs: demo.telemetryIntervalMs,
+    mqttUrl: system.mqttUrl,
+    api: { apiUrl: system.httpUrl, adminToken: admin.token },
+    credentialsFile: credentialsFileIn(config.dataDir),
     logger: logger.child({ component: 'simulator' }),
   });
   teardown.add('demo fleet', () => fleet.stop());
   await fleet.start();
-  const progressMs = parseDurationOption('--progress-every', values['progress-every'], DEMO_DEFAULTS.progressEvery);
   const progress = setInterval(async () => {
     const { connected, published } = fleet.stats();
     const stored = (await metrics.pointsWritten.get()).values[0]?.value ?? 0;
     say(
-      `demo: ${connected}/${elevators} elevators connected, ${published} messages published, ${stored} points stored in InfluxDB`,
+      `demo: ${connected}/${demo.elevators} elevators connected, ${published} messages published, ${stored} points stored in InfluxDB`,
     );
-  }, progressMs);
-  progress.unref();
+  }, demo.progressMs);
   teardown.add('demo progress', () => clearInterval(progress));
-  say(
-    `demo: ${elevators} simulated elevators publishing; a progress line every ${values['progress-every'] ?? DEMO_DEFAULTS.progressEvery}`,
-  );
+  say(`demo: ${demo.elevators} simulated elevators publishing; a progress line every ${demo.progressMs / 1000} s`);
 }
 
 export const startCommand: Command = {
@@ -61,6 +72,7 @@ Options:
     'progress-every': { type: 'string' },
   },
   async run(values) {
+    const demo = demoOptions(values);
     const context = openContext();
     const { config, logger, admin, teardown } = context;
     await startOrUndo(context, async () => {
@@ -73,7 +85,7 @@ Options:
       say(`  InfluxDB    ${system.telemetry.store.url}   database "${config.influx.db}"${local}`);
       say(`  Admin key   ${describeAdminKey(admin, config)}`);
       say('Stop with Ctrl-C.');
-      if (values.demo) await startDemo(context, values, system.httpUrl, system.mqttUrl);
+      if (demo) await startDemo(context, system, demo);
     });
     const signal = await untilSignal(logger);
     say(`${signal}: stopping`);

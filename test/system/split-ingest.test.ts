@@ -9,9 +9,19 @@ import { issueTestToken } from '../helpers/tokens.js';
 import { connectDevice, publish, refusedWith } from '../helpers/device.js';
 import { registration, tempDir, uniqueDatabase } from '../helpers/fixtures.js';
 import { openSqliteStore } from '../../store/sqlite.js';
+import type { Store } from '../../store/types.js';
 
 const logger = pino({ level: 'silent' });
 const ADMIN = 'admin-key-for-the-split-test';
+
+const newIngest = (store: Store, telemetry: InfluxHttpStore) =>
+  buildIngest({
+    store,
+    telemetry,
+    metrics: createMetrics(),
+    logger,
+    batch: { batchSize: 100, batchIntervalMs: 50, maxPendingPoints: 10_000 },
+  });
 
 /** `liftwatch broker` and `liftwatch ingest` as two parts sharing one data directory. */
 async function split() {
@@ -30,13 +40,7 @@ async function split() {
   const { port } = await broker.listen();
   const telemetry = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
   await telemetry.ensureDatabase();
-  const ingest = buildIngest({
-    store: ingestStore,
-    telemetry,
-    metrics: createMetrics(),
-    logger,
-    batch: { batchSize: 100, batchIntervalMs: 50, maxPendingPoints: 10_000 },
-  });
+  const ingest = newIngest(ingestStore, telemetry);
   onTestFinished(async () => {
     await ingest.close();
     await broker.close();
@@ -70,13 +74,7 @@ describe('ingest running apart from the broker', () => {
     const device = await connectDevice(url, 'SPLIT-2', token);
     await publish(device, 'SPLIT-2', 'faults', { ts: 1_764_000_000_000, seq: 5, code: 1, floor: 0 });
 
-    const restarted = buildIngest({
-      store: brokerStore,
-      telemetry,
-      metrics: createMetrics(),
-      logger,
-      batch: { batchSize: 100, batchIntervalMs: 50, maxPendingPoints: 10_000 },
-    });
+    const restarted = newIngest(brokerStore, telemetry);
     onTestFinished(() => restarted.close());
     await restarted.subscribe(url, ADMIN);
     await expect

@@ -1,0 +1,9 @@
+/**
+ * The host to put in a URL for reaching a listener bound to `host`: 0.0.0.0 and :: mean
+ * "every address of this machine", so clients on it use loopback; IPv6 goes in brackets.
+ */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
