@@ -65,10 +65,12 @@ export class BatchWriter {
     };
   }
 
-  /** Writes everything pending now; resolves when it is written (or closed while InfluxDB is away). */
+  /** Writes everything pending now; resolves when it is written (or when close gives up on InfluxDB). */
   async flush(): Promise<void> {
-    this.kick(true);
-    await this.idle;
+    do {
+      this.kick(true);
+      await this.idle;
+    } while (!this.closed && this.pending.length + this.sending.length > 0);
   }
 
   /** Stops the timer and writes what is pending, waiting at most `timeoutMs` for InfluxDB. */
