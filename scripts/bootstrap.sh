@@ -19,6 +19,6 @@ fi
 
 # npm ci when node_modules is missing or older than the lockfile.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "bootstrap: npm ci"
+  echo "bootstrap: npm ci (better-sqlite3 compiles from source where no prebuilt binary is reachable: a minute or two)"
   npm ci --no-audit --no-fund --loglevel=error
 fi

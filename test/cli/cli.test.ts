@@ -123,6 +123,26 @@ describe('liftwatch CLI', () => {
     expect(isRunning(influxdPid)).toBe(false);
   });
 
+  it('stops the influxd a liftwatch killed with SIGKILL left behind, at the next start', async () => {
+    const env = await freshEnvironment();
+    const pidFile = path.join(env.LW_DATA_DIR, 'influxdb', 'influxd.pid');
+    const first = runCli(['start'], env);
+    await first.waitFor(/Stop with Ctrl-C/, 60_000);
+    const orphan = Number(fs.readFileSync(pidFile, 'utf8'));
+    first.child.kill('SIGKILL');
+    await first.exited();
+    expect(isRunning(orphan)).toBe(true);
+
+    const second = runCli(['start'], env);
+    await second.waitFor(/Stop with Ctrl-C/, 60_000);
+    expect(isRunning(orphan)).toBe(false);
+    const successor = Number(fs.readFileSync(pidFile, 'utf8'));
+    expect(successor).not.toBe(orphan);
+    second.child.kill('SIGTERM');
+    expect(await second.exited()).toBe(0);
+    expect(isRunning(successor)).toBe(false);
+  });
+
   it('runs the demo fleet and the simulate command through the real path', async () => {
     const env = await freshEnvironment();
     const start = runCli(

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { onTestFinished } from 'vitest';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/liftwatch.mjs');
+const STOP_GRACE_MS = 15_000;
 
 export interface CliRun {
   readonly child: ChildProcess;
@@ -24,8 +25,13 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRun
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  onTestFinished(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+  // A test that fails half-way still stops liftwatch the way a user would, so its influxd goes too.
+  onTestFinished(async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    await exit;
+    clearTimeout(timer);
   });
   return {
     child,

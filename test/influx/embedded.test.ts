@@ -64,21 +64,6 @@ describe('local influxd', () => {
     }
   });
 
-  it('stops an influxd that a killed liftwatch left running on the same directory', async () => {
-    const dir = tempDir();
-    const first = await embedded(dir);
-    await first.start();
-    const orphan = first.pid as number;
-    const second = new EmbeddedInflux({ dir, host: '127.0.0.1', port: await freePort(), binary: 'influxd', logger });
-    await second.start();
-    try {
-      expect(isRunning(orphan)).toBe(false);
-      expect(await new InfluxHttpStore({ url: second.url, db: 'x' }).ping()).toMatch(/^1\./);
-    } finally {
-      await second.stop();
-    }
-  });
-
   it('restarts influxd when it dies', async () => {
     const influx = await embedded();
     await influx.start();
