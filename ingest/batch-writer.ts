@@ -111,7 +111,7 @@ export class BatchWriter {
     }
   }
 
-  /** One attempt at the batch in `sending`; false when the writer should stop for now. */
+  /** Writes the batch in `sending`, retrying while InfluxDB may take it later; false when close gave up waiting. */
   private async writeSending(): Promise<boolean> {
     const batch = this.sending;
     let delay: number = RETRY_DELAY_MS.initial;
