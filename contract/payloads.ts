@@ -88,8 +88,12 @@ export const maintenancePayloadSchema = z.object({
   items: z.array(plainText(200).min(1)).max(100).optional(),
 });
 
-/** The retained presence flag: `1` after connect, `0` as the will message. */
-export const onlinePayloadSchema = z.union([z.literal(0), z.literal(1)]);
+const presence = z.union([z.literal(0), z.literal(1)]);
+/**
+ * The retained presence flag: `1` after connect, `0` as the will message. A device that knows
+ * the time may send `{"online": 1, "ts": …, "seq": …}` instead; the bare form is timed on arrival.
+ */
+export const onlinePayloadSchema = z.union([presence, z.object({ ...envelope, online: presence })]);
 export const ONLINE = 1;
 export const OFFLINE = 0;
 

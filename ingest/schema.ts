@@ -51,7 +51,7 @@ const NOT_FIELDS: Readonly<Record<TopicKind, readonly string[]>> = {
   faults: ['ts', 'code'],
   doors: ['ts'],
   maintenance: ['ts'],
-  online: [],
+  online: ['ts'],
 };
 
 /**
@@ -64,14 +64,19 @@ const FIELD_NAMES: Readonly<Partial<Record<TopicKind, Readonly<Record<string, st
 
 const fieldName = (kind: TopicKind, name: string) => FIELD_NAMES[kind]?.[name] ?? name;
 
+/** Object payloads give a field per property; a bare scalar payload is a field named after the kind. */
 function fieldTypesOf(kind: TopicKind): Record<string, FieldType> {
   const schema = z.toJSONSchema(payloadSchemas[kind], { io: 'input' }) as JsonSchema;
-  if (!schema.properties) return { [kind]: fieldTypeOf(schema) };
-  return Object.fromEntries(
-    Object.entries(schema.properties)
-      .filter(([name]) => !NOT_FIELDS[kind].includes(name))
-      .map(([name, property]) => [fieldName(kind, name), fieldTypeOf(property)]),
-  );
+  const objects = (schema.anyOf ?? [schema]).filter((variant) => variant.properties);
+  const scalars = (schema.anyOf ?? [schema]).filter((variant) => !variant.properties);
+  const types: Record<string, FieldType> = {};
+  if (scalars.length > 0) types[kind] = fieldTypeOf({ anyOf: scalars });
+  for (const variant of objects) {
+    for (const [name, property] of Object.entries(variant.properties ?? {})) {
+      if (!NOT_FIELDS[kind].includes(name)) types[fieldName(kind, name)] = fieldTypeOf(property);
+    }
+  }
+  return types;
 }
 
 export const FIELD_TYPES: Readonly<Record<TopicKind, Readonly<Record<string, FieldType>>>> = Object.fromEntries(
@@ -104,7 +109,9 @@ export function toPoint(message: DecodedMessage, elevator: Elevator, receivedAtM
   const tags = registryTags(elevator);
   switch (message.kind) {
     case 'online':
-      return { measurement: 'online', tags, fields: { online: message.payload }, timeMs: receivedAtMs };
+      return typeof message.payload === 'number'
+        ? { measurement: 'online', tags, fields: { online: message.payload }, timeMs: receivedAtMs }
+        : { measurement: 'online', tags, fields: toFields(message.payload, 'online'), timeMs: message.payload.ts };
     case 'faults': {
       const { severity, category } = faultInfo(message.payload.code);
       return {

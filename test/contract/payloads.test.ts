@@ -79,10 +79,11 @@ const samples: Record<TopicKind, { valid: unknown[]; invalid: Array<[unknown, Re
     ],
   },
   online: {
-    valid: [1, 0],
+    valid: [1, 0, { ts, seq: 3, online: 1 }],
     invalid: [
       [2, /Invalid/],
       [{ online: 1 }, /Invalid/],
+      [{ ts, seq: 3, online: 2 }, /Invalid/],
     ],
   },
 };

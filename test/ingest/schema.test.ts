@@ -21,7 +21,7 @@ describe('ingest schema', () => {
       runs: 'integer',
     });
     expect(FIELD_TYPES.faults).toEqual({ seq: 'integer', floor: 'integer', detail: 'string' });
-    expect(FIELD_TYPES.online).toEqual({ online: 'integer' });
+    expect(FIELD_TYPES.online).toEqual({ online: 'integer', seq: 'integer' });
   });
 
   it('tags faults with registry tags, code, severity and category; the time is ts', () => {
@@ -59,8 +59,16 @@ describe('ingest schema', () => {
     expect(point.fields).not.toHaveProperty('contractor');
   });
 
-  it('stamps the online flag with the time it arrived', () => {
-    const point = toPoint(decoded('online', 0), elevator, 1234);
-    expect(point).toMatchObject({ measurement: 'online', fields: { online: 0 }, timeMs: 1234 });
+  it('stamps the bare online flag with the time it arrived, and the object form with its ts', () => {
+    expect(toPoint(decoded('online', 0), elevator, 1234)).toMatchObject({
+      measurement: 'online',
+      fields: { online: 0 },
+      timeMs: 1234,
+    });
+    expect(toPoint(decoded('online', { ts: 1_764_000_000_000, seq: 9, online: 1 }), elevator, 1234)).toMatchObject({
+      measurement: 'online',
+      fields: { online: 1, seq: 9 },
+      timeMs: 1_764_000_000_000,
+    });
   });
 });
