@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isLiftwatchError } from '../lib/errors.js';
+import { FleetError } from '../simulators/errors.js';
+import { ScenarioError } from '../simulators/scenario.js';
 import type { Command } from './command.js';
 import { apiCommand } from './commands/api.js';
 import { brokerCommand } from './commands/broker.js';
@@ -52,6 +54,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     await command.run(values);
     return 0;
   } catch (error) {
+    if (error instanceof ScenarioError) {
+      process.stderr.write(`liftwatch ${name}: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof FleetError) {
+      process.stderr.write(`liftwatch ${name}: ${error.message}\n`);
+      return EXIT.failed;
+    }
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`liftwatch ${name}: ${(error as Error).message}\nRun \`liftwatch ${name} --help\`.\n`);
       return EXIT.usage;

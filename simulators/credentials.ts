@@ -7,9 +7,14 @@ import {
   type elevatorCredentialsSchema,
   type elevatorImportReportSchema,
 } from '../contract/index.js';
+import { FleetError } from './errors.js';
 
-/** Where simulated elevators keep their device tokens between runs, unless told otherwise. */
-export const credentialsFileIn = (dataDir: string) => path.join(dataDir, 'simulator-credentials.json');
+/** Where simulated elevators keep their device tokens between runs, unless told otherwise; one file per shard. */
+export const credentialsFileIn = (dataDir: string, shard?: { index: number; count: number }) =>
+  path.join(
+    dataDir,
+    shard ? `simulator-credentials.${shard.index + 1}-of-${shard.count}.json` : 'simulator-credentials.json',
+  );
 
 export interface ApiClientOptions {
   readonly apiUrl: string;
@@ -27,9 +32,22 @@ async function call<T>(
 ) {
   const headers: Record<string, string> = { authorization: `Bearer ${adminToken}` };
   if (type) headers['content-type'] = type;
-  const response = await fetch(`${apiUrl}${route}`, { method, headers, body });
+  let response: Response;
+  try {
+    response = await fetch(`${apiUrl}${route}`, { method, headers, body });
+  } catch (error) {
+    const reason = (error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new FleetError(
+      `cannot reach the liftwatch API at ${apiUrl} (${reason}). Is liftwatch running? Set LW_API_URL if it listens elsewhere.`,
+    );
+  }
   const json = (await response.json().catch(() => ({}))) as T & { code?: string; message?: string };
-  if (!response.ok) throw new Error(`${method} ${route} answered ${response.status}: ${json.message ?? 'no message'}`);
+  if (response.status === 401)
+    throw new FleetError(
+      `the liftwatch API at ${apiUrl} refused the admin key (LW_ADMIN_TOKEN or the data directory's admin-token)`,
+    );
+  if (!response.ok)
+    throw new FleetError(`${method} ${route} answered ${response.status}: ${json.message ?? 'no message'}`);
   return json;
 }
 
@@ -51,38 +69,48 @@ function readTokens(file: string): Tokens {
   }
 }
 
+/** Rows per import request: each row costs the API a token hash, so a big fleet goes in chunks. */
+const IMPORT_CHUNK = 5000;
+
+function saveTokens(file: string, tokens: Tokens): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(tokens, null, 1), { mode: 0o600 });
+}
+
 /**
  * Device tokens for the given elevators: from the credentials file when known, else by
- * registering them through the API (one CSV import), else, for elevators registered
- * earlier whose token is lost, by reissuing their token. The file is updated (mode 0600).
+ * registering them through the API (CSV imports), else, for elevators registered earlier
+ * whose token is lost, by reissuing their token. The file is updated (mode 0600) after each
+ * chunk, so an interrupted registration of a large fleet resumes where it stopped.
  */
 export async function obtainTokens(
   api: ApiClientOptions,
   registrations: readonly ElevatorRegistration[],
   credentialsFile: string,
+  onProgress: (registered: number, total: number) => void = () => undefined,
 ): Promise<Tokens> {
   const tokens = readTokens(credentialsFile);
   const unknown = registrations.filter((row) => tokens[row.id] === undefined);
-  if (unknown.length > 0) {
-    const csv = toCsv(unknown);
+  for (let start = 0; start < unknown.length; start += IMPORT_CHUNK) {
+    const chunk = unknown.slice(start, start + IMPORT_CHUNK);
     const report = await call<z.infer<typeof elevatorImportReportSchema>>(
       api,
       'POST',
       '/api/elevators/import',
-      csv,
+      toCsv(chunk),
       'text/csv',
     );
     for (const { id, token } of report.created) tokens[id] = token;
     for (const { id, code, reason } of report.rejected) {
       if (id === undefined || code !== 'LW_ERR_ELEVATOR_EXISTS') {
-        throw new Error(`registering ${id ?? '?'} failed: ${reason}`);
+        throw new FleetError(`registering ${id ?? '?'} failed: ${reason}`);
       }
       const route = `/api/elevators/${encodeURIComponent(id)}/token`;
       const issued = await call<z.infer<typeof elevatorCredentialsSchema>>(api, 'POST', route);
       tokens[id] = issued.token;
     }
-    fs.mkdirSync(path.dirname(credentialsFile), { recursive: true });
-    fs.writeFileSync(credentialsFile, JSON.stringify(tokens, null, 1), { mode: 0o600 });
+    saveTokens(credentialsFile, tokens);
+    onProgress(start + chunk.length, unknown.length);
   }
   return tokens;
 }

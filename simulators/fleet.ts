@@ -1,194 +1,294 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import {
-  DIRECTIONS,
-  DOOR_STATES,
-  OFFLINE,
-  ONLINE,
-  SERVICE_MODES,
-  buildTopic,
-  type FaultCode,
-  type PayloadInputOf,
-  type TopicKind,
-} from '../contract/index.js';
+import { buildTopic, OFFLINE, type TopicKind } from '../contract/index.js';
 import type { Logger } from '../lib/logger.js';
 import { obtainTokens, type ApiClientOptions } from './credentials.js';
-import { demoRegistration } from './demo-registry.js';
-import { Random } from './random.js';
+import { FleetError } from './errors.js';
+import { ElevatorModel, type ModelEvent } from './model/elevator.js';
+import { planElevator } from './model/plan.js';
+import type { Scenario } from './scenario.js';
+import { TruthWriter, type TruthRecord } from './truth.js';
+
+const MINUTE_MS = 60_000;
+/** Simulated time is generated a minute at a time for the whole fleet, then published in order. */
+const TICK_MS = MINUTE_MS;
+const MIN_SLEEP_MS = 2;
+const CONNECT_TIMEOUT_MS = 10_000;
+const DRAIN_TIMEOUT_MS = 10_000;
+const DRAIN_POLL_MS = 20;
+
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
 
 export interface FleetOptions {
-  readonly elevators: number;
+  readonly scenario: Scenario;
   readonly mqttUrl: string;
   readonly api: ApiClientOptions;
   /** Where device tokens are kept between runs. */
   readonly credentialsFile: string;
-  /** Same seed, same fleet and traffic. */
-  readonly seed: number;
-  /** Time between two telemetry messages of one elevator. */
-  readonly telemetryIntervalMs: number;
-  /** Chance that an elevator reports a minor fault in one telemetry interval. */
-  readonly faultChance: number;
-  /** Id prefix of the demo elevators: `SIM` gives SIM-000001, SIM-000002, ... */
-  readonly idPrefix: string;
+  /** Ground truth, as JSON lines; none when unset. */
+  readonly truthFile?: string | undefined;
+  /** This process drives elevators whose index modulo `count` is `index`. */
+  readonly shard?: Shard | undefined;
   readonly logger: Logger;
+  /** New connections per second while the fleet comes up. */
+  readonly connectRate?: number;
+  /** Publishes awaiting their PUBACK before the fleet waits for the broker. */
+  readonly maxInflight?: number;
 }
 
-export const FLEET_DEFAULTS = {
-  seed: 1,
-  telemetryIntervalMs: 60_000,
-  faultChance: 0.02,
-  idPrefix: 'SIM',
-} as const satisfies Partial<FleetOptions>;
-
-/** Connections are spread over this long per elevator (at most RAMP_MAX_MS) so the broker is not stormed. */
-const RAMP_PER_ELEVATOR_MS = 20;
-const RAMP_MAX_MS = 10_000;
-const TRIPS_PER_INTERVAL = { min: 0, max: 4 } as const;
-const TRIP_SECONDS = { min: 8, max: 45 } as const;
-const ROPE_BENDS_PER_TRIP = 3;
-const FLOORS = { lowest: -1, highest: 18 } as const;
-const DOOR_REPORT_CHANCE = 0.5;
-const MINOR_FAULTS: readonly FaultCode[] = [2, 3, 102, 104, 105];
+export const FLEET_DEFAULTS = { connectRate: 500, maxInflight: 2000 } as const;
 
 export interface FleetStats {
   readonly elevators: number;
   readonly connected: number;
   readonly published: number;
+  readonly errors: number;
+  /** Simulated time reached. */
+  readonly simulatedTo: number;
+  readonly phase: 'registering' | 'connecting' | 'running' | 'done';
 }
 
-class SimulatedElevator {
-  private seq = 0;
-  private floor = 1;
-  private runs = 0;
-  private runSeconds = 0;
-  private doorCycles = 0;
-  private ropeBends = 0;
-  private timer: NodeJS.Timeout | null = null;
-  published = 0;
-
-  constructor(
-    readonly id: string,
-    private readonly client: MqttClient,
-    private readonly random: Random,
-    private readonly options: FleetOptions,
-  ) {}
-
-  get connected(): boolean {
-    return this.client.connected;
-  }
-
-  start(): void {
-    this.client.on('connect', () => this.send('online', ONLINE, true));
-    this.timer = setInterval(() => this.tick(), this.options.telemetryIntervalMs);
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    if (this.client.connected) await this.publish('online', OFFLINE, true).catch(() => undefined);
-    await this.client.endAsync();
-  }
-
-  private tick(): void {
-    const now = Date.now();
-    const trips = this.random.int(TRIPS_PER_INTERVAL.min, TRIPS_PER_INTERVAL.max);
-    for (let trip = 0; trip < trips; trip++) {
-      this.runs++;
-      this.runSeconds += this.random.int(TRIP_SECONDS.min, TRIP_SECONDS.max);
-      this.doorCycles++;
-      this.ropeBends += ROPE_BENDS_PER_TRIP;
-      this.floor = this.random.int(FLOORS.lowest, FLOORS.highest);
-    }
-    if (trips > 0 && this.random.chance(DOOR_REPORT_CHANCE)) {
-      this.send('doors', {
-        ts: now,
-        seq: this.seq++,
-        floor: this.floor,
-        openMs: this.random.int(2000, 4000),
-        closeMs: this.random.int(2500, 3500),
-        reopens: this.random.chance(0.1) ? 1 : 0,
-        obstructed: this.random.chance(0.05),
-      });
-    }
-    if (this.random.chance(this.options.faultChance)) {
-      this.send('faults', { ts: now, seq: this.seq++, code: this.random.pick(MINOR_FAULTS), floor: this.floor });
-    }
-    this.send('telemetry', {
-      ts: now,
-      seq: this.seq++,
-      mode: SERVICE_MODES.normal,
-      floor: this.floor,
-      direction: DIRECTIONS.none,
-      doorState: DOOR_STATES.closed,
-      occupied: false,
-      loadPct: 0,
-      speedMps: 0,
-      runs: this.runs,
-      runSeconds: this.runSeconds,
-      doorCycles: this.doorCycles,
-      ropeBends: this.ropeBends,
-    });
-  }
-
-  private publish<K extends TopicKind>(kind: K, payload: PayloadInputOf<K>, retain = false) {
-    return this.client.publishAsync(buildTopic(this.id, kind), JSON.stringify(payload), { qos: 1, retain });
-  }
-
-  private send<K extends TopicKind>(kind: K, payload: PayloadInputOf<K>, retain = false): void {
-    if (!this.client.connected) return;
-    this.publish(kind, payload, retain).then(
-      () => this.published++,
-      (error: unknown) => this.options.logger.warn({ elevator: this.id, err: error }, 'publish failed'),
-    );
-  }
+export interface FleetSummary {
+  readonly scenario: string;
+  readonly elevators: number;
+  readonly simulatedFrom: string;
+  readonly simulatedTo: string;
+  readonly wallSeconds: number;
+  readonly published: number;
+  readonly messagesPerSecond: number;
+  readonly byKind: Record<string, number>;
+  readonly errors: number;
+  readonly disconnects: number;
+  readonly truth: Record<string, number>;
 }
 
 export interface Fleet {
-  /** Registers what is missing, then connects every elevator (spread over time) and starts publishing. */
-  start(): Promise<void>;
+  /** Registers what is missing, connects every elevator (spread over time), runs the scenario to its end or to stop(). */
+  run(): Promise<FleetSummary>;
   stats(): FleetStats;
-  /** Says offline and disconnects every elevator cleanly. */
-  stop(): Promise<void>;
+  /** Ends the run at the next simulated minute. */
+  stop(): void;
 }
 
-/** A small fleet of simulated elevators, each its own MQTT client with its own credentials. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Device {
+  readonly model: ElevatorModel;
+  readonly token: string;
+  /** Replaced when the terminal comes back after an offline period. */
+  client: MqttClient;
+  offline: boolean;
+}
+
+const hasInflight = (client: MqttClient) => Object.keys(client.outgoing).length > 0;
+const canSend = (device: Device) => !device.offline && device.client.connected;
+
+/** Waits (a little) for a client's unacknowledged publishes. */
+async function settled(client: MqttClient): Promise<void> {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  while (hasInflight(client) && Date.now() < deadline) await sleep(DRAIN_POLL_MS);
+}
+
+/** Why a connection failed, in words an operator can act on. */
+function connectionProblem(url: string, id: string, error: Error & { code?: string | number }): string {
+  if (error.code === 4 || error.code === 5) {
+    return `the broker refused ${id} (CONNACK ${error.code}): its token is not valid. If this data directory's simulator credentials are stale, delete them and run again.`;
+  }
+  if (error.code === 'ECONNREFUSED' || error.code === 'ENOTFOUND' || error.code === 'EHOSTUNREACH') {
+    return `cannot reach the broker at ${url} (${error.code}). Is liftwatch running? Set LW_MQTT_URL if it listens elsewhere.`;
+  }
+  return `connecting ${id} to ${url} failed: ${error.message}`;
+}
+
+/**
+ * Drives a scenario's fleet: each elevator is an MQTT client with its own credentials, its
+ * model produces the traffic in simulated time, and this paces it to the scenario's speed.
+ */
 export function build(options: FleetOptions): Fleet {
-  const elevators: SimulatedElevator[] = [];
-  let stopped = false;
+  const { scenario, logger } = options;
+  const shard = options.shard ?? { index: 0, count: 1 };
+  const connectRate = options.connectRate ?? FLEET_DEFAULTS.connectRate;
+  const maxInflight = options.maxInflight ?? FLEET_DEFAULTS.maxInflight;
+  const end = scenario.fromMs + scenario.duration;
+  const devices: Device[] = [];
+  const byKind: Record<string, number> = {};
+  const truthCounts: Record<string, number> = {};
+  let phase: FleetStats['phase'] = 'registering';
+  let simulatedTo = scenario.fromMs;
+  let published = 0;
+  let errors = 0;
+  let disconnects = 0;
+  let inflight = 0;
+  let drained: (() => void) | null = null;
+  let stopping = false;
+  let elevatorCount = 0;
+  const truth = options.truthFile ? new TruthWriter(options.truthFile) : null;
+
+  function recordTruth(records: readonly TruthRecord[]) {
+    for (const record of records) truthCounts[record.category] = (truthCounts[record.category] ?? 0) + 1;
+    truth?.write(records);
+  }
+
+  function settle(error?: Error) {
+    inflight--;
+    if (error) {
+      errors++;
+      if (errors <= 10) logger.warn({ err: error.message }, 'publish failed');
+    }
+    if (drained && inflight <= maxInflight / 2) {
+      drained();
+      drained = null;
+    }
+  }
+
+  function publish(client: MqttClient, id: string, kind: TopicKind, payload: unknown) {
+    inflight++;
+    published++;
+    byKind[kind] = (byKind[kind] ?? 0) + 1;
+    client.publish(buildTopic(id, kind), JSON.stringify(payload), { qos: 1, retain: kind === 'online' }, settle);
+  }
+
+  async function connect(id: string, token: string): Promise<MqttClient> {
+    const client = mqtt.connect(options.mqttUrl, {
+      clientId: id,
+      username: id,
+      password: token,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      will: { topic: buildTopic(id, 'online'), payload: Buffer.from(String(OFFLINE)), qos: 1, retain: true },
+    });
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', (error) => reject(new FleetError(connectionProblem(options.mqttUrl, id, error))));
+    }).catch(async (error: unknown) => {
+      await client.endAsync(true);
+      throw error;
+    });
+    client.on('error', (error) => logger.warn({ elevator: id, err: error.message }, 'MQTT client error'));
+    return client;
+  }
+
+  /**
+   * Messages go out on the elevator's connection. Going offline drops the connection without
+   * a DISCONNECT, after its last publishes are acknowledged, so the broker publishes the will;
+   * coming back is a new connection.
+   */
+  async function act(device: Device, event: ModelEvent) {
+    const { client, model } = device;
+    if (event.type === 'message') {
+      if (canSend(device)) publish(client, model.id, event.kind, event.payload);
+    } else if (event.type === 'disconnect') {
+      disconnects++;
+      device.offline = true;
+      await settled(client);
+      client.end(true);
+    } else {
+      device.offline = false;
+      device.client = await connect(model.id, device.token).catch((error: unknown) => {
+        errors++;
+        logger.warn({ elevator: model.id, err: (error as Error).message }, 'reconnect failed');
+        return client;
+      });
+    }
+  }
+
+  /** Waits for the last PUBACKs; what a dropped connection never acknowledged is counted as an error. */
+  async function drain() {
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    while (inflight > 0 && Date.now() < deadline) await sleep(DRAIN_POLL_MS);
+    errors += inflight;
+  }
+
+  async function publishTick(due: Array<[Device, ModelEvent]>, wallStart: number) {
+    for (const [device, event] of due) {
+      if (scenario.speed !== 'max') {
+        const wait = wallStart + (event.at - scenario.fromMs) / scenario.speed - Date.now();
+        if (wait >= MIN_SLEEP_MS) await sleep(wait);
+      }
+      if (inflight >= maxInflight) await new Promise<void>((resolve) => (drained = resolve));
+      await act(device, event);
+    }
+  }
 
   return {
-    async start() {
-      const registrations = Array.from({ length: options.elevators }, (_, i) =>
-        demoRegistration(options.idPrefix, i, options.seed),
+    async run() {
+      const wallStart = Date.now();
+      const indices = Array.from({ length: scenario.fleet.elevators }, (_, i) => i).filter(
+        (i) => i % shard.count === shard.index,
       );
-      const tokens = await obtainTokens(options.api, registrations, options.credentialsFile);
-      const rampMs = Math.min(RAMP_MAX_MS, RAMP_PER_ELEVATOR_MS * options.elevators);
-      const gapMs = options.elevators > 1 ? rampMs / options.elevators : 0;
-      for (const [index, { id }] of registrations.entries()) {
-        if (stopped) return;
-        const client = mqtt.connect(options.mqttUrl, {
-          clientId: id,
-          username: id,
-          password: tokens[id],
-          protocolVersion: 4,
-          will: { topic: buildTopic(id, 'online'), payload: Buffer.from(String(OFFLINE)), qos: 1, retain: true },
-        });
-        const elevator = new SimulatedElevator(id, client, new Random(options.seed + index), options);
-        elevators.push(elevator);
-        elevator.start();
-        if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+      elevatorCount = indices.length;
+      const models = indices.map((index) => new ElevatorModel(planElevator(scenario, index), scenario));
+      const tokens = await obtainTokens(
+        options.api,
+        models.map((model) => model.plan.registration),
+        options.credentialsFile,
+      );
+
+      phase = 'connecting';
+      const gapMs = 1000 / connectRate;
+      try {
+        for (const [i, model] of models.entries()) {
+          if (stopping) break;
+          const token = tokens[model.id] as string;
+          devices.push({ model, token, client: await connect(model.id, token), offline: false });
+          const behind = wallStart + (i + 1) * gapMs - Date.now();
+          if (behind >= MIN_SLEEP_MS) await sleep(behind);
+        }
+
+        phase = 'running';
+        const runStart = Date.now();
+        for (let tick = scenario.fromMs; tick < end && !stopping; tick += TICK_MS) {
+          const due: Array<[Device, ModelEvent]> = [];
+          for (const device of devices) {
+            for (const event of device.model.advance(tick + TICK_MS)) due.push([device, event]);
+            recordTruth(device.model.takeTruth());
+          }
+          due.sort((a, b) => a[1].at - b[1].at);
+          await publishTick(due, runStart);
+          simulatedTo = tick + TICK_MS;
+        }
+        for (const device of devices) {
+          recordTruth(device.model.finish());
+          if (canSend(device)) publish(device.client, device.model.id, 'online', device.model.goodbye(simulatedTo));
+        }
+        await drain();
+      } finally {
+        await Promise.all(devices.map(({ client }) => client.endAsync(hasInflight(client)).catch(() => undefined)));
+        truth?.close();
+        phase = 'done';
       }
+      const wallSeconds = (Date.now() - wallStart) / 1000;
+      return {
+        scenario: scenario.name,
+        elevators: elevatorCount,
+        simulatedFrom: new Date(scenario.fromMs).toISOString(),
+        simulatedTo: new Date(simulatedTo).toISOString(),
+        wallSeconds,
+        published,
+        messagesPerSecond: Math.round(published / Math.max(wallSeconds, 0.001)),
+        byKind,
+        errors,
+        disconnects,
+        truth: truthCounts,
+      };
     },
 
     stats() {
       return {
-        elevators: options.elevators,
-        connected: elevators.filter((elevator) => elevator.connected).length,
-        published: elevators.reduce((sum, elevator) => sum + elevator.published, 0),
+        elevators: elevatorCount,
+        connected: devices.filter(({ client }) => client.connected).length,
+        published,
+        errors,
+        simulatedTo,
+        phase,
       };
     },
 
-    async stop() {
-      stopped = true;
-      await Promise.all(elevators.map((elevator) => elevator.stop()));
+    stop() {
+      stopping = true;
     },
   };
 }

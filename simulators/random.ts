@@ -6,6 +6,14 @@ export class Random {
     this.state = seed >>> 0;
   }
 
+  /** An independent generator for one member of a run (an elevator), from the run's seed. */
+  static for(seed: number, member: number, stream = 0): Random {
+    let h =
+      Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(member + 1, 0xc2b2ae35) ^ Math.imul(stream + 1, 0x27d4eb2f);
+    h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+    return new Random(h ^ (h >>> 13));
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
@@ -13,6 +21,11 @@ export class Random {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Uniform in [min, max). */
+  uniform(min: number, max: number): number {
+    return min + this.next() * (max - min);
   }
 
   /** Uniform integer in [min, max]. */
@@ -26,5 +39,29 @@ export class Random {
 
   pick<T>(items: readonly T[]): T {
     return items[this.int(0, items.length - 1)] as T;
+  }
+
+  /** An item drawn with probability proportional to its weight. */
+  weighted<T>(items: readonly T[], weightOf: (item: T) => number): T {
+    const total = items.reduce((sum, item) => sum + weightOf(item), 0);
+    let u = this.next() * total;
+    for (const item of items) {
+      u -= weightOf(item);
+      if (u < 0) return item;
+    }
+    return items.at(-1) as T;
+  }
+
+  /** A Poisson count with mean `mean` (Knuth's method: the means here are small). */
+  poisson(mean: number): number {
+    if (mean <= 0) return 0;
+    const limit = Math.exp(-mean);
+    let count = 0;
+    let product = this.next();
+    while (product > limit) {
+      count++;
+      product *= this.next();
+    }
+    return count;
   }
 }

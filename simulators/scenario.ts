@@ -1,0 +1,173 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from '../lib/duration.js';
+import { DEGRADATION_NAMES } from './degradations.js';
+import { PROFILE_NAMES } from './profiles.js';
+
+/** The most elevators one run drives; beyond one process's sockets, split it with --shard. */
+export const MAX_FLEET = 300_000;
+
+const duration = z.string().transform((text, context) => {
+  const ms = parseDuration(text);
+  if (ms === null || ms <= 0) {
+    context.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 30m, 6h or 90d` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** `now`, an ISO date or date-time, or a duration before now such as `-90d`. */
+type StartTime = { readonly relativeTo: 'now' | 'epoch'; readonly ms: number };
+const startTime = z.string().transform((text, context): StartTime => {
+  if (text === 'now') return { relativeTo: 'now', ms: 0 };
+  if (text.startsWith('-')) {
+    const ms = parseDuration(text.slice(1));
+    if (ms !== null) return { relativeTo: 'now', ms: -ms };
+  } else if (!Number.isNaN(Date.parse(text))) {
+    return { relativeTo: 'epoch', ms: Date.parse(text) };
+  }
+  context.addIssue({
+    code: 'custom',
+    message: `"${text}" is not now, an ISO date, or a duration before now such as -90d`,
+  });
+  return z.NEVER;
+});
+
+const share = z.number().min(0).max(1);
+const dayRange = z
+  .tuple([z.number().min(0), z.number().min(0)])
+  .refine(([min, max]) => min <= max, 'min must not exceed max');
+
+const contractorSchema = z.strictObject({
+  id: z.string().regex(/^[\w-]{1,64}$/, 'a contractor id of letters, digits, _ or -'),
+  share: z.number().positive(),
+  /** Chance that a visit finds and fixes a degradation in its minor phase (a latent one: a third of it). */
+  fixChance: share,
+  /** Chance that a visit comes late (after the legal 15 days). */
+  slipChance: share,
+  visitMinutes: z.tuple([z.number().positive(), z.number().positive()]),
+});
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  seed: z.int().min(0).default(1),
+  from: startTime.default({ relativeTo: 'now', ms: 0 }),
+  duration: duration.default(3_600_000),
+  /** Simulated seconds per wall-clock second, or as fast as the broker takes it. */
+  speed: z.union([z.number().positive(), z.literal('max')]).default(1),
+  fleet: z.strictObject({
+    elevators: z.int().min(1).max(MAX_FLEET),
+    idPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,20}$/, 'up to 20 characters of A-Z, a-z, 0-9, _ or -')
+      .default('SIM'),
+    profiles: z.partialRecord(z.enum(PROFILE_NAMES), z.number().min(0)).default({
+      residential: 0.6,
+      office: 0.2,
+      hospital: 0.1,
+      mall: 0.1,
+    }),
+    ageYears: dayRange.default([1, 25]),
+    /** Which door cycles are reported: all, one in ten plus every anomaly, or anomalies only. */
+    doorReports: z.enum(['every-cycle', 'sampled', 'anomalies']).default('sampled'),
+  }),
+  contractors: z
+    .array(contractorSchema)
+    .min(1)
+    .default([
+      { id: 'MC-GOOD-1', share: 0.4, fixChance: 0.85, slipChance: 0.03, visitMinutes: [35, 60] },
+      { id: 'MC-GOOD-2', share: 0.3, fixChance: 0.8, slipChance: 0.05, visitMinutes: [30, 55] },
+      { id: 'MC-POOR', share: 0.3, fixChance: 0.15, slipChance: 0.2, visitMinutes: [12, 25] },
+    ]),
+  degradations: z
+    .array(
+      z.strictObject({
+        kind: z.enum(DEGRADATION_NAMES),
+        /** Share of the fleet that develops it. */
+        share,
+        /** Onset falls between these many days after the start. */
+        onsetDays: dayRange.default([0, 30]),
+        latentDays: dayRange.optional(),
+        minorDays: dayRange.optional(),
+      }),
+    )
+    .default([]),
+  /** Sudden critical events, per elevator per year. */
+  critical: z
+    .strictObject({
+      entrapment: z.number().min(0).default(0.066),
+      'bottom-overrun': z.number().min(0).default(0.003),
+      'top-overrun': z.number().min(0).default(0.003),
+      'unintended-movement': z.number().min(0).default(0.002),
+    })
+    .default({ entrapment: 0.066, 'bottom-overrun': 0.003, 'top-overrun': 0.003, 'unintended-movement': 0.002 }),
+  /** Multiplies the background minor-fault rates of a healthy fleet. */
+  backgroundFaults: z.number().min(0).default(1),
+  powerOffsPerYear: z.number().min(0).default(2),
+  offlinePerWeek: z.number().min(0).default(0.2),
+  fireTestsPerMonth: z.number().min(0).default(1),
+});
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+type ParsedScenario = z.output<typeof scenarioSchema>;
+
+/** A scenario with its start resolved to epoch ms. */
+export type Scenario = Omit<ParsedScenario, 'from'> & { readonly fromMs: number };
+export type Contractor = Scenario['contractors'][number];
+
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+}
+
+export const SCENARIO_DIR = path.resolve(import.meta.dirname, 'scenarios');
+
+/** The shipped scenario names (files in simulators/scenarios). */
+export function shippedScenarios(): string[] {
+  return fs
+    .readdirSync(SCENARIO_DIR)
+    .filter((file) => file.endsWith('.yaml'))
+    .map((file) => file.replace(/\.yaml$/, ''))
+    .sort();
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
+    .join('\n');
+}
+
+/** Validates a scenario object; `now` resolves relative starts. */
+export function resolveScenario(input: unknown, now = Date.now(), source = 'scenario'): Scenario {
+  const result = scenarioSchema.safeParse(input);
+  if (!result.success) throw new ScenarioError(`${source} is not valid:\n${describeIssues(result.error)}`);
+  const { from, ...rest } = result.data;
+  const fromMs = from.relativeTo === 'now' ? now + from.ms : from.ms;
+  return { ...rest, fromMs: Math.floor(fromMs / 1000) * 1000 };
+}
+
+/** The raw content of a scenario file (YAML or JSON), or of a shipped scenario by name. */
+export function readScenarioFile(nameOrFile: string): { file: string; input: unknown } {
+  const shipped = path.join(SCENARIO_DIR, `${nameOrFile}.yaml`);
+  const file = fs.existsSync(nameOrFile) ? nameOrFile : fs.existsSync(shipped) ? shipped : null;
+  if (!file) {
+    throw new ScenarioError(
+      `No scenario file ${nameOrFile}, and no shipped scenario of that name (${shippedScenarios().join(', ')})`,
+    );
+  }
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return { file, input: file.endsWith('.json') ? JSON.parse(text) : parseYaml(text) };
+  } catch (error) {
+    const format = file.endsWith('.json') ? 'JSON' : 'YAML';
+    throw new ScenarioError(`${file} cannot be read as ${format}: ${(error as Error).message}`);
+  }
+}
+
+/** Reads and validates a scenario file or shipped scenario. */
+export function loadScenario(nameOrFile: string, now = Date.now()): Scenario {
+  const { file, input } = readScenarioFile(nameOrFile);
+  return resolveScenario(input, now, file);
+}
