@@ -98,6 +98,8 @@ export class ElevatorModel {
   private fireTest: Period | null = null;
   private offline: Period | null = null;
   private greeted = false;
+  /** Messages due after the minute that produced them (a fault a few seconds after another). */
+  private carried: Draft[] = [];
 
   constructor(
     readonly plan: ElevatorPlan,
@@ -148,7 +150,8 @@ export class ElevatorModel {
 
   private minute(start: number, events: ModelEvent[]): void {
     const end = start + MINUTE_MS;
-    const drafts: Draft[] = [];
+    const drafts: Draft[] = this.carried;
+    this.carried = [];
     if (!this.greeted) {
       this.greeted = true;
       drafts.push({ at: start, kind: 'online', body: { online: 1 } });
@@ -166,7 +169,12 @@ export class ElevatorModel {
     if (this.mode() === SERVICE_MODES.normal && this.trappedUntil === null) this.operate(start, drafts);
     this.telemetry(start, drafts);
     this.goOffline(start, events);
-    this.emit(drafts, events, [wasOffline, this.offline]);
+    this.carried = drafts.filter((draft) => draft.at >= end);
+    this.emit(
+      drafts.filter((draft) => draft.at < end),
+      events,
+      [wasOffline, this.offline],
+    );
   }
 
   /** Orders the minute's messages and numbers them, leaving out what the terminal could not send while offline. */
@@ -188,6 +196,11 @@ export class ElevatorModel {
     drafts.push({ at, kind: 'faults', body: { code, floor } });
   }
 
+  /** Whether something can happen to the car now: it runs normally and its terminal is online to tell. */
+  private running(): boolean {
+    return this.mode() === SERVICE_MODES.normal && this.offline === null;
+  }
+
   private mode(): number {
     if (this.outOfService) return SERVICE_MODES.outOfService;
     if (this.visit.started || this.repair?.started) return SERVICE_MODES.inspection;
@@ -201,8 +214,8 @@ export class ElevatorModel {
   private degrade(start: number, end: number, drafts: Draft[]): void {
     for (const degradation of [...this.degradations]) {
       const kind = DEGRADATIONS[degradation.kind];
-      // A failure falls due in normal running; in a visit or a repair it waits until the car runs again.
-      if (this.mode() !== SERVICE_MODES.normal) continue;
+      // A failure falls due in normal running; in a visit, a repair or offline it waits until the car runs again.
+      if (!this.running()) continue;
       if (degradation.failure < end) {
         this.fail(degradation, Math.max(start, degradation.failure), drafts);
         continue;
@@ -380,7 +393,7 @@ export class ElevatorModel {
       this.fault(drafts, Math.max(start, this.fireTest.end), 40);
       this.fireTest = null;
     }
-    if (this.mode() !== SERVICE_MODES.normal) return;
+    if (!this.running()) return;
     if (this.random.chance(this.scenario.powerOffsPerYear / MINUTES_PER_YEAR)) {
       const at = start + this.random.int(0, 59) * SECOND_MS;
       const period = { start: at, end: at + Math.round(this.random.uniform(...POWER_OFF_MINUTES)) * MINUTE_MS };
@@ -399,7 +412,7 @@ export class ElevatorModel {
   }
 
   private suddenEvents(start: number, drafts: Draft[]): void {
-    if (this.mode() !== SERVICE_MODES.normal || this.trappedUntil !== null) return;
+    if (!this.running() || this.trappedUntil !== null) return;
     const rates = this.scenario.critical;
     const total = Object.values(rates).reduce((sum, rate) => sum + rate, 0);
     if (!this.random.chance(total / MINUTES_PER_YEAR)) return;

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { DEGRADATIONS, type DegradationName } from '../../simulators/degradations.js';
+import { ElevatorModel, type ModelEvent } from '../../simulators/model/elevator.js';
+import { planElevator } from '../../simulators/model/plan.js';
+import { shanghaiClock } from '../../simulators/profiles.js';
+import { resolveScenario, type ScenarioInput } from '../../simulators/scenario.js';
+import type { TruthRecord } from '../../simulators/truth.js';
+
+const FROM = '2026-03-02T00:00:00+08:00';
+const DAY_MS = 86_400_000;
+
+type Message = Extract<ModelEvent, { type: 'message' }> & { payload: Record<string, number> };
+
+function run(input: Partial<ScenarioInput> & { fleet: ScenarioInput['fleet'] }) {
+  const scenario = resolveScenario({ name: 'test', from: FROM, duration: '20d', ...input });
+  const elevators = Array.from({ length: scenario.fleet.elevators }, (_, index) => {
+    const model = new ElevatorModel(planElevator(scenario, index), scenario);
+    const events = model.advance(scenario.fromMs + scenario.duration);
+    const truth = [...model.takeTruth(), ...model.finish()];
+    const messages = events.filter((event): event is Message => event.type === 'message');
+    return { id: model.id, plan: model.plan, events, messages, truth };
+  });
+  return { scenario, elevators };
+}
+
+const faultsOf = (messages: Message[], codes: readonly number[]) =>
+  messages.filter((m) => m.kind === 'faults' && codes.includes(m.payload.code as number));
+
+const allSymptoms = (name: DegradationName) => DEGRADATIONS[name].symptoms.map((symptom) => symptom.code);
+
+describe('simulated elevators', () => {
+  it('give the same traffic for the same seed, and other traffic for another', () => {
+    const a = run({ seed: 5, duration: '3d', fleet: { elevators: 4 } });
+    const b = run({ seed: 5, duration: '3d', fleet: { elevators: 4 } });
+    const c = run({ seed: 6, duration: '3d', fleet: { elevators: 4 } });
+    expect(JSON.stringify(b.elevators.map((e) => e.events))).toBe(JSON.stringify(a.elevators.map((e) => e.events)));
+    expect(JSON.stringify(c.elevators.map((e) => e.events))).not.toBe(JSON.stringify(a.elevators.map((e) => e.events)));
+  });
+
+  it('send telemetry every simulated minute with counters that only grow, seq rising, time ordered', () => {
+    const { elevators, scenario } = run({ duration: '5d', fleet: { elevators: 5 } });
+    for (const { messages } of elevators) {
+      const telemetry = messages.filter((m) => m.kind === 'telemetry');
+      expect(telemetry.length).toBeGreaterThan(5 * 1440 * 0.95);
+      for (let i = 1; i < telemetry.length; i++) {
+        const [before, after] = [telemetry[i - 1]?.payload, telemetry[i]?.payload] as Array<Record<string, number>>;
+        for (const counter of ['runs', 'runSeconds', 'doorCycles', 'ropeBends']) {
+          expect(after?.[counter]).toBeGreaterThanOrEqual(before?.[counter] as number);
+        }
+      }
+      const first = telemetry[0]?.payload.runs as number;
+      expect(telemetry.at(-1)?.payload.runs).toBeGreaterThan(first);
+      for (let i = 1; i < messages.length; i++) {
+        expect(messages[i]?.payload.seq).toBe((messages[i - 1]?.payload.seq as number) + 1);
+        expect(messages[i]?.at).toBeGreaterThanOrEqual(messages[i - 1]?.at as number);
+        expect(messages[i]?.payload.ts).toBe(messages[i]?.at);
+      }
+      expect(messages[0]).toMatchObject({ kind: 'online', at: scenario.fromMs, payload: { online: 1 } });
+    }
+  });
+
+  it('ride more in the rush hours of their building, in Asia/Shanghai time', () => {
+    const { elevators } = run({
+      duration: '7d',
+      fleet: { elevators: 6, profiles: { residential: 1 }, doorReports: 'every-cycle' },
+    });
+    const perHour = new Array<number>(24).fill(0);
+    for (const { messages } of elevators) {
+      for (const m of messages) if (m.kind === 'doors') perHour[shanghaiClock(m.at).hour]! += 1;
+    }
+    expect(perHour[8]).toBeGreaterThan(5 * (perHour[3] as number));
+    expect(perHour[19]).toBeGreaterThan(5 * (perHour[3] as number));
+  });
+
+  it('are maintained at least every 15 days by a contractor that does not slip, with inspection mode during visits', () => {
+    const contractors = [
+      { id: 'MC-ON-TIME', share: 1, fixChance: 0.5, slipChance: 0, visitMinutes: [30, 40] as [number, number] },
+    ];
+    const { elevators } = run({ duration: '60d', contractors, fleet: { elevators: 5 } });
+    for (const { messages } of elevators) {
+      const checkouts = messages.filter(
+        (m) => m.kind === 'maintenance' && m.payload.action === ('checkout' as unknown as number),
+      );
+      expect(checkouts.length).toBeGreaterThanOrEqual(3);
+      for (let i = 1; i < checkouts.length; i++) {
+        expect((checkouts[i]?.at as number) - (checkouts[i - 1]?.at as number)).toBeLessThanOrEqual(
+          15 * DAY_MS + 3_600_000,
+        );
+      }
+      const checkin = messages.find((m) => m.kind === 'maintenance');
+      const inVisit = messages.find((m) => m.kind === 'telemetry' && m.at > (checkin?.at as number));
+      expect(inVisit?.payload.mode).toBe(2);
+      const checkins = messages.filter(
+        (m) => m.kind === 'maintenance' && m.payload.action === ('checkin' as unknown as number),
+      );
+      expect(faultsOf(messages, [43]).length).toBe(checkins.length);
+    }
+  });
+
+  it.each(Object.keys(DEGRADATIONS) as DegradationName[])(
+    '%s: its minor faults come in the minor phase, before the failure, and the truth says so',
+    (kind) => {
+      const contractors = [
+        { id: 'MC-POOR', share: 1, fixChance: 0, slipChance: 0, visitMinutes: [15, 20] as [number, number] },
+      ];
+      const { elevators } = run({
+        duration: '40d',
+        contractors,
+        backgroundFaults: 0,
+        critical: { entrapment: 0, 'bottom-overrun': 0, 'top-overrun': 0, 'unintended-movement': 0 },
+        powerOffsPerYear: 0,
+        offlinePerWeek: 0,
+        degradations: [{ kind, share: 1, onsetDays: [0, 2], latentDays: [1, 3], minorDays: [10, 15] }],
+        fleet: { elevators: 3 },
+      });
+      for (const { messages, truth } of elevators) {
+        const record = truth.find((t) => t.scenario === kind) as TruthRecord;
+        expect(record).toMatchObject({ category: 'degradation', status: 'failed', fixed: false });
+        const minorStart = Date.parse(record.minorPhaseStart as string);
+        const failure = Date.parse(record.failure as string);
+        const symptoms = faultsOf(messages, allSymptoms(kind));
+        expect(symptoms.filter((m) => m.at < minorStart)).toEqual([]);
+        expect(symptoms.filter((m) => m.at >= minorStart && m.at < failure).length).toBeGreaterThanOrEqual(3);
+        const atFailure = messages.filter((m) => m.kind === 'faults' && m.at >= failure && m.at < failure + 10_000);
+        expect(atFailure.map((m) => m.payload.code)).toEqual(expect.arrayContaining([...DEGRADATIONS[kind].failure]));
+        for (const code of record.codes) expect(faultsOf(messages, [code]).length).toBeGreaterThan(0);
+        const outOfService = messages.find((m) => m.kind === 'telemetry' && m.at > failure + 60_000);
+        expect(outOfService?.payload.mode).toBe(0);
+      }
+    },
+  );
+
+  it('stop the symptoms when a good contractor fixes the degradation, and record the fix', () => {
+    const contractors = [
+      { id: 'MC-GOOD', share: 1, fixChance: 1, slipChance: 0, visitMinutes: [40, 50] as [number, number] },
+    ];
+    const { elevators } = run({
+      duration: '40d',
+      contractors,
+      backgroundFaults: 0,
+      degradations: [
+        { kind: 'door-lock-wear', share: 1, onsetDays: [0, 1], latentDays: [0, 0.5], minorDays: [30, 35] },
+      ],
+      fleet: { elevators: 3 },
+    });
+    for (const { messages, truth } of elevators) {
+      const record = truth.find((t) => t.scenario === 'door-lock-wear') as TruthRecord;
+      expect(record).toMatchObject({ status: 'fixed', fixed: true });
+      const fixedAt = Date.parse(record.fixedAt as string);
+      expect(faultsOf(messages, [100]).filter((m) => m.at > fixedAt)).toEqual([]);
+      const landings = new Set(faultsOf(messages, [100]).map((m) => m.payload.floor));
+      expect(landings.size).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('report sudden critical events, power cuts and offline periods as the truth records them', () => {
+    const { elevators } = run({
+      duration: '30d',
+      critical: { entrapment: 40, 'bottom-overrun': 5, 'top-overrun': 5, 'unintended-movement': 5 },
+      powerOffsPerYear: 50,
+      offlinePerWeek: 2,
+      fleet: { elevators: 4 },
+    });
+    const truth = elevators.flatMap((e) => e.truth);
+    expect(truth.filter((t) => t.category === 'critical').length).toBeGreaterThan(0);
+    expect(truth.filter((t) => t.scenario === 'offline').length).toBeGreaterThan(0);
+    expect(truth.filter((t) => t.scenario === 'power-off').length).toBeGreaterThan(0);
+    for (const { messages, events, truth: records } of elevators) {
+      for (const record of records) {
+        const onset = Date.parse(record.onset);
+        if (record.category === 'critical') {
+          expect(faultsOf(messages, record.codes).some((m) => m.at === onset)).toBe(true);
+        } else if (record.scenario === 'power-off') {
+          expect(faultsOf(messages, [41]).some((m) => m.at === onset)).toBe(true);
+        } else if (record.scenario === 'offline') {
+          const end = Date.parse(record.end as string);
+          expect(events).toContainEqual({ type: 'disconnect', at: onset });
+          expect(events).toContainEqual({ type: 'reconnect', at: end });
+          expect(messages.filter((m) => m.at >= onset && m.at < end)).toEqual([]);
+          expect(messages.find((m) => m.at >= end)).toMatchObject({ kind: 'online', payload: { online: 1 } });
+        }
+      }
+    }
+  });
+});
