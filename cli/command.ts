@@ -9,5 +9,7 @@ export interface Command {
   /** Usage text shown by `--help`, after the command line. */
   readonly help: string;
   readonly options: Options;
-  run(values: Values): Promise<void>;
+  /** Whether the command takes words after its name (a subcommand, a file). */
+  readonly positionals?: boolean;
+  run(values: Values, positionals: readonly string[]): Promise<void>;
 }

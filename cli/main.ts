@@ -2,15 +2,24 @@ import { parseArgs } from 'node:util';
 import { isLiftwatchError } from '../lib/errors.js';
 import { FleetError } from '../simulators/errors.js';
 import { ScenarioError } from '../simulators/scenario.js';
+import { TraceError } from '../simulators/trace.js';
 import type { Command } from './command.js';
 import { apiCommand } from './commands/api.js';
+import { replayCommand } from './commands/replay.js';
 import { brokerCommand } from './commands/broker.js';
 import { ingestCommand } from './commands/ingest.js';
 import { simulateCommand } from './commands/simulate.js';
 import { startCommand } from './commands/start.js';
 import { UsageError } from './usage-error.js';
 
-const COMMANDS: readonly Command[] = [startCommand, brokerCommand, ingestCommand, apiCommand, simulateCommand];
+const COMMANDS: readonly Command[] = [
+  startCommand,
+  brokerCommand,
+  ingestCommand,
+  apiCommand,
+  simulateCommand,
+  replayCommand,
+];
 
 /** Exit codes: 0 done, 1 failed while running, 2 bad configuration or command line. */
 const EXIT = { failed: 1, usage: 2 } as const;
@@ -41,20 +50,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT.usage;
   }
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args: [...rest],
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: command.positionals ?? false,
     });
     if (values.help) {
       process.stdout.write(`${commandHelp(command)}\n`);
       return 0;
     }
-    await command.run(values);
+    await command.run(values, positionals);
     return 0;
   } catch (error) {
-    if (error instanceof ScenarioError) {
+    if (error instanceof ScenarioError || error instanceof TraceError) {
       process.stderr.write(`liftwatch ${name}: ${error.message}\n`);
       return EXIT.usage;
     }

@@ -17,3 +17,13 @@ export function parseDurationOption(flag: string, value: string | boolean | unde
   if (ms === null || ms <= 0) throw new UsageError(`${flag} takes a duration such as 30s, 5m or 2h, not ${text}`);
   return ms;
 }
+
+/** `--speed`: simulated (or recorded) seconds per second, or `max`. */
+export function parseSpeed(value: string | boolean | undefined): number | 'max' | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'max') return 'max';
+  const speed = Number(value);
+  if (!Number.isFinite(speed) || speed <= 0)
+    throw new UsageError(`--speed takes a positive number or max, not ${String(value)}`);
+  return speed;
+}

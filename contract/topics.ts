@@ -39,7 +39,11 @@ export function parseTopic(topic: string): ElevatorTopic | null {
 export const ALL_ELEVATOR_TOPICS = `${TOPIC_ROOT}/+/+`;
 
 /**
- * The MQTT identity of a separately running ingest (`liftwatch ingest`): username and client id,
- * with the admin key as password. The colon keeps it outside the elevator id alphabet.
+ * liftwatch's own MQTT identities, which read every elevator topic and publish nothing: a
+ * separately running ingest (`liftwatch ingest`) and the trace recorder (`liftwatch replay
+ * record`). Username and client id are the name, the password is the admin key; the colon
+ * keeps them outside the elevator id alphabet.
  */
 export const INGEST_PRINCIPAL = 'liftwatch:ingest';
+export const RECORDER_PRINCIPAL = 'liftwatch:recorder';
+export const SERVICE_PRINCIPALS: readonly string[] = [INGEST_PRINCIPAL, RECORDER_PRINCIPAL];

@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { buildTopic, type TopicKind } from '../contract/index.js';
 import type { Logger } from '../lib/logger.js';
-import { obtainTokens, type ApiClientOptions } from './credentials.js';
+import { obtainTokens, type ApiClientOptions } from './api-client.js';
 import { ElevatorModel, type ModelEvent } from './model/elevator.js';
 import { planElevator } from './model/plan.js';
 import { connectSpread, DevicePublisher, disconnectAll, pacer, settled } from './publisher.js';

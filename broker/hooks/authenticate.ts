@@ -1,4 +1,4 @@
-import { ELEVATOR_ID_PATTERN, INGEST_PRINCIPAL } from '../../contract/index.js';
+import { ELEVATOR_ID_PATTERN, SERVICE_PRINCIPALS } from '../../contract/index.js';
 import type { Principal } from './principal.js';
 
 /** CONNACK return codes of MQTT 3.1.1, table 3.1. */
@@ -22,23 +22,23 @@ export interface ConnectRequest {
 export interface CredentialVerifier {
   /** True when `token` is the registered elevator's current device token. */
   verifyDevice(elevatorId: string, token: string): Promise<boolean>;
-  /** True when `secret` is the admin key, which a separately running ingest presents. */
+  /** True when `secret` is the admin key, which liftwatch's own readers present. */
   verifyService(secret: string): boolean;
 }
 
 const refuse = (returnCode: RefusalCode, reason: string): ConnectDecision => ({ accepted: false, returnCode, reason });
 
-/** Deny by default: only a registered elevator with its token, or the ingest service with the admin key. */
+/** Deny by default: only a registered elevator with its token, or one of liftwatch's readers with the admin key. */
 export async function authenticate(request: ConnectRequest, verifier: CredentialVerifier): Promise<ConnectDecision> {
   const { clientId, username } = request;
   const password = request.password?.toString('utf8');
   if (!username || !password) return refuse(CONNACK.badUsernameOrPassword, 'username and password are required');
 
-  if (username === INGEST_PRINCIPAL) {
+  if (SERVICE_PRINCIPALS.includes(username)) {
     // [MQTT-3.1.3-9] a rejected client id is answered with return code 2
-    if (clientId !== INGEST_PRINCIPAL) return refuse(CONNACK.identifierRejected, 'client id must equal the username');
+    if (clientId !== username) return refuse(CONNACK.identifierRejected, 'client id must equal the username');
     if (!verifier.verifyService(password)) return refuse(CONNACK.badUsernameOrPassword, 'wrong service credentials');
-    return { accepted: true, principal: { kind: 'ingest' } };
+    return { accepted: true, principal: { kind: 'service', name: username } };
   }
 
   if (!ELEVATOR_ID_PATTERN.test(username))

@@ -1,5 +1,8 @@
 /** Who a connected MQTT client is, decided once at CONNECT. */
-export type Principal = { readonly kind: 'elevator'; readonly id: string } | { readonly kind: 'ingest' };
+export type Principal =
+  | { readonly kind: 'elevator'; readonly id: string }
+  /** One of liftwatch's own readers (ingest, recorder). */
+  | { readonly kind: 'service'; readonly name: string };
 
 export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
 

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config/env.js';
 import { createLogger } from '../../lib/logger.js';
-import { credentialsFileIn } from '../../simulators/credentials.js';
+import { credentialsFileIn } from '../../simulators/api-client.js';
 import { build as buildFleet, type FleetStats, type FleetSummary, type Shard } from '../../simulators/fleet.js';
 import { readScenarioFile, resolveScenario, shippedScenarios, type ScenarioInput } from '../../simulators/scenario.js';
 import { readAdminToken } from '../../store/admin-token.js';
@@ -8,7 +8,7 @@ import type { Command, Values } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
 import { say } from '../print.js';
 import { UsageError } from '../usage-error.js';
-import { parseCount, parseDurationOption } from '../values.js';
+import { parseCount, parseDurationOption, parseSpeed } from '../values.js';
 
 const DEFAULTS = { elevators: 10, duration: '1h', progressEvery: '10s' } as const;
 const SHARD_PATTERN = /^(\d+)\/(\d+)$/;
@@ -20,15 +20,6 @@ function parseShard(value: string | boolean | undefined): Shard | undefined {
   if (!match || index < 1 || index > count)
     throw new UsageError(`--shard takes i/n with 1 <= i <= n, such as 2/8, not ${String(value)}`);
   return { index: index - 1, count };
-}
-
-function parseSpeed(value: string | boolean | undefined): number | 'max' | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'max') return 'max';
-  const speed = Number(value);
-  if (!Number.isFinite(speed) || speed <= 0)
-    throw new UsageError(`--speed takes a positive number or max, not ${String(value)}`);
-  return speed;
 }
 
 /** The scenario (a file, a shipped one, or a plain fleet) with the command line's overrides. */

@@ -1,6 +1,6 @@
 import { build as buildFleet } from '../../simulators/fleet.js';
 import { resolveScenario } from '../../simulators/scenario.js';
-import { credentialsFileIn } from '../../simulators/credentials.js';
+import { credentialsFileIn } from '../../simulators/api-client.js';
 import type { Command, Values } from '../command.js';
 import { openContext, startOrUndo, type Context } from '../context.js';
 import { untilSignal } from '../lifecycle.js';

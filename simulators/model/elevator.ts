@@ -100,6 +100,11 @@ export class ElevatorModel {
   private greeted = false;
   /** Messages due after the minute that produced them (a fault a few seconds after another). */
   private carried: Draft[] = [];
+  /**
+   * The last time used for each kind: two messages of one kind never share a millisecond, as
+   * InfluxDB keeps one point per series and time (and one car cannot close its doors twice at once).
+   */
+  private readonly lastAt = new Map<TopicKind, number>();
 
   constructor(
     readonly plan: ElevatorPlan,
@@ -182,12 +187,9 @@ export class ElevatorModel {
     drafts.sort((a, b) => a.at - b.at);
     for (const draft of drafts) {
       if (silent.some((period) => period && draft.at >= period.start && draft.at < period.end)) continue;
-      events.push({
-        type: 'message',
-        at: draft.at,
-        kind: draft.kind,
-        payload: { ts: draft.at, seq: this.seq++, ...draft.body },
-      });
+      const at = Math.max(draft.at, (this.lastAt.get(draft.kind) ?? -Infinity) + 1);
+      this.lastAt.set(draft.kind, at);
+      events.push({ type: 'message', at, kind: draft.kind, payload: { ts: at, seq: this.seq++, ...draft.body } });
     }
     events.sort((a, b) => a.at - b.at);
   }

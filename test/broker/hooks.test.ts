@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INGEST_PRINCIPAL } from '../../contract/index.js';
+import { INGEST_PRINCIPAL, RECORDER_PRINCIPAL } from '../../contract/index.js';
 import { authenticate, CONNACK, type CredentialVerifier } from '../../broker/hooks/authenticate.js';
 import { authorizePublish } from '../../broker/hooks/authorize-publish.js';
 import { authorizeSubscribe } from '../../broker/hooks/authorize-subscribe.js';
@@ -13,7 +13,7 @@ const connect = (clientId: string, username: string | undefined, password?: stri
   authenticate({ clientId, username, password: password === undefined ? undefined : Buffer.from(password) }, verifier);
 
 const e1: Principal = { kind: 'elevator', id: 'E1' };
-const ingest: Principal = { kind: 'ingest' };
+const ingest: Principal = { kind: 'service', name: INGEST_PRINCIPAL };
 
 describe('authenticate', () => {
   it('accepts a registered elevator with its token and its id as client id', async () => {
@@ -32,10 +32,14 @@ describe('authenticate', () => {
     expect(await connect(clientId, username, password)).toMatchObject({ accepted: false, returnCode });
   });
 
-  it('accepts the ingest service with the admin key only', async () => {
+  it("accepts liftwatch's readers (ingest, recorder) with the admin key only", async () => {
     expect(await connect(INGEST_PRINCIPAL, INGEST_PRINCIPAL, 'admin-secret')).toEqual({
       accepted: true,
       principal: ingest,
+    });
+    expect(await connect(RECORDER_PRINCIPAL, RECORDER_PRINCIPAL, 'admin-secret')).toEqual({
+      accepted: true,
+      principal: { kind: 'service', name: RECORDER_PRINCIPAL },
     });
     expect(await connect(INGEST_PRINCIPAL, INGEST_PRINCIPAL, 'good-token')).toMatchObject({ accepted: false });
     expect(await connect('other', INGEST_PRINCIPAL, 'admin-secret')).toMatchObject({

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import {
   ELEVATOR_CSV_COLUMNS,
+  type Elevator,
   type ElevatorRegistration,
   type elevatorCredentialsSchema,
   type elevatorImportReportSchema,
@@ -23,13 +24,15 @@ export interface ApiClientOptions {
 
 type Tokens = Record<string, string>;
 
+/** The simulators' client of liftwatch's admin API; `allow404` returns null instead of failing. */
 async function call<T>(
   { apiUrl, adminToken }: ApiClientOptions,
   method: string,
   route: string,
   body?: string,
   type?: string,
-) {
+  allow404 = false,
+): Promise<T | null> {
   const headers: Record<string, string> = { authorization: `Bearer ${adminToken}` };
   if (type) headers['content-type'] = type;
   let response: Response;
@@ -41,6 +44,7 @@ async function call<T>(
       `cannot reach the liftwatch API at ${apiUrl} (${reason}). Is liftwatch running? Set LW_API_URL if it listens elsewhere.`,
     );
   }
+  if (allow404 && response.status === 404) return null;
   const json = (await response.json().catch(() => ({}))) as T & { code?: string; message?: string };
   if (response.status === 401)
     throw new FleetError(
@@ -69,6 +73,33 @@ function readTokens(file: string): Tokens {
   }
 }
 
+async function required<T>(...args: Parameters<typeof call<T>>): Promise<T> {
+  return (await call<T>(...args)) as T;
+}
+
+/** A new token for a registered elevator (its old token stops working); an error when it is not registered. */
+export async function reissueToken(api: ApiClientOptions, id: string): Promise<string> {
+  const route = `/api/elevators/${encodeURIComponent(id)}/token`;
+  const issued = await call<z.infer<typeof elevatorCredentialsSchema>>(api, 'POST', route, undefined, undefined, true);
+  if (!issued) throw new FleetError(`elevator ${id} is not registered, and there is no registry row for it`);
+  return issued.token;
+}
+
+/** The registry row of an elevator, or null when it is not registered. */
+export async function fetchRegistration(api: ApiClientOptions, id: string): Promise<ElevatorRegistration | null> {
+  const elevator = await call<Elevator>(
+    api,
+    'GET',
+    `/api/elevators/${encodeURIComponent(id)}`,
+    undefined,
+    undefined,
+    true,
+  );
+  if (!elevator) return null;
+  const { registeredAt: _registeredAt, ...registration } = elevator;
+  return registration;
+}
+
 /** Rows per import request: each row costs the API a token hash, so a big fleet goes in chunks. */
 const IMPORT_CHUNK = 5000;
 
@@ -93,7 +124,7 @@ export async function obtainTokens(
   const unknown = registrations.filter((row) => tokens[row.id] === undefined);
   for (let start = 0; start < unknown.length; start += IMPORT_CHUNK) {
     const chunk = unknown.slice(start, start + IMPORT_CHUNK);
-    const report = await call<z.infer<typeof elevatorImportReportSchema>>(
+    const report = await required<z.infer<typeof elevatorImportReportSchema>>(
       api,
       'POST',
       '/api/elevators/import',
@@ -105,9 +136,7 @@ export async function obtainTokens(
       if (id === undefined || code !== 'LW_ERR_ELEVATOR_EXISTS') {
         throw new FleetError(`registering ${id ?? '?'} failed: ${reason}`);
       }
-      const route = `/api/elevators/${encodeURIComponent(id)}/token`;
-      const issued = await call<z.infer<typeof elevatorCredentialsSchema>>(api, 'POST', route);
-      tokens[id] = issued.token;
+      tokens[id] = await reissueToken(api, id);
     }
     saveTokens(credentialsFile, tokens);
     onProgress(start + chunk.length, unknown.length);
