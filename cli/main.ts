@@ -6,6 +6,7 @@ import { TraceError } from '../simulators/trace.js';
 import type { Command } from './command.js';
 import { apiCommand } from './commands/api.js';
 import { replayCommand } from './commands/replay.js';
+import { scoreCommand } from './commands/score.js';
 import { brokerCommand } from './commands/broker.js';
 import { ingestCommand } from './commands/ingest.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -19,6 +20,7 @@ const COMMANDS: readonly Command[] = [
   apiCommand,
   simulateCommand,
   replayCommand,
+  scoreCommand,
 ];
 
 /** Exit codes: 0 done, 1 failed while running, 2 bad configuration or command line. */

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import {
   ELEVATOR_CSV_COLUMNS,
   type Elevator,
+  elevatorRegistrationSchema,
   type ElevatorRegistration,
   type elevatorCredentialsSchema,
   type elevatorImportReportSchema,
@@ -96,8 +97,7 @@ export async function fetchRegistration(api: ApiClientOptions, id: string): Prom
     true,
   );
   if (!elevator) return null;
-  const { registeredAt: _registeredAt, ...registration } = elevator;
-  return registration;
+  return elevatorRegistrationSchema.parse(elevator);
 }
 
 /** Rows per import request: each row costs the API a token hash, so a big fleet goes in chunks. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration.js';
+import { describeIssues } from '../lib/issues.js';
 import { DEGRADATION_NAMES } from './degradations.js';
 import { PROFILE_NAMES } from './profiles.js';
 
@@ -131,12 +132,6 @@ export function shippedScenarios(): string[] {
     .filter((file) => file.endsWith('.yaml'))
     .map((file) => file.replace(/\.yaml$/, ''))
     .sort();
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
-    .join('\n');
 }
 
 /** Validates a scenario object; `now` resolves relative starts. */

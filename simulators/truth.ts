@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { describeIssues } from '../lib/issues.js';
 
 /**
  * Ground truth, one JSON line per thing that happened to an elevator: what the rules should
@@ -67,7 +68,7 @@ export function readTruth(file: string): TruthRecord[] {
     }
     const result = truthRecordSchema.safeParse(json);
     if (!result.success)
-      throw new Error(`${file}:${index + 1} is not a truth record: ${z.prettifyError(result.error)}`);
+      throw new Error(`${file}:${index + 1} is not a truth record:\n${describeIssues(result.error)}`);
     return [result.data];
   });
 }

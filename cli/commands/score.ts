@@ -1,0 +1,86 @@
+import { loadConfig } from '../../config/env.js';
+import { score, type Score, type ScoredTicket } from '../../simulators/score.js';
+import { fetchTickets, readTicketFile } from '../../simulators/tickets.js';
+import { readTruth, type TruthRecord } from '../../simulators/truth.js';
+import { readAdminToken } from '../../store/admin-token.js';
+import type { Command } from '../command.js';
+import { say } from '../print.js';
+import { UsageError } from '../usage-error.js';
+
+function parseTime(flag: string, value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(String(value));
+  if (Number.isNaN(ms)) throw new UsageError(`${flag} takes an ISO date or date-time, not ${String(value)}`);
+  return ms;
+}
+
+const show = (value: number | null, unit = '') => (value === null ? 'n/a' : `${value}${unit}`);
+const percent = (value: number | null) => (value === null ? 'n/a' : `${(value * 100).toFixed(1)}%`);
+
+function report(result: Score): string[] {
+  const lines = [
+    `score: ${result.tickets} tickets, ${result.truePositives} match the truth, ${result.falsePositives} do not`,
+    `  recall      ${percent(result.recall)} of failed degradations ticketed before their failure`,
+    `  precision   ${percent(result.precision)} of tickets match something that happened`,
+    `  lead time   median ${show(result.medianLeadHours, ' h')}, 10th percentile ${show(result.p10LeadHours, ' h')}`,
+    `  critical    ${result.criticalEvents} events, ${result.criticalMissed} missed, median ${show(result.medianCriticalSecondsToTicket, ' s')} to a ticket`,
+    '  per kind:',
+  ];
+  for (const [name, kind] of Object.entries(result.perKind).sort()) {
+    const failed = kind.failed === undefined ? '' : `, ${kind.failed} failed`;
+    const lead = kind.medianLeadHours === undefined ? '' : `, median lead ${show(kind.medianLeadHours, ' h')}`;
+    lines.push(
+      `    ${name.padEnd(28)} ${kind.count} (${kind.category}${failed}), ticketed in time ${kind.ticketedInTime}, recall ${percent(kind.recall)}${lead}`,
+    );
+  }
+  return lines;
+}
+
+export const scoreCommand: Command = {
+  name: 'score',
+  summary: "compare the tickets liftwatch opened with a simulation's ground truth",
+  help: `Reads the ground truth a simulation wrote (--truth) and the tickets: from --tickets FILE, or
+from the running liftwatch (GET /api/tickets at LW_API_URL with the admin key). Prints recall,
+precision, lead times and missed critical events, overall and per kind. Ticket times are the
+event times of the occurrences that opened them, so accelerated runs score in simulated time.
+
+Options:
+  --truth FILE       ground truth written by \`liftwatch simulate --truth\` (required)
+  --tickets FILE     tickets as JSON lines or a JSON array of {id, elevator, rule, openedAt}
+  --from WHEN        score only what began at or after this ISO time
+  --to WHEN          ... and at or before this one
+  --json             print one JSON object (recall, precision, medianLeadHours, p10LeadHours, criticalMissed, perKind, ...)`,
+  options: {
+    truth: { type: 'string' },
+    tickets: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(values) {
+    if (typeof values.truth !== 'string') throw new UsageError('score needs --truth FILE');
+    const window = { from: parseTime('--from', values.from), to: parseTime('--to', values.to) };
+    let truth: TruthRecord[];
+    try {
+      truth = readTruth(values.truth);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    let tickets: ScoredTicket[];
+    if (typeof values.tickets === 'string') {
+      tickets = readTicketFile(values.tickets);
+    } else {
+      const config = loadConfig();
+      const adminToken = readAdminToken(config.dataDir, config.adminToken);
+      if (!adminToken) throw new UsageError('No admin key: set LW_ADMIN_TOKEN or LW_DATA_DIR, or give --tickets FILE');
+      const opened = await fetchTickets({ apiUrl: config.http.url, adminToken });
+      if (opened === null) {
+        process.stderr.write('score: this liftwatch has no tickets API yet (no rules engine): scoring 0 tickets\n');
+      }
+      tickets = opened ?? [];
+    }
+    const result = score(truth, tickets, window);
+    if (values.json) say(JSON.stringify(result));
+    else report(result).forEach((line) => say(line));
+  },
+};

@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { describeIssues } from '../lib/issues.js';
+import type { ApiClientOptions } from './api-client.js';
+import { FleetError } from './errors.js';
+import { scoredTicketSchema, type ScoredTicket } from './score.js';
+
+const PAGE_LIMIT = 1000;
+const pageSchema = z.object({ items: z.array(scoredTicketSchema), next: z.string().nullable() });
+
+/** Tickets from a file: JSON lines or one JSON array of {id, elevator, rule, openedAt}. */
+export function readTicketFile(file: string): ScoredTicket[] {
+  if (!fs.existsSync(file)) throw new FleetError(`No tickets file ${file}`);
+  const text = fs.readFileSync(file, 'utf8').trim();
+  const values: unknown[] = text.startsWith('[')
+    ? (JSON.parse(text) as unknown[])
+    : text
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as unknown);
+  return values.map((value, index) => {
+    const result = scoredTicketSchema.safeParse(value);
+    if (!result.success)
+      throw new FleetError(`${file}: ticket ${index + 1} is not valid: ${describeIssues(result.error)}`);
+    return result.data;
+  });
+}
+
+/**
+ * Every ticket liftwatch opened, from `GET /api/tickets` page by page; null when this liftwatch
+ * has no tickets API (it answers 404: no rules engine yet).
+ */
+export async function fetchTickets({ apiUrl, adminToken }: ApiClientOptions): Promise<ScoredTicket[] | null> {
+  const tickets: ScoredTicket[] = [];
+  let after: string | null = '';
+  while (after !== null) {
+    const query = new URLSearchParams({ limit: String(PAGE_LIMIT), ...(after ? { after } : {}) });
+    let response: Response;
+    try {
+      response = await fetch(`${apiUrl}/api/tickets?${query}`, { headers: { authorization: `Bearer ${adminToken}` } });
+    } catch (error) {
+      throw new FleetError(`cannot reach the liftwatch API at ${apiUrl}: ${(error as Error).message}`);
+    }
+    if (response.status === 404) return null;
+    if (!response.ok) throw new FleetError(`GET /api/tickets answered ${response.status}`);
+    const page = pageSchema.parse(await response.json());
+    tickets.push(...page.items);
+    after = page.next;
+  }
+  return tickets;
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { quantile, score, type ScoredTicket } from '../../simulators/score.js';
+import type { TruthRecord } from '../../simulators/truth.js';
+
+const T0 = Date.parse('2026-05-01T00:00:00Z');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const at = (ms: number) => new Date(T0 + ms).toISOString();
+
+function truth(
+  record: Partial<TruthRecord> & Pick<TruthRecord, 'elevator' | 'scenario' | 'category' | 'onset'>,
+): TruthRecord {
+  return {
+    minorPhaseStart: null,
+    failure: null,
+    end: null,
+    fixed: false,
+    fixedAt: null,
+    status: 'occurred',
+    codes: [],
+    external: false,
+    ...record,
+  };
+}
+
+const records: TruthRecord[] = [
+  truth({
+    elevator: 'E1',
+    scenario: 'door-operator-wear',
+    category: 'degradation',
+    onset: at(0),
+    minorPhaseStart: at(2 * DAY),
+    failure: at(10 * DAY),
+    status: 'failed',
+  }),
+  truth({
+    elevator: 'E2',
+    scenario: 'door-lock-wear',
+    category: 'degradation',
+    onset: at(3 * DAY),
+    minorPhaseStart: at(4 * DAY),
+    failure: at(6 * DAY),
+    status: 'failed',
+  }),
+  truth({
+    elevator: 'E3',
+    scenario: 'brake-wear',
+    category: 'degradation',
+    onset: at(4 * DAY),
+    minorPhaseStart: at(5 * DAY),
+    failure: at(8 * DAY),
+    status: 'failed',
+  }),
+  truth({
+    elevator: 'E4',
+    scenario: 'encoder-fault',
+    category: 'degradation',
+    onset: at(0),
+    minorPhaseStart: at(DAY),
+    failure: at(9 * DAY),
+    status: 'fixed',
+    fixed: true,
+    fixedAt: at(4 * DAY),
+  }),
+  truth({ elevator: 'E5', scenario: 'entrapment', category: 'critical', onset: at(DAY), failure: at(DAY) }),
+  truth({ elevator: 'E6', scenario: 'top-overrun', category: 'critical', onset: at(2 * DAY), failure: at(2 * DAY) }),
+  truth({ elevator: 'E7', scenario: 'offline', category: 'data-quality', onset: at(DAY), end: at(DAY + 2 * HOUR) }),
+];
+
+let next = 0;
+const ticket = (elevator: string, ms: number): ScoredTicket => ({
+  id: `T${++next}`,
+  elevator,
+  rule: 'r',
+  openedAt: at(ms),
+});
+const tickets = [
+  ticket('E1', 3 * DAY),
+  ticket('E1', 5 * DAY),
+  ticket('E2', 5.5 * DAY),
+  ticket('E4', 3 * DAY),
+  ticket('E5', DAY + 120_000),
+  ticket('E7', DAY + HOUR),
+  ticket('E8', DAY),
+  ticket('E1', 12 * DAY),
+];
+
+describe('score', () => {
+  it('computes recall, precision, lead times and missed critical events on a hand-made run', () => {
+    const result = score(records, tickets);
+    expect(result).toMatchObject({
+      tickets: 8,
+      truePositives: 6,
+      falsePositives: 2,
+      recall: 0.6667,
+      precision: 0.75,
+      medianLeadHours: 90,
+      p10LeadHours: 27.6,
+      criticalEvents: 2,
+      criticalMissed: 1,
+      medianCriticalSecondsToTicket: 120,
+    });
+    expect(result.perKind['door-operator-wear']).toEqual({
+      category: 'degradation',
+      count: 1,
+      failed: 1,
+      ticketedInTime: 1,
+      recall: 1,
+      medianLeadHours: 168,
+    });
+    expect(result.perKind['brake-wear']).toMatchObject({
+      failed: 1,
+      ticketedInTime: 0,
+      recall: 0,
+      medianLeadHours: null,
+    });
+    expect(result.perKind['encoder-fault']).toMatchObject({ failed: 0, recall: null });
+    expect(result.perKind.entrapment).toMatchObject({ count: 1, ticketedInTime: 1, medianSecondsToTicket: 120 });
+    expect(result.perKind['top-overrun']).toMatchObject({ count: 1, ticketedInTime: 0, recall: 0 });
+    expect(result.perKind.offline).toMatchObject({ category: 'data-quality', ticketedInTime: 1 });
+  });
+
+  it('scores only what began in the window', () => {
+    const result = score(records, tickets, { to: T0 + 1.5 * DAY });
+    expect(result).toMatchObject({
+      tickets: 3,
+      truePositives: 2,
+      precision: 0.6667,
+      recall: 0,
+      criticalEvents: 1,
+      criticalMissed: 0,
+    });
+  });
+
+  it('reports zero tickets honestly: nothing found, nothing claimed', () => {
+    expect(score(records, [])).toMatchObject({
+      tickets: 0,
+      recall: 0,
+      precision: null,
+      medianLeadHours: null,
+      criticalMissed: 2,
+    });
+  });
+
+  it('takes quantiles with linear interpolation', () => {
+    expect(quantile([], 0.5)).toBeNull();
+    expect(quantile([5], 0.1)).toBe(5);
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantile([10, 0, 20], 0.1)).toBeCloseTo(2);
+  });
+});
