@@ -96,7 +96,7 @@ export function build(options: FleetOptions): Fleet {
   let phase: FleetStats['phase'] = 'registering';
   let simulatedTo = scenario.fromMs;
   let disconnects = 0;
-  let stopping = false;
+  const stopping = new AbortController();
   let elevatorCount = 0;
 
   function recordTruth(records: readonly TruthRecord[]) {
@@ -132,8 +132,8 @@ export function build(options: FleetOptions): Fleet {
 
   async function simulate() {
     phase = 'running';
-    const pace = pacer(Date.now(), scenario.fromMs, scenario.speed);
-    for (let tick = scenario.fromMs; tick < end && !stopping; tick += TICK_MS) {
+    const pace = pacer(Date.now(), scenario.fromMs, scenario.speed, stopping.signal);
+    for (let tick = scenario.fromMs; tick < end && !stopping.signal.aborted; tick += TICK_MS) {
       const due: Array<[Device, ModelEvent]> = [];
       for (const device of devices) {
         for (const event of device.model.advance(tick + TICK_MS)) due.push([device, event]);
@@ -142,9 +142,11 @@ export function build(options: FleetOptions): Fleet {
       due.sort((a, b) => a[1].at - b[1].at);
       for (const [device, event] of due) {
         await pace(event.at);
+        if (stopping.signal.aborted) break;
         await act(device, event);
+        simulatedTo = event.at;
       }
-      simulatedTo = tick + TICK_MS;
+      if (!stopping.signal.aborted) simulatedTo = tick + TICK_MS;
     }
     for (const device of devices) {
       recordTruth(device.model.finish());
@@ -172,7 +174,7 @@ export function build(options: FleetOptions): Fleet {
             const token = tokens[model.id] as string;
             devices.push({ model, token, client: await publisher.connect(model.id, token), offline: false });
           },
-          () => stopping,
+          stopping.signal,
         );
         await simulate();
       } finally {
@@ -210,7 +212,7 @@ export function build(options: FleetOptions): Fleet {
     },
 
     stop() {
-      stopping = true;
+      stopping.abort();
     },
   };
 }

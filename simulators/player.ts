@@ -47,7 +47,7 @@ export function buildPlayer(options: PlayerOptions): Player {
     return topic ? [{ ...message, elevatorId: topic.elevatorId, kind: topic.kind }] : [];
   });
   const elevators = [...new Set(playable.map((message) => message.elevatorId))];
-  let stopping = false;
+  const stopping = new AbortController();
 
   /** Registers from the trace's registry rows; elevators without one must be registered already. */
   async function tokens(): Promise<Record<string, string>> {
@@ -81,12 +81,12 @@ export function buildPlayer(options: PlayerOptions): Player {
           elevators,
           FLEET_DEFAULTS.connectRate,
           async (id) => void clients.set(id, await publisher.connect(id, issued[id] as string)),
-          () => stopping,
+          stopping.signal,
         );
-        const pace = pacer(Date.now(), playable[0]?.t ?? 0, options.speed);
+        const pace = pacer(Date.now(), playable[0]?.t ?? 0, options.speed, stopping.signal);
         for (const message of playable) {
-          if (stopping) break;
           await pace(message.t);
+          if (stopping.signal.aborted) break;
           await publisher.publish(
             clients.get(message.elevatorId) as MqttClient,
             message.topic,
@@ -102,7 +102,7 @@ export function buildPlayer(options: PlayerOptions): Player {
     },
     stats,
     stop() {
-      stopping = true;
+      stopping.abort();
     },
   };
 }

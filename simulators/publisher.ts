@@ -10,7 +10,19 @@ const LOGGED_ERRORS = 10;
 /** Waits shorter than this are not worth a timer. */
 const MIN_SLEEP_MS = 2;
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 export interface PublisherOptions {
   readonly mqttUrl: string;
@@ -122,13 +134,13 @@ export function disconnectAll(clients: readonly MqttClient[]): Promise<unknown> 
 
 /**
  * Keeps a timeline's pace: an event at `at` on a timeline starting at `timelineStart` is due
- * (at - timelineStart) / speed after `wallStart`. `max` never waits.
+ * (at - timelineStart) / speed after `wallStart`. `max` never waits; an abort ends a wait.
  */
-export function pacer(wallStart: number, timelineStart: number, speed: number | 'max') {
+export function pacer(wallStart: number, timelineStart: number, speed: number | 'max', signal: AbortSignal) {
   return async (at: number): Promise<void> => {
     if (speed === 'max') return;
     const wait = wallStart + (at - timelineStart) / speed - Date.now();
-    if (wait >= MIN_SLEEP_MS) await sleep(wait);
+    if (wait >= MIN_SLEEP_MS) await sleep(wait, signal);
   };
 }
 
@@ -137,13 +149,13 @@ export async function connectSpread<T>(
   items: readonly T[],
   perSecond: number,
   connectOne: (item: T) => Promise<void>,
-  stopped: () => boolean,
+  signal: AbortSignal,
 ): Promise<void> {
   const start = Date.now();
   for (const [i, item] of items.entries()) {
-    if (stopped()) return;
+    if (signal.aborted) return;
     await connectOne(item);
     const ahead = start + ((i + 1) * 1000) / perSecond - Date.now();
-    if (ahead >= MIN_SLEEP_MS) await sleep(ahead);
+    if (ahead >= MIN_SLEEP_MS) await sleep(ahead, signal);
   }
 }

@@ -69,7 +69,9 @@ export function buildRecorder(options: RecorderOptions): Recorder {
         connectTimeout: CONNECT_TIMEOUT_MS,
       });
       client = connection;
-      connection.on('message', (topic, payload) => {
+      connection.on('message', (topic, payload, packet) => {
+        // What the broker had retained arrives flagged retain [MQTT-3.3.1-8]: it is the past, not traffic.
+        if (packet.retain) return;
         messages++;
         writer.message(Date.now(), topic, payload);
         const parsed = parseTopic(topic);

@@ -12,10 +12,24 @@ export interface CliRun {
   /** Resolves with the first stdout match, rejects when the process ends first or time runs out. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited(): Promise<number | null>;
+  /** SIGTERM, then SIGKILL if it does not stop in time; resolves with the exit code. */
+  stop(): Promise<number | null>;
 }
 
-/** Runs `liftwatch <args>` as a user would, with only the given environment on top of PATH and HOME. */
-export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
+async function stopCli(child: ChildProcess, exit: Promise<number | null>): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  const code = await exit;
+  clearTimeout(timer);
+  return code;
+}
+
+/**
+ * Runs `liftwatch <args>` as a user would, with only the given environment on top of PATH and
+ * HOME. Inside a test it is stopped when the test ends; from a hook (`inTest: false`) the hook stops it.
+ */
+export function runCli(args: string[], env: Record<string, string> = {}, { inTest = true } = {}): CliRun {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LW_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -26,18 +40,13 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRun
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // A test that fails half-way still stops liftwatch the way a user would, so its influxd goes too.
-  onTestFinished(async () => {
-    if (child.exitCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    await exit;
-    clearTimeout(timer);
-  });
+  if (inTest) onTestFinished(async () => void (await stopCli(child, exit)));
   return {
     child,
     stdout: () => out,
     stderr: () => err,
     exited: () => exit,
+    stop: () => stopCli(child, exit),
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
