@@ -51,7 +51,10 @@ export interface FleetSummary {
   readonly simulatedFrom: string;
   readonly simulatedTo: string;
   readonly wallSeconds: number;
+  /** Seconds spent publishing, after registration and connecting. */
+  readonly runSeconds: number;
   readonly published: number;
+  /** Published per second of `runSeconds`. */
   readonly messagesPerSecond: number;
   readonly byKind: Readonly<Record<string, number>>;
   readonly errors: number;
@@ -98,6 +101,7 @@ export function build(options: FleetOptions): Fleet {
   let disconnects = 0;
   const stopping = new AbortController();
   let elevatorCount = 0;
+  let runStart = 0;
 
   function recordTruth(records: readonly TruthRecord[]) {
     for (const record of records) truthCounts[record.category] = (truthCounts[record.category] ?? 0) + 1;
@@ -132,6 +136,7 @@ export function build(options: FleetOptions): Fleet {
 
   async function simulate() {
     phase = 'running';
+    runStart = Date.now();
     const pace = pacer(Date.now(), scenario.fromMs, scenario.speed, stopping.signal);
     for (let tick = scenario.fromMs; tick < end && !stopping.signal.aborted; tick += TICK_MS) {
       const due: Array<[Device, ModelEvent]> = [];
@@ -183,6 +188,7 @@ export function build(options: FleetOptions): Fleet {
         phase = 'done';
       }
       const wallSeconds = (Date.now() - wallStart) / 1000;
+      const runSeconds = runStart === 0 ? 0 : (Date.now() - runStart) / 1000;
       const { published, errors, byKind } = publisher.stats();
       return {
         scenario: scenario.name,
@@ -190,8 +196,9 @@ export function build(options: FleetOptions): Fleet {
         simulatedFrom: new Date(scenario.fromMs).toISOString(),
         simulatedTo: new Date(simulatedTo).toISOString(),
         wallSeconds,
+        runSeconds,
         published,
-        messagesPerSecond: Math.round(published / Math.max(wallSeconds, 0.001)),
+        messagesPerSecond: Math.round(published / Math.max(runSeconds, 0.001)),
         byKind,
         errors,
         disconnects,

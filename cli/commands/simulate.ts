@@ -57,7 +57,8 @@ function summaryLines(summary: FleetSummary): string[] {
   const truth = Object.entries(summary.truth).map(([category, count]) => `${category} ${count}`);
   return [
     `simulate: done. Scenario ${summary.scenario}, ${summary.elevators} elevators, ${summary.simulatedFrom} to ${summary.simulatedTo}`,
-    `  published   ${summary.published} messages in ${summary.wallSeconds.toFixed(1)} s (${summary.messagesPerSecond}/s): ${kinds.join(', ') || 'none'}`,
+    `  published   ${summary.published} messages in ${summary.runSeconds.toFixed(1)} s (${summary.messagesPerSecond}/s), ${summary.wallSeconds.toFixed(1)} s with registering and connecting`,
+    `  by kind     ${kinds.join(', ') || 'none'}`,
     `  errors      ${summary.errors}; terminals dropped offline ${summary.disconnects} times`,
     `  truth       ${truth.join(', ') || 'nothing happened'}`,
   ];
