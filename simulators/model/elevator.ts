@@ -41,6 +41,8 @@ const CLOSE_TIME_NOISE = 0.05;
 const MAX_LOAD_PCT = 80;
 const SECONDS_PER_FLOOR_AT_1MPS = 3;
 const TRIP_OVERHEAD_SECONDS = 6;
+/** Codes that announce a change of mode: back to normal, power off, out of service, inspection, fire return. */
+const MODE_EVENT_CODES: ReadonlySet<number> = new Set([40, 41, 42, 43, 44]);
 
 /** What the model asks of its transport, in time order. */
 export type ModelEvent =
@@ -167,12 +169,15 @@ export class ElevatorModel {
       drafts.push({ at: this.offline.end, kind: 'online', body: { online: 1 } });
       this.offline = null;
     }
+    const modeBefore = this.mode();
     this.degrade(start, end, drafts);
     this.maintain(start, end, drafts);
     this.periods(start, end, drafts);
     this.suddenEvents(start, drafts);
     if (this.mode() === SERVICE_MODES.normal && this.trappedUntil === null) this.operate(start, drafts);
-    this.telemetry(start, drafts);
+    // Counters are the minute's: both telemetry messages carry them, so they never go down.
+    if (this.mode() !== modeBefore) this.telemetry(this.lastModeEvent(start, drafts) + SECOND_MS, drafts);
+    this.telemetry(start + this.plan.telemetryOffsetMs, drafts);
     this.goOffline(start, events);
     this.carried = drafts.filter((draft) => draft.at >= end);
     this.emit(
@@ -495,8 +500,19 @@ export class ElevatorModel {
     }
   }
 
-  private telemetry(start: number, drafts: Draft[]): void {
-    const at = start + this.plan.telemetryOffsetMs;
+  /** When the minute's last mode event (a fault code of the mode family) happened. */
+  private lastModeEvent(start: number, drafts: readonly Draft[]): number {
+    return drafts.reduce(
+      (latest, draft) =>
+        draft.kind === 'faults' && MODE_EVENT_CODES.has(draft.body.code as number)
+          ? Math.max(latest, draft.at)
+          : latest,
+      start,
+    );
+  }
+
+  /** Telemetry every simulated minute, and once more when the mode changes (as the contract asks). */
+  private telemetry(at: number, drafts: Draft[]): void {
     const mode = this.mode();
     const moving = mode === SERVICE_MODES.normal && this.random.chance(0.3);
     const occupied = moving || this.trappedUntil !== null;

@@ -72,7 +72,7 @@ describe('simulated elevators', () => {
     expect(perHour[19]).toBeGreaterThan(5 * (perHour[3] as number));
   });
 
-  it('are maintained at least every 15 days by a contractor that does not slip, with inspection mode during visits', () => {
+  it('are maintained at least every 15 days by a contractor that does not slip, reporting inspection mode as the visit starts', () => {
     const contractors = [
       { id: 'MC-ON-TIME', share: 1, fixChance: 0.5, slipChance: 0, visitMinutes: [30, 40] as [number, number] },
     ];
@@ -87,9 +87,10 @@ describe('simulated elevators', () => {
           15 * DAY_MS + 3_600_000,
         );
       }
-      const checkin = messages.find((m) => m.kind === 'maintenance');
-      const inVisit = messages.find((m) => m.kind === 'telemetry' && m.at > (checkin?.at as number));
-      expect(inVisit?.payload.mode).toBe(2);
+      const checkin = messages.find((m) => m.kind === 'maintenance') as Message;
+      const onModeChange = messages.find((m) => m.kind === 'telemetry' && m.at > checkin.at);
+      expect(onModeChange?.payload.mode).toBe(2);
+      expect((onModeChange?.at as number) - checkin.at).toBeLessThanOrEqual(5000);
       const checkins = messages.filter(
         (m) => m.kind === 'maintenance' && m.payload.action === ('checkin' as unknown as number),
       );

@@ -115,3 +115,31 @@ describe('record and replay', () => {
     expect(fs.existsSync(path.join(dir, 'replay-credentials.json'))).toBe(true);
   });
 });
+
+describe('a terminal going offline', () => {
+  it('drops its connection without a goodbye, so the broker stores its will', async () => {
+    const offline = resolveScenario({
+      name: 'offline-test',
+      seed: 4,
+      from: '2026-06-02T08:00:00+08:00',
+      duration: '6h',
+      speed: 'max',
+      offlinePerWeek: 300,
+      fleet: { elevators: 2, idPrefix: 'OFF' },
+    });
+    const fleet = buildFleet({
+      scenario: offline,
+      mqttUrl: original.mqttUrl,
+      api: { apiUrl: original.httpUrl, adminToken: original.adminToken },
+      credentialsFile: path.join(dir, 'offline-credentials.json'),
+      logger,
+    });
+    const summary = await fleet.run();
+    expect(summary.disconnects).toBeGreaterThan(0);
+    const wills = async () =>
+      (await original.query('SELECT online, seq FROM online WHERE elevator =~ /^OFF/ AND online = 0')).flatMap(
+        (series) => series.rows.filter((row) => row.seq === null),
+      );
+    await expect.poll(async () => (await wills()).length).toBe(summary.disconnects);
+  });
+});
