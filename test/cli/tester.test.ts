@@ -43,9 +43,12 @@ describe('liftwatch simulate', () => {
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout.trim().split('\n').at(-1) as string);
     expect(summary).toMatchObject({ scenario: 'smoke', elevators: 5, errors: 0, truth: { degradation: 2 } });
-    expect(summary.byKind.telemetry).toBe(5 * 180);
+    // A telemetry message a simulated minute, and one more at each change of mode.
+    expect(summary.byKind.telemetry).toBeGreaterThanOrEqual(5 * 180);
     expect(readTruth(truthFile).filter((record) => record.category === 'degradation')).toHaveLength(2);
-    await expect.poll(async () => (await influx('SELECT count(runs) FROM telemetry'))[0]?.[1]).toBe(5 * 180);
+    await expect
+      .poll(async () => (await influx('SELECT count(runs) FROM telemetry'))[0]?.[1])
+      .toBe(summary.byKind.telemetry);
   });
 
   it('splits a fleet across processes with --shard, each elevator in exactly one', async () => {
