@@ -6,6 +6,7 @@ import { buildPlayer } from '../../simulators/player.js';
 import { buildRecorder } from '../../simulators/recorder.js';
 import { readTrace } from '../../simulators/trace.js';
 import { readAdminToken } from '../../store/admin-token.js';
+import { requireAdminToken } from '../admin-key.js';
 import type { Command, Values } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
 import { say } from '../print.js';
@@ -13,16 +14,6 @@ import { UsageError } from '../usage-error.js';
 import { parseDurationOption, parseSpeed } from '../values.js';
 
 const PROGRESS_EVERY = '10s';
-
-function requireAdminToken(config: LiftwatchConfig): string {
-  const token = readAdminToken(config.dataDir, config.adminToken);
-  if (!token) {
-    throw new UsageError(
-      `No admin key: set LW_ADMIN_TOKEN, or LW_DATA_DIR to the data directory of the running liftwatch (now ${config.dataDir})`,
-    );
-  }
-  return token;
-}
 
 async function record(values: Values, config: LiftwatchConfig) {
   if (typeof values.out !== 'string') throw new UsageError('replay record needs --out FILE');

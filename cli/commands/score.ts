@@ -2,7 +2,7 @@ import { loadConfig } from '../../config/env.js';
 import { score, type Score, type ScoredTicket } from '../../simulators/score.js';
 import { fetchTickets, readTicketFile } from '../../simulators/tickets.js';
 import { readTruth, type TruthRecord } from '../../simulators/truth.js';
-import { readAdminToken } from '../../store/admin-token.js';
+import { requireAdminToken } from '../admin-key.js';
 import type { Command } from '../command.js';
 import { say } from '../print.js';
 import { UsageError } from '../usage-error.js';
@@ -71,9 +71,7 @@ Options:
       tickets = readTicketFile(values.tickets);
     } else {
       const config = loadConfig();
-      const adminToken = readAdminToken(config.dataDir, config.adminToken);
-      if (!adminToken) throw new UsageError('No admin key: set LW_ADMIN_TOKEN or LW_DATA_DIR, or give --tickets FILE');
-      const opened = await fetchTickets({ apiUrl: config.http.url, adminToken });
+      const opened = await fetchTickets({ apiUrl: config.http.url, adminToken: requireAdminToken(config) });
       if (opened === null) {
         process.stderr.write('score: this liftwatch has no tickets API yet (no rules engine): scoring 0 tickets\n');
       }

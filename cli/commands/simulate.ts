@@ -3,7 +3,7 @@ import { createLogger } from '../../lib/logger.js';
 import { credentialsFileIn } from '../../simulators/api-client.js';
 import { build as buildFleet, type FleetStats, type FleetSummary, type Shard } from '../../simulators/fleet.js';
 import { readScenarioFile, resolveScenario, shippedScenarios, type ScenarioInput } from '../../simulators/scenario.js';
-import { readAdminToken } from '../../store/admin-token.js';
+import { requireAdminToken } from '../admin-key.js';
 import type { Command, Values } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
 import { say } from '../print.js';
@@ -105,12 +105,7 @@ Options:
     const scenario = scenarioFrom(values);
     const shard = parseShard(values.shard);
     const progressMs = parseDurationOption('--progress-every', values['progress-every'], DEFAULTS.progressEvery);
-    const adminToken = readAdminToken(config.dataDir, config.adminToken);
-    if (!adminToken) {
-      throw new UsageError(
-        `No admin key: set LW_ADMIN_TOKEN, or LW_DATA_DIR to the data directory of the running liftwatch (now ${config.dataDir})`,
-      );
-    }
+    const adminToken = requireAdminToken(config);
     const defaultCredentials = credentialsFileIn(config.dataDir, shard);
     const fleet = buildFleet({
       scenario,
