@@ -37,6 +37,8 @@ export const FLEET_DEFAULTS = { connectRate: 500, maxInflight: 2000 } as const;
 
 export interface FleetStats {
   readonly elevators: number;
+  /** Elevators registered so far in this run (those without a saved token). */
+  readonly registered: number;
   readonly connected: number;
   readonly published: number;
   readonly errors: number;
@@ -102,6 +104,7 @@ export function build(options: FleetOptions): Fleet {
   const stopping = new AbortController();
   let elevatorCount = 0;
   let runStart = 0;
+  let registered = 0;
 
   function recordTruth(records: readonly TruthRecord[]) {
     for (const record of records) truthCounts[record.category] = (truthCounts[record.category] ?? 0) + 1;
@@ -170,7 +173,9 @@ export function build(options: FleetOptions): Fleet {
       const models = indices.map((index) => new ElevatorModel(planElevator(scenario, index), scenario));
       try {
         const registrations = models.map((model) => model.plan.registration);
-        const tokens = await obtainTokens(options.api, registrations, options.credentialsFile);
+        const tokens = await obtainTokens(options.api, registrations, options.credentialsFile, (done) => {
+          registered = done;
+        });
         phase = 'connecting';
         await connectSpread(
           models,
@@ -210,6 +215,7 @@ export function build(options: FleetOptions): Fleet {
       const { published, errors } = publisher.stats();
       return {
         elevators: elevatorCount,
+        registered,
         connected: devices.filter(canSend).length,
         published,
         errors,

@@ -45,7 +45,8 @@ function scenarioFrom(values: Values) {
 }
 
 function progressLine(stats: FleetStats, perSecond: number): string {
-  if (stats.phase === 'registering') return 'simulate: registering elevators through the API';
+  if (stats.phase === 'registering')
+    return `simulate: registering elevators through the API, ${stats.registered} so far`;
   if (stats.phase === 'connecting')
     return `simulate: connecting, ${stats.connected}/${stats.elevators} elevators connected`;
   const simulated = new Date(stats.simulatedTo).toISOString().slice(0, 16).replace('T', ' ');
