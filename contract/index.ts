@@ -2,4 +2,5 @@
 export * from './api.js';
 export * from './fault-codes.js';
 export * from './payloads.js';
+export * from './tickets.js';
 export * from './topics.js';

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   LW_ERR_FORBIDDEN: { status: 403, message: 'This key may not do that' },
   LW_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   LW_ERR_ELEVATOR_EXISTS: { status: 409, message: 'An elevator with this id is already registered' },
+  LW_ERR_TICKET_TRANSITION: { status: 409, message: 'The ticket cannot take that step from its status' },
   LW_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   LW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This content type is not accepted here' },
   LW_ERR_INTERNAL: { status: 500, message: 'Internal error' },

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Store } from './types.js';
 import { SqliteElevatorStore } from './sqlite-elevators.js';
 import { SqliteDeadLetterStore } from './sqlite-dead-letters.js';
+import { SqliteTicketStore } from './sqlite-tickets.js';
 
 export const STORE_FILE = 'liftwatch.sqlite';
 
@@ -31,6 +32,52 @@ const MIGRATIONS: readonly string[] = [
      payload BLOB NOT NULL,
      reason TEXT NOT NULL
    ) STRICT;`,
+  `CREATE TABLE tickets (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     elevator TEXT NOT NULL,
+     rule TEXT NOT NULL,
+     rule_version INTEGER NOT NULL,
+     config_version INTEGER NOT NULL,
+     severity TEXT NOT NULL,
+     category TEXT NOT NULL,
+     status TEXT NOT NULL,
+     title TEXT NOT NULL,
+     external INTEGER NOT NULL,
+     district TEXT NOT NULL,
+     use_unit TEXT NOT NULL,
+     insurer TEXT NOT NULL,
+     contractor TEXT NOT NULL,
+     opened_at INTEGER NOT NULL,
+     first_occurrence_at INTEGER NOT NULL,
+     last_occurrence_at INTEGER NOT NULL,
+     occurrence_count INTEGER NOT NULL,
+     deadline_at INTEGER,
+     created_at INTEGER NOT NULL,
+     acknowledged_at INTEGER, acknowledged_by TEXT,
+     dispatched_at INTEGER, dispatched_by TEXT,
+     arrived_at INTEGER, arrived_by TEXT,
+     closed_at INTEGER, closed_by TEXT, close_note TEXT
+   ) STRICT;
+   -- One active ticket per (elevator, rule): a re-trigger adds an occurrence, never a second ticket.
+   CREATE UNIQUE INDEX tickets_one_active ON tickets (elevator, rule) WHERE status NOT IN ('resolved', 'false_alarm');
+   CREATE INDEX tickets_by_status ON tickets (status, id);
+   CREATE TABLE ticket_occurrences (
+     ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+     at INTEGER NOT NULL,
+     seq INTEGER,
+     code INTEGER,
+     floor INTEGER,
+     external INTEGER NOT NULL
+   ) STRICT;
+   CREATE UNIQUE INDEX ticket_occurrences_once ON ticket_occurrences (ticket_id, at, ifnull(seq, -1), ifnull(code, -1));
+   CREATE TABLE ticket_history (
+     ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+     at INTEGER NOT NULL,
+     action TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     note TEXT
+   ) STRICT;
+   CREATE INDEX ticket_history_by_ticket ON ticket_history (ticket_id, at);`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -56,6 +103,7 @@ export function openSqliteStore(dataDir: string): Store {
   return {
     elevators: new SqliteElevatorStore(db),
     deadLetters: new SqliteDeadLetterStore(db),
+    tickets: new SqliteTicketStore(db),
     check: () => void probe.get(),
     close: () => db.close(),
   };

@@ -1,4 +1,13 @@
-import type { Elevator, ElevatorRegistration } from '../contract/index.js';
+import type {
+  Elevator,
+  ElevatorRegistration,
+  Ticket,
+  TicketAction,
+  TicketCategory,
+  TicketDetail,
+  TicketListQuery,
+  FaultSeverity,
+} from '../contract/index.js';
 
 export interface Page<T> {
   readonly items: T[];
@@ -36,9 +45,56 @@ export interface DeadLetterStore {
   count(): number;
 }
 
+export interface OccurrenceInput {
+  /** Event time, epoch ms. */
+  readonly at: number;
+  readonly seq: number | null;
+  readonly code: number | null;
+  readonly floor: number | null;
+  readonly external: boolean;
+}
+
+export interface NewTicket {
+  readonly elevator: Elevator;
+  readonly rule: string;
+  readonly ruleVersion: number;
+  readonly configVersion: number;
+  readonly severity: FaultSeverity;
+  readonly category: TicketCategory;
+  readonly title: string;
+  readonly external: boolean;
+  /** Epoch ms, or null when the rule sets no deadline. */
+  readonly deadlineAt: number | null;
+  /** At least one; the latest is the one that met the rule and opened it. */
+  readonly occurrences: readonly OccurrenceInput[];
+}
+
+export interface RecordResult {
+  readonly ticket: Ticket;
+  /** True when this call opened the ticket; false when it added to the active one. */
+  readonly opened: boolean;
+  /** Occurrences that were new (the same event twice is kept once). */
+  readonly added: number;
+}
+
+/** Tickets and their lifecycle: one active ticket per (elevator, rule). */
+export interface TicketStore {
+  /** Adds the occurrences to the active ticket of (elevator, rule), or opens one with them. */
+  record(ticket: NewTicket, now: Date): RecordResult;
+  /** The active (not closed) ticket of an elevator for a rule. */
+  active(elevator: string, rule: string): Ticket | undefined;
+  get(id: string): TicketDetail | undefined;
+  list(query: TicketListQuery): Page<Ticket>;
+  /** Moves a ticket along its lifecycle; LW_ERR_NOT_FOUND or LW_ERR_TICKET_TRANSITION when it cannot. */
+  transition(id: string, action: TicketAction, actor: string, note: string | null, now: Date): Ticket;
+  /** Resolves the active ticket of (elevator, rule) on liftwatch's own account; false when there is none. */
+  resolveActive(elevator: string, rule: string, note: string, now: Date): boolean;
+}
+
 export interface Store {
   readonly elevators: ElevatorStore;
   readonly deadLetters: DeadLetterStore;
+  readonly tickets: TicketStore;
   /** Throws when the database cannot be read. */
   check(): void;
   close(): void;

@@ -70,4 +70,139 @@ export function storeContract(name: string, open: () => Store) {
       expect(store.deadLetters.count()).toBe(2);
     });
   });
+
+  describe(`${name}: tickets`, () => {
+    const now = new Date('2026-11-25T10:00:00Z');
+    const T = Date.parse('2026-11-20T00:00:00Z');
+    const occurrence = (minutes: number, seq: number) => ({
+      at: T + minutes * 60_000,
+      seq,
+      code: 100,
+      floor: 3,
+      external: false,
+    });
+    const newTicket = (store: Store, occurrences: ReturnType<typeof occurrence>[]) => ({
+      elevator: store.elevators.get('E1') as NonNullable<ReturnType<Store['elevators']['get']>>,
+      rule: 'door-lock-recurring',
+      ruleVersion: 1,
+      configVersion: 0,
+      severity: 'major' as const,
+      category: 'hazard' as const,
+      title: 'Door-lock circuit opened 3 times in 7 days',
+      external: false,
+      deadlineAt: null,
+      occurrences,
+    });
+    const withElevator = () => {
+      const store = open();
+      store.elevators.register(registration('E1'), 'h');
+      return store;
+    };
+
+    it('opens a ticket with its occurrences, timed by the one that met the rule, tagged from the registry', () => {
+      const store = withElevator();
+      const result = store.tickets.record(
+        newTicket(store, [occurrence(0, 1), occurrence(60, 2), occurrence(120, 3)]),
+        now,
+      );
+      expect(result).toMatchObject({ opened: true, added: 3 });
+      expect(result.ticket).toMatchObject({
+        elevator: 'E1',
+        status: 'open',
+        occurrenceCount: 3,
+        openedAt: new Date(T + 120 * 60_000).toISOString(),
+        firstOccurrenceAt: new Date(T).toISOString(),
+        insurer: 'INS-PICC',
+        contractor: 'MC-OTIS',
+        createdAt: now.toISOString(),
+      });
+      expect(store.tickets.get(result.ticket.id)?.occurrences.map((o) => o.seq)).toEqual([1, 2, 3]);
+    });
+
+    it('adds a re-trigger to the active ticket instead of opening another, and keeps each event once', () => {
+      const store = withElevator();
+      const first = store.tickets.record(
+        newTicket(store, [occurrence(0, 1), occurrence(60, 2), occurrence(120, 3)]),
+        now,
+      );
+      const again = store.tickets.record(
+        newTicket(store, [occurrence(60, 2), occurrence(120, 3), occurrence(180, 4)]),
+        now,
+      );
+      expect(again).toMatchObject({ opened: false, added: 1, ticket: { id: first.ticket.id, occurrenceCount: 4 } });
+      expect(store.tickets.list({ limit: 10 }).items).toHaveLength(1);
+    });
+
+    it('opens a new ticket after the active one is closed', () => {
+      const store = withElevator();
+      const first = store.tickets.record(newTicket(store, [occurrence(0, 1)]), now);
+      store.tickets.transition(first.ticket.id, 'resolve', 'admin', 'contacts replaced', now);
+      const second = store.tickets.record(newTicket(store, [occurrence(600, 9)]), now);
+      expect(second.opened).toBe(true);
+      expect(second.ticket.id).not.toBe(first.ticket.id);
+      expect(store.tickets.active('E1', 'door-lock-recurring')?.id).toBe(second.ticket.id);
+    });
+
+    it('walks the lifecycle, stamping who and when, and refuses steps its status does not allow', () => {
+      const store = withElevator();
+      const { ticket } = store.tickets.record(newTicket(store, [occurrence(0, 1)]), now);
+      const later = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+      store.tickets.transition(ticket.id, 'ack', 'insurer-a', null, later(1));
+      expect(() => store.tickets.transition(ticket.id, 'arrive', 'tech', null, later(2))).toThrow(
+        /possible only from dispatched/,
+      );
+      store.tickets.transition(ticket.id, 'dispatch', 'insurer-a', null, later(2));
+      store.tickets.transition(ticket.id, 'arrive', 'tech-7', null, later(20));
+      const closed = store.tickets.transition(ticket.id, 'resolve', 'tech-7', 'replaced lock contact', later(50));
+      expect(closed).toMatchObject({
+        status: 'resolved',
+        acknowledged: { at: later(1).toISOString(), by: 'insurer-a' },
+        arrived: { at: later(20).toISOString(), by: 'tech-7' },
+        closed: { at: later(50).toISOString(), by: 'tech-7', note: 'replaced lock contact' },
+      });
+      let error: unknown;
+      try {
+        store.tickets.transition(ticket.id, 'ack', 'insurer-a', null, later(60));
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(LiftwatchError);
+      expect((error as LiftwatchError).code).toBe('LW_ERR_TICKET_TRANSITION');
+      expect(store.tickets.get(ticket.id)?.history.map((h) => h.action)).toEqual([
+        'open',
+        'ack',
+        'dispatch',
+        'arrive',
+        'resolve',
+      ]);
+      expect(() => store.tickets.transition('999', 'ack', 'x', null, now)).toThrow(/No ticket 999/);
+    });
+
+    it('lists with filters, page by page, and resolves an active ticket on its own account', () => {
+      const store = withElevator();
+      store.elevators.register(registration('E2'), 'h');
+      const a = store.tickets.record(newTicket(store, [occurrence(0, 1)]), now).ticket;
+      store.tickets.record(
+        { ...newTicket(store, [occurrence(5, 2)]), elevator: store.elevators.get('E2') as never },
+        now,
+      );
+      store.tickets.record(
+        { ...newTicket(store, [occurrence(9, 3)]), rule: 'critical-entrapment', severity: 'critical' },
+        now,
+      );
+      expect(store.tickets.list({ limit: 10, elevator: 'E1' }).items).toHaveLength(2);
+      expect(store.tickets.list({ limit: 10, severity: 'critical' }).items.map((t) => t.rule)).toEqual([
+        'critical-entrapment',
+      ]);
+      const page = store.tickets.list({ limit: 2 });
+      expect(page.items).toHaveLength(2);
+      expect(store.tickets.list({ limit: 2, after: page.next ?? undefined }).items).toHaveLength(1);
+      expect(store.tickets.resolveActive('E1', 'door-lock-recurring', 'cleared', now)).toBe(true);
+      expect(store.tickets.get(a.id)).toMatchObject({
+        status: 'resolved',
+        closed: { by: 'liftwatch', note: 'cleared' },
+      });
+      expect(store.tickets.resolveActive('E1', 'door-lock-recurring', 'cleared', now)).toBe(false);
+    });
+  });
 }

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { FAULT_SEVERITIES } from './fault-codes.js';
+import { plainText } from './text.js';
+import { elevatorIdSchema } from './topics.js';
+
+/** DESIGN.md "Tickets": open -> acknowledged -> dispatched -> on site -> resolved | false alarm. */
+export const TICKET_STATUSES = ['open', 'acknowledged', 'dispatched', 'on_site', 'resolved', 'false_alarm'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+export const CLOSED_STATUSES: readonly TicketStatus[] = ['resolved', 'false_alarm'];
+
+/** Each action of `POST /api/tickets/:id/{action}`: the statuses it may start from and where it leads. */
+export const TICKET_ACTIONS = {
+  ack: { from: ['open'], to: 'acknowledged' },
+  dispatch: { from: ['open', 'acknowledged'], to: 'dispatched' },
+  arrive: { from: ['dispatched'], to: 'on_site' },
+  resolve: { from: ['open', 'acknowledged', 'dispatched', 'on_site'], to: 'resolved' },
+  'false-alarm': { from: ['open', 'acknowledged', 'dispatched', 'on_site'], to: 'false_alarm' },
+} as const satisfies Record<string, { from: readonly TicketStatus[]; to: TicketStatus }>;
+export type TicketAction = keyof typeof TICKET_ACTIONS;
+export const TICKET_ACTION_NAMES = Object.keys(TICKET_ACTIONS) as [TicketAction, ...TicketAction[]];
+
+/** hazard: equipment heading for a failure; critical: act now; maintenance: overdue or heavy use; data-quality: the terminal. */
+export const TICKET_CATEGORIES = ['critical', 'hazard', 'maintenance-quality', 'maintenance', 'data-quality'] as const;
+export type TicketCategory = (typeof TICKET_CATEGORIES)[number];
+
+const time = z.iso.datetime();
+
+export const occurrenceSchema = z.object({
+  /** The event time (the message's ts). */
+  at: time,
+  seq: z.int().nullable(),
+  code: z.int().nullable(),
+  floor: z.int().nullable(),
+  /** During a mains power cut: caused from outside. */
+  external: z.boolean(),
+});
+export type Occurrence = z.infer<typeof occurrenceSchema>;
+
+const stamp = { at: time.nullable(), by: z.string().nullable() };
+
+export const ticketSchema = z.object({
+  id: z.string(),
+  elevator: elevatorIdSchema,
+  rule: z.string(),
+  ruleVersion: z.int(),
+  configVersion: z.int(),
+  severity: z.enum(FAULT_SEVERITIES),
+  category: z.enum(TICKET_CATEGORIES),
+  status: z.enum(TICKET_STATUSES),
+  title: z.string(),
+  external: z.boolean(),
+  district: z.string(),
+  useUnit: z.string(),
+  insurer: z.string(),
+  contractor: z.string(),
+  /** Event time of the occurrence that opened it. */
+  openedAt: time,
+  firstOccurrenceAt: time,
+  lastOccurrenceAt: time,
+  occurrenceCount: z.int(),
+  /** A deadline the rule sets (30 minutes to reach trapped passengers). */
+  deadlineAt: time.nullable(),
+  createdAt: time,
+  acknowledged: z.object(stamp),
+  dispatched: z.object(stamp),
+  arrived: z.object(stamp),
+  closed: z.object({ ...stamp, note: z.string().nullable() }),
+});
+export type Ticket = z.infer<typeof ticketSchema>;
+
+export const ticketHistorySchema = z.object({
+  at: time,
+  action: z.string(),
+  actor: z.string(),
+  note: z.string().nullable(),
+});
+
+export const ticketDetailSchema = ticketSchema.extend({
+  occurrences: z.array(occurrenceSchema),
+  history: z.array(ticketHistorySchema),
+});
+export type TicketDetail = z.infer<typeof ticketDetailSchema>;
+
+export const ticketListQuerySchema = z.object({
+  elevator: elevatorIdSchema.optional(),
+  status: z.enum(TICKET_STATUSES).optional(),
+  rule: z.string().optional(),
+  severity: z.enum(FAULT_SEVERITIES).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  after: z.string().optional().describe('Cursor: the last id of the previous page'),
+});
+export type TicketListQuery = z.infer<typeof ticketListQuerySchema>;
+
+export const ticketPageSchema = z.object({ items: z.array(ticketSchema), next: z.string().nullable() });
+
+/** Optional: a step may come with no body at all. */
+export const ticketTransitionBodySchema = z.object({ note: plainText(1000).optional() }).nullish();

@@ -1,0 +1,239 @@
+import type Database from 'better-sqlite3';
+import {
+  CLOSED_STATUSES,
+  TICKET_ACTIONS,
+  type FaultSeverity,
+  type Ticket,
+  type TicketAction,
+  type TicketCategory,
+  type TicketDetail,
+  type TicketListQuery,
+  type TicketStatus,
+} from '../contract/index.js';
+import { LiftwatchError } from '../lib/errors.js';
+import type { NewTicket, OccurrenceInput, Page, RecordResult, TicketStore } from './types.js';
+
+/** The actor of what liftwatch does by itself (a rule resolving its own ticket). */
+export const SYSTEM_ACTOR = 'liftwatch';
+
+interface TicketRow {
+  id: number;
+  elevator: string;
+  rule: string;
+  rule_version: number;
+  config_version: number;
+  severity: FaultSeverity;
+  category: TicketCategory;
+  status: TicketStatus;
+  title: string;
+  external: number;
+  district: string;
+  use_unit: string;
+  insurer: string;
+  contractor: string;
+  opened_at: number;
+  first_occurrence_at: number;
+  last_occurrence_at: number;
+  occurrence_count: number;
+  deadline_at: number | null;
+  created_at: number;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  dispatched_at: number | null;
+  dispatched_by: string | null;
+  arrived_at: number | null;
+  arrived_by: string | null;
+  closed_at: number | null;
+  closed_by: string | null;
+  close_note: string | null;
+}
+
+interface OccurrenceRow {
+  at: number;
+  seq: number | null;
+  code: number | null;
+  floor: number | null;
+  external: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+const toTicket = (row: TicketRow): Ticket => ({
+  id: String(row.id),
+  elevator: row.elevator,
+  rule: row.rule,
+  ruleVersion: row.rule_version,
+  configVersion: row.config_version,
+  severity: row.severity,
+  category: row.category,
+  status: row.status,
+  title: row.title,
+  external: row.external === 1,
+  district: row.district,
+  useUnit: row.use_unit,
+  insurer: row.insurer,
+  contractor: row.contractor,
+  openedAt: iso(row.opened_at),
+  firstOccurrenceAt: iso(row.first_occurrence_at),
+  lastOccurrenceAt: iso(row.last_occurrence_at),
+  occurrenceCount: row.occurrence_count,
+  deadlineAt: isoOrNull(row.deadline_at),
+  createdAt: iso(row.created_at),
+  acknowledged: { at: isoOrNull(row.acknowledged_at), by: row.acknowledged_by },
+  dispatched: { at: isoOrNull(row.dispatched_at), by: row.dispatched_by },
+  arrived: { at: isoOrNull(row.arrived_at), by: row.arrived_by },
+  closed: { at: isoOrNull(row.closed_at), by: row.closed_by, note: row.close_note },
+});
+
+/** The columns each action stamps. */
+const STAMPS: Readonly<Record<TicketAction, readonly [at: string, by: string]>> = {
+  ack: ['acknowledged_at', 'acknowledged_by'],
+  dispatch: ['dispatched_at', 'dispatched_by'],
+  arrive: ['arrived_at', 'arrived_by'],
+  resolve: ['closed_at', 'closed_by'],
+  'false-alarm': ['closed_at', 'closed_by'],
+};
+
+const OPEN = "status NOT IN ('resolved', 'false_alarm')";
+
+export class SqliteTicketStore implements TicketStore {
+  private readonly statements;
+  private readonly recordTransaction;
+
+  constructor(private readonly db: Database.Database) {
+    this.statements = {
+      active: db.prepare<[string, string], TicketRow>(
+        `SELECT * FROM tickets WHERE elevator = ? AND rule = ? AND ${OPEN}`,
+      ),
+      byId: db.prepare<[number], TicketRow>('SELECT * FROM tickets WHERE id = ?'),
+      insert: db.prepare(
+        `INSERT INTO tickets (elevator, rule, rule_version, config_version, severity, category, status, title, external,
+           district, use_unit, insurer, contractor, opened_at, first_occurrence_at, last_occurrence_at, occurrence_count,
+           deadline_at, created_at)
+         VALUES (@elevator, @rule, @ruleVersion, @configVersion, @severity, @category, 'open', @title, @external,
+           @district, @useUnit, @insurer, @contractor, @openedAt, @openedAt, @openedAt, 0, @deadlineAt, @createdAt)`,
+      ),
+      addOccurrence: db.prepare(
+        'INSERT OR IGNORE INTO ticket_occurrences (ticket_id, at, seq, code, floor, external) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      refreshCounts: db.prepare(
+        `UPDATE tickets SET
+           occurrence_count = (SELECT count(*) FROM ticket_occurrences WHERE ticket_id = tickets.id),
+           first_occurrence_at = (SELECT min(at) FROM ticket_occurrences WHERE ticket_id = tickets.id),
+           last_occurrence_at = (SELECT max(at) FROM ticket_occurrences WHERE ticket_id = tickets.id)
+         WHERE id = ?`,
+      ),
+      occurrences: db.prepare<[number], OccurrenceRow>(
+        'SELECT at, seq, code, floor, external FROM ticket_occurrences WHERE ticket_id = ? ORDER BY at, seq',
+      ),
+      history: db.prepare<[number], { at: number; action: string; actor: string; note: string | null }>(
+        'SELECT at, action, actor, note FROM ticket_history WHERE ticket_id = ? ORDER BY at, rowid',
+      ),
+      addHistory: db.prepare('INSERT INTO ticket_history (ticket_id, at, action, actor, note) VALUES (?, ?, ?, ?, ?)'),
+    };
+    this.recordTransaction = db.transaction((ticket: NewTicket, now: number): RecordResult => {
+      let row = this.statements.active.get(ticket.elevator.id, ticket.rule);
+      const opened = row === undefined;
+      if (!row) {
+        const { elevator } = ticket;
+        // The occurrence that opened it is the one that met the rule: the latest of those given.
+        const openedAt = Math.max(...ticket.occurrences.map((occurrence) => occurrence.at));
+        const { lastInsertRowid } = this.statements.insert.run({
+          ...ticket,
+          elevator: elevator.id,
+          external: ticket.external ? 1 : 0,
+          district: elevator.district,
+          useUnit: elevator.useUnit,
+          insurer: elevator.insurer,
+          contractor: elevator.contractor,
+          openedAt,
+          createdAt: now,
+        });
+        this.statements.addHistory.run(lastInsertRowid, now, 'open', SYSTEM_ACTOR, ticket.title);
+        row = this.statements.byId.get(Number(lastInsertRowid)) as TicketRow;
+      }
+      const added = this.addOccurrences(row.id, ticket.occurrences);
+      this.statements.refreshCounts.run(row.id);
+      return { ticket: toTicket(this.statements.byId.get(row.id) as TicketRow), opened, added };
+    });
+  }
+
+  record(ticket: NewTicket, now: Date): RecordResult {
+    if (ticket.occurrences.length === 0) throw new Error('a ticket needs at least one occurrence');
+    return this.recordTransaction(ticket, now.getTime());
+  }
+
+  active(elevator: string, rule: string): Ticket | undefined {
+    const row = this.statements.active.get(elevator, rule);
+    return row && toTicket(row);
+  }
+
+  get(id: string): TicketDetail | undefined {
+    const row = /^\d+$/.test(id) ? this.statements.byId.get(Number(id)) : undefined;
+    if (!row) return undefined;
+    return {
+      ...toTicket(row),
+      occurrences: this.statements.occurrences.all(row.id).map((occurrence) => ({
+        at: iso(occurrence.at),
+        seq: occurrence.seq,
+        code: occurrence.code,
+        floor: occurrence.floor,
+        external: occurrence.external === 1,
+      })),
+      history: this.statements.history.all(row.id).map((entry) => ({ ...entry, at: iso(entry.at) })),
+    };
+  }
+
+  list(query: TicketListQuery): Page<Ticket> {
+    const where = ['id > @after'];
+    for (const column of ['elevator', 'status', 'rule', 'severity'] as const) {
+      if (query[column] !== undefined) where.push(`${column} = @${column}`);
+    }
+    const rows = this.db
+      .prepare<Record<string, unknown>, TicketRow>(
+        `SELECT * FROM tickets WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`,
+      )
+      .all({ ...query, after: Number(query.after ?? 0), limit: query.limit + 1 });
+    const items = rows.slice(0, query.limit).map(toTicket);
+    return { items, next: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  transition(id: string, action: TicketAction, actor: string, note: string | null, now: Date): Ticket {
+    return this.db.transaction(() => {
+      const row = /^\d+$/.test(id) ? this.statements.byId.get(Number(id)) : undefined;
+      if (!row) throw new LiftwatchError('LW_ERR_NOT_FOUND', `No ticket ${id}`);
+      const { from, to } = TICKET_ACTIONS[action];
+      if (!(from as readonly TicketStatus[]).includes(row.status)) {
+        throw new LiftwatchError(
+          'LW_ERR_TICKET_TRANSITION',
+          `Ticket ${id} is ${row.status}: ${action} is possible only from ${from.join(' or ')}`,
+        );
+      }
+      const [atColumn, byColumn] = STAMPS[action];
+      const closing = CLOSED_STATUSES.includes(to);
+      this.db
+        .prepare(
+          `UPDATE tickets SET status = ?, ${atColumn} = ?, ${byColumn} = ?${closing ? ', close_note = ?' : ''} WHERE id = ?`,
+        )
+        .run(...(closing ? [to, now.getTime(), actor, note, row.id] : [to, now.getTime(), actor, row.id]));
+      this.statements.addHistory.run(row.id, now.getTime(), action, actor, note);
+      return toTicket(this.statements.byId.get(row.id) as TicketRow);
+    })();
+  }
+
+  resolveActive(elevator: string, rule: string, note: string, now: Date): boolean {
+    const row = this.statements.active.get(elevator, rule);
+    if (!row) return false;
+    this.transition(String(row.id), 'resolve', SYSTEM_ACTOR, note, now);
+    return true;
+  }
+
+  private addOccurrences(ticketId: number, occurrences: readonly OccurrenceInput[]): number {
+    let added = 0;
+    for (const o of occurrences) {
+      added += this.statements.addOccurrence.run(ticketId, o.at, o.seq, o.code, o.floor, o.external ? 1 : 0).changes;
+    }
+    return added;
+  }
+}
