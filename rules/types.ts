@@ -1,0 +1,61 @@
+import type { z } from 'zod';
+import type { FaultSeverity, TicketCategory } from '../contract/index.js';
+
+/** How far back the engine keeps each elevator's faults; no window may reach further. */
+export const HISTORY_DAYS = 30;
+
+/** A fault as the rules see it: when, which, where, and in what circumstances. */
+export interface RuleFault {
+  /** Event time (the message's ts), epoch ms. */
+  readonly at: number;
+  readonly seq: number;
+  readonly code: number;
+  readonly floor: number;
+  /** During a mains power cut (41 until 40): caused from outside. */
+  readonly external: boolean;
+  /** During a maintenance visit or in inspection mode: a technician at work, not a hazard. */
+  readonly suppressed: boolean;
+}
+
+/** What a streaming rule is given for one new fault of one elevator. */
+export interface StreamInput {
+  readonly elevator: string;
+  readonly fault: RuleFault;
+  /** Earlier faults of the same elevator, oldest first, as far back as the engine keeps. */
+  readonly history: readonly RuleFault[];
+  /** The last maintenance check-out, epoch ms. */
+  readonly lastCheckoutAt: number | null;
+  /** Whether this rule already has an active ticket for the elevator. */
+  readonly active: boolean;
+}
+
+export interface TicketSpec {
+  readonly severity: FaultSeverity;
+  readonly category: TicketCategory;
+  readonly title: string;
+  readonly external: boolean;
+  /** Minutes after the opening occurrence by which someone must act (entrapment rescue). */
+  readonly deadlineMinutes: number | null;
+}
+
+/** What a rule decides; acting on it (opening, adding to, resolving tickets) is the action layer's job. */
+export type Decision =
+  | ({ readonly type: 'open'; readonly occurrences: readonly RuleFault[] } & TicketSpec)
+  | { readonly type: 'occurrence'; readonly occurrences: readonly RuleFault[] }
+  | { readonly type: 'resolve'; readonly note: string };
+
+interface RuleBase<C> {
+  readonly id: string;
+  /** Bumped when the rule's logic changes; stored on each ticket. */
+  readonly version: number;
+  readonly description: string;
+  readonly configSchema: z.ZodType<C>;
+  readonly defaults: C;
+}
+
+/** Evaluated on each fault as it arrives. `codes` says which faults concern it. */
+export interface StreamRule<C = unknown> extends RuleBase<C> {
+  readonly kind: 'stream';
+  readonly codes: ReadonlySet<number>;
+  evaluate(input: StreamInput, config: C): Decision[];
+}
