@@ -3,6 +3,8 @@ import type { HealthCheck } from '../api/health.js';
 import { build as buildBroker, type Broker } from '../broker/index.js';
 import { build as buildIngest, type Ingest } from '../ingest/index.js';
 import { urlHost } from '../lib/net.js';
+import { RulesEngine } from '../rules/engine.js';
+import { rebuildFromHistory } from '../rules/history.js';
 import type { Context } from './context.js';
 import { healthChecks } from './health-checks.js';
 import { openTelemetry, type TelemetryConnection } from './telemetry.js';
@@ -22,9 +24,21 @@ export async function brokerFor({ config, store, admin, metrics, logger, teardow
   return broker;
 }
 
-/** Ingest writing to `telemetry`, registered for teardown (which flushes it). */
-export function ingestFor({ config, store, metrics, logger, teardown }: Context, telemetry: TelemetryConnection) {
-  const ingest = buildIngest({ store, telemetry: telemetry.store, metrics, logger, batch: config.ingest });
+/**
+ * Ingest writing to `telemetry`, with the rules engine judging each message after it, its
+ * memory rebuilt from InfluxDB first; registered for teardown (which flushes it).
+ */
+export async function ingestFor({ config, store, metrics, logger, teardown }: Context, telemetry: TelemetryConnection) {
+  const engine = new RulesEngine({ store, logger: logger.child({ component: 'rules' }) });
+  await rebuildFromHistory(engine, telemetry.store, logger);
+  const ingest = buildIngest({
+    store,
+    telemetry: telemetry.store,
+    metrics,
+    logger,
+    batch: config.ingest,
+    observers: [(message, elevator) => engine.onMessage(message, elevator)],
+  });
   teardown.add('ingest', () => ingest.close());
   return ingest;
 }
@@ -61,7 +75,7 @@ export interface RunningSystem {
  */
 export async function startSystem(context: Context): Promise<RunningSystem> {
   const telemetry = await telemetryFor(context, { embed: true });
-  const ingest = ingestFor(context, telemetry);
+  const ingest = await ingestFor(context, telemetry);
   const broker = await brokerFor(context);
   ingest.attach(broker.aedes);
   const { port, wsPort } = await broker.listen();

@@ -1,6 +1,14 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Aedes } from 'aedes';
-import { ALL_ELEVATOR_TOPICS, INGEST_PRINCIPAL, TOPIC_ROOT, decodePayload, parseTopic } from '../contract/index.js';
+import {
+  ALL_ELEVATOR_TOPICS,
+  INGEST_PRINCIPAL,
+  TOPIC_ROOT,
+  decodePayload,
+  parseTopic,
+  type DecodedMessage,
+  type Elevator,
+} from '../contract/index.js';
 import { encodeLine } from '../influx/line-protocol.js';
 import type { TelemetryStore } from '../influx/types.js';
 import type { Logger } from '../lib/logger.js';
@@ -18,6 +26,8 @@ export interface IngestOptions {
   readonly batch: BatchWriterOptions;
   /** How long close() waits for InfluxDB to take what is pending. Default 10 s. */
   readonly closeTimeoutMs?: number;
+  /** Called with every valid message of a registered elevator once it is queued for InfluxDB (the rules engine). */
+  readonly observers?: ReadonlyArray<(message: DecodedMessage, elevator: Elevator) => void>;
 }
 
 export type DeadLetterReason = 'invalid_topic' | 'invalid_payload' | 'unregistered_elevator' | 'internal_error';
@@ -60,6 +70,18 @@ export function build(options: IngestOptions): Ingest {
     }
   }
 
+  /** The message is stored whatever an observer does with it: an observer's failure is logged and counted. */
+  function notify(message: DecodedMessage, elevator: Elevator) {
+    for (const observe of options.observers ?? []) {
+      try {
+        observe(message, elevator);
+      } catch (error) {
+        metrics.observerErrors.inc();
+        logger.error({ err: error, elevator: elevator.id, kind: message.kind }, 'an observer of ingest failed');
+      }
+    }
+  }
+
   function handle(topic: string, payload: Buffer, receivedAt = new Date()): void {
     try {
       const parsed = parseTopic(topic);
@@ -71,6 +93,7 @@ export function build(options: IngestOptions): Ingest {
       if (!elevator) return deadLetter(topic, payload, 'unregistered_elevator', parsed.elevatorId, receivedAt);
       const point = toPoint(decoded.message, elevator, receivedAt.getTime());
       writer.push(encodeLine(point, FIELD_TYPES[parsed.kind]));
+      notify(decoded.message, elevator);
     } catch (error) {
       logger.error({ err: error, topic }, 'ingest failed on a message');
       deadLetter(topic, payload, 'internal_error', (error as Error).message, receivedAt);

@@ -33,6 +33,11 @@ export function createMetrics() {
     batchesWritten: new Counter({ name: 'lw_batches_written_total', help: 'Batches written to InfluxDB', registers }),
     writeErrors: new Counter({ name: 'lw_write_errors_total', help: 'Failed InfluxDB write requests', registers }),
     pendingPoints: new Gauge({ name: 'lw_ingest_pending_points', help: 'Points waiting to be written', registers }),
+    observerErrors: new Counter({
+      name: 'lw_rules_errors_total',
+      help: 'Messages the rules engine failed on (the message itself is stored)',
+      registers,
+    }),
     mqttClients: new Gauge({ name: 'lw_mqtt_clients', help: 'Connected MQTT clients', registers }),
     authFailures: new Counter({
       name: 'lw_mqtt_auth_failures_total',

@@ -26,11 +26,8 @@ export function readTicketFile(file: string): ScoredTicket[] {
   });
 }
 
-/**
- * Every ticket liftwatch opened, from `GET /api/tickets` page by page; null when this liftwatch
- * has no tickets API (it answers 404: no rules engine yet).
- */
-export async function fetchTickets({ apiUrl, adminToken }: ApiClientOptions): Promise<ScoredTicket[] | null> {
+/** Every ticket liftwatch opened, from `GET /api/tickets` page by page. */
+export async function fetchTickets({ apiUrl, adminToken }: ApiClientOptions): Promise<ScoredTicket[]> {
   const tickets: ScoredTicket[] = [];
   let after: string | null = '';
   while (after !== null) {
@@ -41,7 +38,6 @@ export async function fetchTickets({ apiUrl, adminToken }: ApiClientOptions): Pr
     } catch (error) {
       throw new FleetError(`cannot reach the liftwatch API at ${apiUrl}: ${(error as Error).message}`);
     }
-    if (response.status === 404) return null;
     if (!response.ok) throw new FleetError(`GET /api/tickets answered ${response.status}`);
     const page = pageSchema.parse(await response.json());
     tickets.push(...page.items);

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Store } from './types.js';
 import { SqliteElevatorStore } from './sqlite-elevators.js';
 import { SqliteDeadLetterStore } from './sqlite-dead-letters.js';
+import { SqliteRuleConfigStore } from './sqlite-rule-configs.js';
 import { SqliteTicketStore } from './sqlite-tickets.js';
 
 export const STORE_FILE = 'liftwatch.sqlite';
@@ -78,6 +79,16 @@ const MIGRATIONS: readonly string[] = [
      note TEXT
    ) STRICT;
    CREATE INDEX ticket_history_by_ticket ON ticket_history (ticket_id, at);`,
+  `CREATE TABLE rule_configs (
+     version INTEGER PRIMARY KEY AUTOINCREMENT,
+     rule TEXT NOT NULL,
+     scope TEXT NOT NULL,
+     scope_id TEXT NOT NULL,
+     config TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     created_by TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX rule_configs_by_rule ON rule_configs (rule, scope, scope_id, version);`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -104,6 +115,7 @@ export function openSqliteStore(dataDir: string): Store {
     elevators: new SqliteElevatorStore(db),
     deadLetters: new SqliteDeadLetterStore(db),
     tickets: new SqliteTicketStore(db),
+    ruleConfigs: new SqliteRuleConfigStore(db),
     check: () => void probe.get(),
     close: () => db.close(),
   };

@@ -91,10 +91,34 @@ export interface TicketStore {
   resolveActive(elevator: string, rule: string, note: string, now: Date): boolean;
 }
 
+export const RULE_CONFIG_SCOPES = ['default', 'insurer', 'elevator'] as const;
+export type RuleConfigScope = (typeof RULE_CONFIG_SCOPES)[number];
+
+/** A rule's thresholds changed for everyone, one insurer's elevators, or one elevator; each change is a new version. */
+export interface RuleOverride {
+  readonly version: number;
+  readonly rule: string;
+  readonly scope: RuleConfigScope;
+  /** The insurer or elevator id; empty for the default scope. */
+  readonly scopeId: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+  readonly createdBy: string;
+}
+
+export interface RuleConfigStore {
+  put(override: Omit<RuleOverride, 'version' | 'createdAt'>, now: Date): RuleOverride;
+  /** The newest override of each scope of a rule (older versions stay stored). */
+  current(rule: string): RuleOverride[];
+  /** Grows with every change: a cache of effective configs is stale when it moves. */
+  generation(): number;
+}
+
 export interface Store {
   readonly elevators: ElevatorStore;
   readonly deadLetters: DeadLetterStore;
   readonly tickets: TicketStore;
+  readonly ruleConfigs: RuleConfigStore;
   /** Throws when the database cannot be read. */
   check(): void;
   close(): void;

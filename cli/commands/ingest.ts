@@ -16,7 +16,8 @@ elevator message and writes it to InfluxDB (INFLUX_URL, or the local influxd it 
     const { config, logger, admin, teardown } = context;
     await startOrUndo(context, async () => {
       const telemetry = await telemetryFor(context, { embed: true });
-      await ingestFor(context, telemetry).subscribe(config.mqtt.url, admin.token);
+      const ingest = await ingestFor(context, telemetry);
+      await ingest.subscribe(config.mqtt.url, admin.token);
       say(
         `liftwatch ingest: reading ${config.mqtt.url}, writing ${telemetry.store.url} database "${config.influx.db}"`,
       );

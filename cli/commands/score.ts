@@ -71,11 +71,7 @@ Options:
       tickets = readTicketFile(values.tickets);
     } else {
       const config = loadConfig();
-      const opened = await fetchTickets({ apiUrl: config.http.url, adminToken: requireAdminToken(config) });
-      if (opened === null) {
-        process.stderr.write('score: this liftwatch has no tickets API yet (no rules engine): scoring 0 tickets\n');
-      }
-      tickets = opened ?? [];
+      tickets = await fetchTickets({ apiUrl: config.http.url, adminToken: requireAdminToken(config) });
     }
     const result = score(truth, tickets, window);
     if (values.json) say(JSON.stringify(result));

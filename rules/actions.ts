@@ -1,0 +1,66 @@
+import type { Elevator } from '../contract/index.js';
+import type { OccurrenceInput, TicketStore } from '../store/types.js';
+import type { Decision, RuleFault, StreamRule, TicketSpec } from './types.js';
+
+const MINUTE_MS = 60_000;
+
+const toOccurrence = (fault: RuleFault): OccurrenceInput => ({
+  at: fault.at,
+  seq: fault.seq,
+  code: fault.code,
+  floor: fault.floor,
+  external: fault.external,
+});
+
+export interface DecisionContext {
+  readonly elevator: Elevator;
+  readonly rule: StreamRule<unknown>;
+  readonly configVersion: number;
+  readonly decisions: readonly Decision[];
+  readonly now: Date;
+}
+
+/**
+ * Acts on a rule's decisions: an opening decision opens a ticket (or, if one is already active,
+ * adds its occurrences), an occurrence joins the active ticket, a resolution closes it.
+ */
+export function applyDecisions(tickets: TicketStore, context: DecisionContext): { opened: number; added: number } {
+  const { elevator, rule, configVersion, now } = context;
+  let opened = 0;
+  let added = 0;
+  for (const decision of context.decisions) {
+    if (decision.type === 'resolve') {
+      tickets.resolveActive(elevator.id, rule.id, decision.note, now);
+      continue;
+    }
+    let spec: TicketSpec;
+    if (decision.type === 'open') {
+      spec = decision;
+    } else {
+      // An occurrence joins the active ticket, whose own fields stay as they are.
+      const active = tickets.active(elevator.id, rule.id);
+      if (!active) continue;
+      spec = { ...active, deadlineMinutes: null };
+    }
+    const occurrences = decision.occurrences.map(toOccurrence);
+    const openingAt = Math.max(...occurrences.map((occurrence) => occurrence.at));
+    const result = tickets.record(
+      {
+        elevator,
+        rule: rule.id,
+        ruleVersion: rule.version,
+        configVersion,
+        severity: spec.severity,
+        category: spec.category,
+        title: spec.title,
+        external: spec.external,
+        deadlineAt: spec.deadlineMinutes === null ? null : openingAt + spec.deadlineMinutes * MINUTE_MS,
+        occurrences,
+      },
+      now,
+    );
+    if (result.opened) opened++;
+    added += result.added;
+  }
+  return { opened, added };
+}
