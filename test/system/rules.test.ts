@@ -1,0 +1,130 @@
+import type { MqttClient } from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Ticket, TicketDetail } from '../../contract/index.js';
+import { connectDevice, publish } from '../helpers/device.js';
+import { registration, tempDir, uniqueDatabase } from '../helpers/fixtures.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
+
+const T = Date.parse('2026-11-20T09:00:00+08:00');
+const MINUTE = 60_000;
+const running: TestSystem[] = [];
+afterEach(async () => {
+  for (const system of running.splice(0)) await system.stop();
+});
+
+async function start(env: Record<string, string> = {}) {
+  const system = await startTestSystem(env);
+  running.push(system);
+  return system;
+}
+
+async function api<T>(system: TestSystem, path: string): Promise<T> {
+  const response = await fetch(`${system.httpUrl}${path}`, {
+    headers: { authorization: `Bearer ${system.adminToken}` },
+  });
+  return (await response.json()) as T;
+}
+
+const tickets = async (system: TestSystem, query = '') =>
+  (await api<{ items: Ticket[] }>(system, `/api/tickets${query}`)).items;
+
+let seq = 0;
+const fault = (device: MqttClient, code: number, minutes: number, floor = 3) =>
+  publish(device, 'E1', 'faults', { ts: T + minutes * MINUTE, seq: ++seq, code: code as 100, floor });
+
+describe('rules on the live path', () => {
+  it('opens one ticket on the third door-lock fault, and adds the fourth to it', async () => {
+    const system = await start();
+    const device = await connectDevice(system.mqttUrl, 'E1', await system.register(registration('E1')));
+    await fault(device, 100, 0);
+    await fault(device, 100, 60);
+    expect(await tickets(system)).toEqual([]);
+    await fault(device, 100, 120);
+    await expect
+      .poll(() => tickets(system))
+      .toMatchObject([{ rule: 'door-lock-recurring', occurrenceCount: 3, status: 'open' }]);
+    await fault(device, 100, 180);
+    await expect.poll(async () => (await tickets(system))[0]?.occurrenceCount).toBe(4);
+    const [ticket] = await tickets(system);
+    expect(await tickets(system)).toHaveLength(1);
+    expect(ticket).toMatchObject({
+      openedAt: new Date(T + 120 * MINUTE).toISOString(),
+      insurer: 'INS-PICC',
+      severity: 'major',
+    });
+    const detail = await api<TicketDetail>(system, `/api/tickets/${ticket?.id}`);
+    expect(detail.occurrences.map((o) => o.at)).toEqual(
+      [0, 60, 120, 180].map((m) => new Date(T + m * MINUTE).toISOString()),
+    );
+  });
+
+  it('opens a critical ticket with the 30-minute rescue deadline within a second of an entrapment', async () => {
+    const system = await start();
+    const device = await connectDevice(system.mqttUrl, 'E1', await system.register(registration('E1')));
+    const sent = Date.now();
+    await fault(device, 93, 0, 7);
+    await expect.poll(() => tickets(system, '?severity=critical'), { interval: 20, timeout: 1000 }).toHaveLength(1);
+    const [ticket] = await tickets(system, '?severity=critical');
+    expect(ticket).toMatchObject({ rule: 'critical-entrapment', deadlineAt: new Date(T + 30 * MINUTE).toISOString() });
+    expect(Date.parse(ticket?.createdAt as string) - sent).toBeLessThan(1000);
+  });
+
+  it('sees nothing in faults during a maintenance visit, and marks a power cut external', async () => {
+    const system = await start();
+    const device = await connectDevice(system.mqttUrl, 'E1', await system.register(registration('E1')));
+    const visit = { technician: 'T1', contractor: 'MC-OTIS', kind: 'half-monthly' as const };
+    await publish(device, 'E1', 'maintenance', { ts: T, seq: ++seq, action: 'checkin', ...visit });
+    for (const minutes of [1, 2, 3]) await fault(device, 100, minutes);
+    await publish(device, 'E1', 'maintenance', { ts: T + 30 * MINUTE, seq: ++seq, action: 'checkout', ...visit });
+    await fault(device, 41, 60);
+    for (const minutes of [61, 62, 63]) await fault(device, 100, minutes);
+    await fault(device, 93, 64);
+    await fault(device, 40, 90);
+    await expect.poll(() => tickets(system)).toMatchObject([{ rule: 'critical-entrapment', external: true }]);
+    await system.ingest.flush();
+    expect(await tickets(system)).toHaveLength(1);
+  });
+
+  it('counts the same fault again within 72 h of a check-out against the visit', async () => {
+    const system = await start();
+    const device = await connectDevice(system.mqttUrl, 'E1', await system.register(registration('E1')));
+    const visit = { technician: 'T1', contractor: 'MC-OTIS', kind: 'half-monthly' as const };
+    await fault(device, 103, 0);
+    await publish(device, 'E1', 'maintenance', { ts: T + 60 * MINUTE, seq: ++seq, action: 'checkin', ...visit });
+    await publish(device, 'E1', 'maintenance', { ts: T + 90 * MINUTE, seq: ++seq, action: 'checkout', ...visit });
+    await fault(device, 103, 24 * 60);
+    await expect
+      .poll(() => tickets(system, '?rule=repeat-after-maintenance'))
+      .toMatchObject([{ category: 'maintenance-quality', contractor: 'MC-OTIS', occurrenceCount: 2 }]);
+  });
+});
+
+describe('rules across a restart', () => {
+  it('still opens the ticket on the third fault when the first two came before the restart, and only once', async () => {
+    const env = { LW_DATA_DIR: tempDir(), INFLUX_DB: uniqueDatabase() };
+    const before = await start(env);
+    const token = await before.register(registration('E1'));
+    const device = await connectDevice(before.mqttUrl, 'E1', token);
+    await fault(device, 100, 0);
+    await fault(device, 100, 60);
+    await before.ingest.flush();
+    await device.endAsync();
+    await before.stop();
+    running.splice(running.indexOf(before), 1);
+
+    const after = await start(env);
+    const again = await connectDevice(after.mqttUrl, 'E1', token);
+    await fault(again, 100, 120);
+    await expect.poll(() => tickets(after)).toMatchObject([{ rule: 'door-lock-recurring', occurrenceCount: 3 }]);
+    await again.endAsync();
+    await after.ingest.flush();
+    await after.stop();
+    running.splice(running.indexOf(after), 1);
+
+    const third = await start(env);
+    const once = await connectDevice(third.mqttUrl, 'E1', token);
+    await fault(once, 100, 180);
+    await expect.poll(async () => (await tickets(third))[0]?.occurrenceCount).toBe(4);
+    expect(await tickets(third)).toHaveLength(1);
+  });
+});
