@@ -8,6 +8,7 @@ import type { HealthCheck } from './health.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { elevatorRoutes } from './routes/elevators.js';
 import { healthRoutes } from './routes/health.js';
+import { ruleRoutes } from './routes/rules.js';
 import { ticketRoutes } from './routes/tickets.js';
 
 export interface ApiOptions {
@@ -38,5 +39,6 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(elevatorRoutes, { store: options.store, adminToken: options.adminToken });
   await app.register(deadLetterRoutes, { store: options.store, adminToken: options.adminToken });
   await app.register(ticketRoutes, { store: options.store, adminToken: options.adminToken });
+  await app.register(ruleRoutes, { store: options.store, adminToken: options.adminToken });
   return app;
 }

@@ -1,0 +1,79 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { LiftwatchError } from '../../lib/errors.js';
+import { putOverride } from '../../rules/config.js';
+import { STREAM_RULES } from '../../rules/registry.js';
+import type { StreamRule } from '../../rules/types.js';
+import { RULE_CONFIG_SCOPES, type Store } from '../../store/types.js';
+import { requireAdmin } from '../auth.js';
+
+export interface RuleRouteOptions {
+  readonly store: Store;
+  readonly adminToken: string;
+}
+
+const overrideSchema = z.object({
+  version: z.int(),
+  rule: z.string(),
+  scope: z.enum(RULE_CONFIG_SCOPES),
+  scopeId: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  createdAt: z.iso.datetime(),
+  createdBy: z.string(),
+});
+
+const ruleSchema = z.object({
+  id: z.string(),
+  version: z.int(),
+  kind: z.enum(['stream']),
+  description: z.string(),
+  codes: z.array(z.int()),
+  defaults: z.record(z.string(), z.unknown()),
+  overrides: z.array(overrideSchema),
+});
+
+const putBodySchema = z.object({
+  scope: z.enum(RULE_CONFIG_SCOPES),
+  /** The insurer or elevator id; none for the default scope. */
+  id: z.string().min(1).max(128).optional(),
+  config: z.record(z.string(), z.unknown()),
+});
+
+function ruleOf(id: string): StreamRule<unknown> {
+  const rule = STREAM_RULES.find((candidate) => candidate.id === id);
+  if (!rule) throw new LiftwatchError('LW_ERR_NOT_FOUND', `No rule ${id}`);
+  return rule;
+}
+
+/** The rule catalogue, and its thresholds overridden for everyone, an insurer or an elevator. */
+export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (app, { store, adminToken }) => {
+  app.addHook('preHandler', requireAdmin(adminToken));
+
+  const describe = (rule: StreamRule<unknown>) => ({
+    id: rule.id,
+    version: rule.version,
+    kind: rule.kind,
+    description: rule.description,
+    codes: [...rule.codes],
+    defaults: rule.defaults as Record<string, unknown>,
+    overrides: store.ruleConfigs.current(rule.id),
+  });
+
+  app.get('/api/rules', { schema: { response: { 200: z.array(ruleSchema) } } }, async () => STREAM_RULES.map(describe));
+
+  app.get(
+    '/api/rules/:id',
+    { schema: { params: z.object({ id: z.string() }), response: { 200: ruleSchema } } },
+    async (request) => describe(ruleOf(request.params.id)),
+  );
+
+  app.put(
+    '/api/rules/:id/config',
+    { schema: { params: z.object({ id: z.string() }), body: putBodySchema, response: { 200: overrideSchema } } },
+    async (request) => {
+      const rule = ruleOf(request.params.id);
+      const { scope, id, config } = request.body;
+      return putOverride(store.ruleConfigs, rule, { scope, scopeId: id ?? '', config, createdBy: 'admin' }, new Date());
+    },
+  );
+};
