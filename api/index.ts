@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { TelemetryStore } from '../influx/types.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Store } from '../store/types.js';
@@ -18,6 +19,8 @@ export interface ApiOptions {
   readonly logger: Logger;
   /** One probe per component running in this process. */
   readonly healthChecks: Readonly<Record<string, HealthCheck>>;
+  /** InfluxDB, for what the API reads from history (backtests). */
+  readonly telemetry: TelemetryStore;
 }
 
 /** JSON bodies larger than this are refused with LW_ERR_PAYLOAD_TOO_LARGE. */
@@ -39,6 +42,10 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(elevatorRoutes, { store: options.store, adminToken: options.adminToken });
   await app.register(deadLetterRoutes, { store: options.store, adminToken: options.adminToken });
   await app.register(ticketRoutes, { store: options.store, adminToken: options.adminToken });
-  await app.register(ruleRoutes, { store: options.store, adminToken: options.adminToken });
+  await app.register(ruleRoutes, {
+    store: options.store,
+    adminToken: options.adminToken,
+    telemetry: options.telemetry,
+  });
   return app;
 }

@@ -6,6 +6,7 @@ import { TraceError } from '../simulators/trace.js';
 import type { Command } from './command.js';
 import { apiCommand } from './commands/api.js';
 import { replayCommand } from './commands/replay.js';
+import { rulesCommand } from './commands/rules.js';
 import { scoreCommand } from './commands/score.js';
 import { brokerCommand } from './commands/broker.js';
 import { ingestCommand } from './commands/ingest.js';
@@ -18,6 +19,7 @@ const COMMANDS: readonly Command[] = [
   brokerCommand,
   ingestCommand,
   apiCommand,
+  rulesCommand,
   simulateCommand,
   replayCommand,
   scoreCommand,

@@ -44,9 +44,20 @@ export async function ingestFor({ config, store, metrics, logger, teardown }: Co
 }
 
 /** The HTTP API with a health probe per component given, registered for teardown; listening. */
-export async function listenApi(context: Context, checks: Record<string, HealthCheck>): Promise<string> {
+export async function listenApi(
+  context: Context,
+  telemetry: TelemetryConnection,
+  checks: Record<string, HealthCheck>,
+): Promise<string> {
   const { config, store, admin, metrics, logger, teardown } = context;
-  const api = await buildApi({ store, adminToken: admin.token, metrics, logger, healthChecks: checks });
+  const api = await buildApi({
+    store,
+    adminToken: admin.token,
+    metrics,
+    logger,
+    healthChecks: checks,
+    telemetry: telemetry.store,
+  });
   teardown.add('HTTP API', () => api.close());
   await api.listen({ host: config.host, port: config.http.port });
   return api.listeningOrigin;
@@ -79,7 +90,11 @@ export async function startSystem(context: Context): Promise<RunningSystem> {
   const broker = await brokerFor(context);
   ingest.attach(broker.aedes);
   const { port, wsPort } = await broker.listen();
-  const httpUrl = await listenApi(context, healthChecks({ store: context.store, telemetry, broker, ingest }));
+  const httpUrl = await listenApi(
+    context,
+    telemetry,
+    healthChecks({ store: context.store, telemetry, broker, ingest }),
+  );
   const host = urlHost(context.config.host);
   return { broker, ingest, telemetry, mqttUrl: `mqtt://${host}:${port}`, wsUrl: `ws://${host}:${wsPort}`, httpUrl };
 }

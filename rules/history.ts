@@ -7,9 +7,18 @@ const DAY_MS = 86_400_000;
 
 const time = (row: Readonly<Record<string, unknown>>) => Number(row.time);
 
-/** One day of faults and maintenance steps, as engine events in time order. */
-async function day(telemetry: TelemetryStore, from: number): Promise<Array<[string, EngineEvent]>> {
-  const range = `time >= ${from}ms AND time < ${from + DAY_MS}ms`;
+/** Elevator ids are [A-Za-z0-9_-]: safe inside an InfluxQL regex as they are. */
+const elevatorFilter = (elevators: readonly string[] | undefined) =>
+  elevators && elevators.length > 0 ? ` AND elevator =~ /^(${elevators.join('|')})$/` : '';
+
+/** Faults and maintenance steps in [from, to), as engine events in time order. */
+export async function eventsBetween(
+  telemetry: TelemetryStore,
+  from: number,
+  to: number,
+  elevators?: readonly string[],
+): Promise<Array<[string, EngineEvent]>> {
+  const range = `time >= ${from}ms AND time < ${to}ms${elevatorFilter(elevators)}`;
   const [faults, visits] = await Promise.all([
     telemetry.query(`SELECT elevator, code, floor, seq FROM faults WHERE ${range}`),
     telemetry.query(`SELECT elevator, "action" FROM maintenance WHERE ${range}`),
@@ -41,7 +50,7 @@ export async function rebuildFromHistory(
 ) {
   let events = 0;
   for (let from = now - HISTORY_DAYS * DAY_MS; from < now; from += DAY_MS) {
-    for (const [elevator, event] of await day(telemetry, from)) {
+    for (const [elevator, event] of await eventsBetween(telemetry, from, from + DAY_MS)) {
       engine.replayHistory(event, elevator);
       events++;
     }

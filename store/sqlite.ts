@@ -101,13 +101,7 @@ function migrate(db: Database.Database): void {
   })();
 }
 
-/** Opens (creating when needed) the store file in the data directory. Several processes may share it. */
-export function openSqliteStore(dataDir: string): Store {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, STORE_FILE));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+function storeOver(db: Database.Database): Store {
   db.pragma('foreign_keys = ON');
   migrate(db);
   const probe = db.prepare('SELECT 1');
@@ -119,4 +113,19 @@ export function openSqliteStore(dataDir: string): Store {
     check: () => void probe.get(),
     close: () => db.close(),
   };
+}
+
+/** Opens (creating when needed) the store file in the data directory. Several processes may share it. */
+export function openSqliteStore(dataDir: string): Store {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const db = new Database(path.join(dataDir, STORE_FILE));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  return storeOver(db);
+}
+
+/** A store in memory, gone when closed: for working out what would happen (a backtest) without touching the real one. */
+export function openScratchStore(): Store {
+  return storeOver(new Database(':memory:'));
 }

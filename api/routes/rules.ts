@@ -1,6 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { elevatorIdSchema, ticketSchema } from '../../contract/index.js';
+import type { TelemetryStore } from '../../influx/types.js';
 import { LiftwatchError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { backtest } from '../../rules/backtest.js';
 import { putOverride } from '../../rules/config.js';
 import { STREAM_RULES } from '../../rules/registry.js';
 import type { StreamRule } from '../../rules/types.js';
@@ -10,7 +14,23 @@ import { requireAdmin } from '../auth.js';
 export interface RuleRouteOptions {
   readonly store: Store;
   readonly adminToken: string;
+  readonly telemetry: TelemetryStore;
 }
+
+const backtestBodySchema = z.object({
+  rule: z.string(),
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  elevators: z.array(elevatorIdSchema).max(10_000).optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+});
+
+const backtestResultSchema = z.object({
+  rule: z.string(),
+  config: z.unknown(),
+  faultsJudged: z.int(),
+  tickets: z.array(ticketSchema),
+});
 
 const overrideSchema = z.object({
   version: z.int(),
@@ -46,7 +66,7 @@ function ruleOf(id: string): StreamRule<unknown> {
 }
 
 /** The rule catalogue, and its thresholds overridden for everyone, an insurer or an elevator. */
-export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (app, { store, adminToken }) => {
+export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (app, { store, adminToken, telemetry }) => {
   app.addHook('preHandler', requireAdmin(adminToken));
 
   const describe = (rule: StreamRule<unknown>) => ({
@@ -65,6 +85,18 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (app, {
     '/api/rules/:id',
     { schema: { params: z.object({ id: z.string() }), response: { 200: ruleSchema } } },
     async (request) => describe(ruleOf(request.params.id)),
+  );
+
+  app.post(
+    '/api/rules/backtest',
+    { schema: { body: backtestBodySchema, response: { 200: backtestResultSchema } } },
+    async (request) => {
+      const { rule, from, to, elevators, config } = request.body;
+      return backtest(
+        { rule, from: Date.parse(from), to: Date.parse(to), elevators, config },
+        { telemetry, elevators: store.elevators, logger: request.log as Logger },
+      );
+    },
   );
 
   app.put(

@@ -16,7 +16,7 @@ InfluxDB at INFLUX_URL, or the local influxd that \`liftwatch ingest\` or \`star
     const { config, logger, store, admin, teardown } = context;
     await startOrUndo(context, async () => {
       const telemetry = await telemetryFor(context, { embed: false });
-      const origin = await listenApi(context, healthChecks({ store, telemetry }));
+      const origin = await listenApi(context, telemetry, healthChecks({ store, telemetry }));
       say(`liftwatch api on ${origin}`);
       say(`  Admin key   ${describeAdminKey(admin, config)}`);
     });

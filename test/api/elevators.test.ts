@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { build } from '../../api/index.js';
-import { createMetrics } from '../../lib/metrics.js';
+import { buildTestApi } from '../helpers/api.js';
 import { verifySecret } from '../../store/credentials.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
@@ -15,13 +13,7 @@ let app: FastifyInstance;
 
 beforeEach(async () => {
   store = openSqliteStore(tempDir());
-  app = await build({
-    store,
-    adminToken: ADMIN,
-    metrics: createMetrics(),
-    logger: pino({ level: 'silent' }),
-    healthChecks: { store: () => ({ status: 'up' }) },
-  });
+  app = await buildTestApi(store, ADMIN, { healthChecks: { store: () => ({ status: 'up' }) } });
 });
 afterEach(async () => {
   await app.close();
@@ -180,11 +172,7 @@ describe('POST /api/elevators/import', () => {
 
 describe('GET /api/health', () => {
   it('answers 503 naming the component that is down', async () => {
-    const failing = await build({
-      store,
-      adminToken: ADMIN,
-      metrics: createMetrics(),
-      logger: pino({ level: 'silent' }),
+    const failing = await buildTestApi(store, ADMIN, {
       healthChecks: {
         store: () => ({ status: 'up' }),
         influxdb: () => {

@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { build } from '../../api/index.js';
-import { createMetrics } from '../../lib/metrics.js';
+import { buildTestApi } from '../helpers/api.js';
 import { RuleConfigs } from '../../rules/config.js';
 import { doorLockRecurring } from '../../rules/catalogue/recurring.js';
 import { openSqliteStore } from '../../store/sqlite.js';
@@ -16,13 +14,7 @@ let app: FastifyInstance;
 
 beforeEach(async () => {
   store = openSqliteStore(tempDir());
-  app = await build({
-    store,
-    adminToken: ADMIN,
-    metrics: createMetrics(),
-    logger: pino({ level: 'silent' }),
-    healthChecks: {},
-  });
+  app = await buildTestApi(store, ADMIN);
 });
 afterEach(async () => {
   await app.close();

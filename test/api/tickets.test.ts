@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { build } from '../../api/index.js';
-import { createMetrics } from '../../lib/metrics.js';
+import { buildTestApi } from '../helpers/api.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
 import { registration, tempDir } from '../helpers/fixtures.js';
@@ -14,13 +12,7 @@ let app: FastifyInstance;
 
 beforeEach(async () => {
   store = openSqliteStore(tempDir());
-  app = await build({
-    store,
-    adminToken: ADMIN,
-    metrics: createMetrics(),
-    logger: pino({ level: 'silent' }),
-    healthChecks: {},
-  });
+  app = await buildTestApi(store, ADMIN);
   const elevator = store.elevators.register(registration('E1'), 'h');
   store.tickets.record(
     {

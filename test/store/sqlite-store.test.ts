@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../../store/sqlite.js';
+import { openScratchStore, openSqliteStore } from '../../store/sqlite.js';
 import { DEAD_LETTER_LIMITS } from '../../store/sqlite-dead-letters.js';
 import type { Store } from '../../store/types.js';
 import { registration, tempDir } from '../helpers/fixtures.js';
@@ -32,4 +32,10 @@ describe('SQLite store', () => {
     store.deadLetters.add({ topic: 't', payload: big, reason: 'r', receivedAt: new Date() });
     expect(store.deadLetters.list({ limit: 1 })[0]?.payload.length).toBe(DEAD_LETTER_LIMITS.maxPayloadBytes);
   });
+});
+
+storeContract('scratch store (SQLite in memory)', () => {
+  const store = openScratchStore();
+  opened.push(store);
+  return store;
 });

@@ -128,3 +128,33 @@ describe('rules across a restart', () => {
     expect(await tickets(third)).toHaveLength(1);
   });
 });
+
+describe('backtest', () => {
+  it('says what a rule would have opened over history, with a candidate config, opening nothing', async () => {
+    const system = await start();
+    const device = await connectDevice(system.mqttUrl, 'E1', await system.register(registration('E1')));
+    for (const minutes of [0, 600, 1200]) await fault(device, 102, minutes);
+    await system.ingest.flush();
+    const run = (body: object) =>
+      fetch(`${system.httpUrl}/api/rules/backtest`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${system.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          from: new Date(T - MINUTE).toISOString(),
+          to: new Date(T + 2 * 86_400_000).toISOString(),
+          ...body,
+        }),
+      });
+    const lenient = await (await run({ rule: 'levelling-recurring' })).json();
+    expect(lenient).toMatchObject({ rule: 'levelling-recurring', faultsJudged: 3, tickets: [], config: { count: 5 } });
+    const strict = await (await run({ rule: 'levelling-recurring', config: { count: 3 } })).json();
+    expect(strict.tickets).toMatchObject([
+      { elevator: 'E1', occurrenceCount: 3, openedAt: new Date(T + 1200 * MINUTE).toISOString() },
+    ]);
+    expect(await tickets(system)).toEqual([]);
+    expect((await run({ rule: 'nope' })).status).toBe(404);
+    const bad = await run({ rule: 'levelling-recurring', config: { count: -1 } });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).message).toMatch(/count/);
+  });
+});
