@@ -147,7 +147,9 @@ describe('backtest', () => {
       });
     const lenient = await (await run({ rule: 'levelling-recurring' })).json();
     expect(lenient).toMatchObject({ rule: 'levelling-recurring', faultsJudged: 3, tickets: [], config: { count: 5 } });
-    const strict = await (await run({ rule: 'levelling-recurring', config: { count: 3 } })).json();
+    const strict = (await (await run({ rule: 'levelling-recurring', config: { count: 3 } })).json()) as {
+      tickets: Ticket[];
+    };
     expect(strict.tickets).toMatchObject([
       { elevator: 'E1', occurrenceCount: 3, openedAt: new Date(T + 1200 * MINUTE).toISOString() },
     ]);
@@ -155,6 +157,6 @@ describe('backtest', () => {
     expect((await run({ rule: 'nope' })).status).toBe(404);
     const bad = await run({ rule: 'levelling-recurring', config: { count: -1 } });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).message).toMatch(/count/);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/count/);
   });
 });
