@@ -10,15 +10,24 @@ export const AFTER_FAILURE_MATCH_MS = 24 * HOUR_MS;
 
 /**
  * What scoring needs of a ticket. `openedAt` is the event time of the occurrence that opened
- * it (a payload `ts`), so an accelerated run scores in simulated time.
+ * it (a payload `ts`), so an accelerated run scores in simulated time. Occurrences added after
+ * that warned the insurer again, at their own event times.
  */
 export const scoredTicketSchema = z.object({
   id: z.string(),
   elevator: z.string(),
   rule: z.string(),
   openedAt: z.iso.datetime({ offset: true }),
+  occurrences: z.array(z.object({ at: z.iso.datetime({ offset: true }) })).optional(),
 });
 export type ScoredTicket = z.infer<typeof scoredTicketSchema>;
+
+/** When a ticket told the insurer something: when it opened, and at each occurrence added later. */
+function warnings(ticket: ScoredTicket): number[] {
+  const opened = Date.parse(ticket.openedAt);
+  const later = (ticket.occurrences ?? []).map((occurrence) => Date.parse(occurrence.at)).filter((at) => at > opened);
+  return [opened, ...later];
+}
 
 export interface KindScore {
   readonly category: TruthRecord['category'];
@@ -102,11 +111,11 @@ export function score(
     const opened = Date.parse(ticket.openedAt);
     return opened >= from && opened <= to;
   });
-  const ticketsOf = new Map<string, number[]>();
+  const warningsOf = new Map<string, number[]>();
   for (const ticket of inWindow) {
-    const list = ticketsOf.get(ticket.elevator) ?? [];
-    list.push(Date.parse(ticket.openedAt));
-    ticketsOf.set(ticket.elevator, list);
+    const list = warningsOf.get(ticket.elevator) ?? [];
+    list.push(...warnings(ticket).filter((at) => at >= from && at <= to));
+    warningsOf.set(ticket.elevator, list);
   }
 
   const windows = records.map((record) => ({ record, span: matchWindow(record) }));
@@ -140,7 +149,7 @@ export function score(
       delays: [],
     });
     kind.count++;
-    const opened = (ticketsOf.get(record.elevator) ?? [])
+    const opened = (warningsOf.get(record.elevator) ?? [])
       .filter((t) => t >= span[0] && t <= span[1])
       .sort((a, b) => a - b);
     if (record.category === 'degradation') {

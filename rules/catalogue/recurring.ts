@@ -114,11 +114,11 @@ export const runtimeLimiterRecurring = recurring({
   defaults: { count: 2, windowDays: 30, sameLanding: false },
 });
 
+/** Repeated door cycling (104) is left out: passengers holding doors make it, not wear. */
 export const doorFaultsRecurring = recurring({
   id: 'door-faults-recurring',
-  codes: [2, 3, 104],
-  description:
-    'Door-close (2), door-open (3) faults or repeated door cycling (104) 4 times in 7 days: door operator, belt or track',
+  codes: [2, 3],
+  description: 'Door-close (2) or door-open (3) faults 4 times in 7 days: door operator, belt or track wearing',
   severity: 'minor',
   what: 'Door faults',
   defaults: { count: 4, windowDays: 7, sameLanding: false },

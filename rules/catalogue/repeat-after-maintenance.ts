@@ -11,8 +11,10 @@ const configSchema = z.strictObject({
     .number()
     .positive()
     .max(24 * 14),
-  /** How far before the visit the same fault must have been seen. */
+  /** The days before the visit in which the fault must have been seen... */
   lookbackDays: z.number().positive().max(HISTORY_DAYS),
+  /** ...at least this often: a problem the visit should have dealt with, not one stray fault. */
+  minBefore: z.int().min(1).max(100),
 });
 type RepeatConfig = z.infer<typeof configSchema>;
 
@@ -30,7 +32,7 @@ export const repeatAfterMaintenance = {
     'The same hazard fault within 72 h after a maintenance check-out: a quality spot check, against the contractor',
   codes: new Set(hazardCodes),
   configSchema,
-  defaults: { withinHours: 72, lookbackDays: 30 },
+  defaults: { withinHours: 72, lookbackDays: 7, minBefore: 2 },
   evaluate({ fault, history, lastCheckoutAt, active }, config) {
     if (fault.suppressed || fault.external || lastCheckoutAt === null) return [];
     if (fault.at < lastCheckoutAt || fault.at - lastCheckoutAt > config.withinHours * HOUR_MS) return [];
@@ -41,7 +43,7 @@ export const repeatAfterMaintenance = {
         earlier.at < lastCheckoutAt &&
         earlier.at > lastCheckoutAt - config.lookbackDays * DAY_MS,
     );
-    if (before.length === 0) return [];
+    if (before.length < config.minBefore) return [];
     if (active) return [{ type: 'occurrence', occurrences: [fault] }];
     const hours = Math.round((fault.at - lastCheckoutAt) / HOUR_MS);
     return [

@@ -110,18 +110,20 @@ describe('other N-in-window rules', () => {
   });
 });
 
-describe('repeat-after-maintenance (the same fault within 72 h of a check-out)', () => {
+describe('repeat-after-maintenance (a fault seen twice in the week before a visit, again within 72 h after)', () => {
   const checkout = T + 10 * DAY;
+  const twiceBefore = [fault(100, 8 * DAY), fault(100, 9 * DAY)];
+  const duringVisit = [
+    fault(100, 10 * DAY - 2 * HOUR, { suppressed: true }),
+    fault(100, 10 * DAY - HOUR, { suppressed: true }),
+  ];
   it.each([
-    ['10 h after, seen before the visit: a spot check', [fault(100, 9 * DAY)], 10 * DAY + 10 * HOUR, 1],
-    ['80 h after: nothing', [fault(100, 9 * DAY)], 10 * DAY + 80 * HOUR, 0],
-    ['not seen before the visit: nothing', [fault(2, 9 * DAY)], 10 * DAY + 10 * HOUR, 0],
-    [
-      'seen only during the visit itself: nothing',
-      [fault(100, 10 * DAY - HOUR, { suppressed: true })],
-      10 * DAY + HOUR,
-      0,
-    ],
+    ['10 h after: a spot check', twiceBefore, 10 * DAY + 10 * HOUR, 1],
+    ['80 h after: nothing', twiceBefore, 10 * DAY + 80 * HOUR, 0],
+    ['seen only once before: nothing (one stray fault)', [fault(100, 9 * DAY)], 10 * DAY + 10 * HOUR, 0],
+    ['seen twice, but more than a week before: nothing', [fault(100, DAY), fault(100, 2 * DAY)], 10 * DAY + HOUR, 0],
+    ['another code before: nothing', [fault(2, 8 * DAY), fault(2, 9 * DAY)], 10 * DAY + 10 * HOUR, 0],
+    ['seen only during the visit itself: nothing', duringVisit, 10 * DAY + HOUR, 0],
   ] as const)('%s', (_case, history, at, tickets) => {
     const decisions = run(repeatAfterMaintenance, {
       fault: fault(100, at),
@@ -134,7 +136,9 @@ describe('repeat-after-maintenance (the same fault within 72 h of a check-out)',
   });
 
   it('needs a check-out to compare with', () => {
-    expect(run(repeatAfterMaintenance, { fault: fault(100, DAY), history: [fault(100, 0)] })).toEqual([]);
+    expect(
+      run(repeatAfterMaintenance, { fault: fault(100, 2 * DAY), history: [fault(100, 0), fault(100, DAY)] }),
+    ).toEqual([]);
   });
 });
 

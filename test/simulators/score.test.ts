@@ -149,3 +149,32 @@ describe('score', () => {
     expect(quantile([10, 0, 20], 0.1)).toBeCloseTo(2);
   });
 });
+
+describe('score with occurrences', () => {
+  it('counts an occurrence added to an active ticket as a warning at its own time, not earlier ones', () => {
+    const trapped = [
+      truth({ elevator: 'E9', scenario: 'entrapment', category: 'critical', onset: at(DAY), failure: at(DAY) }),
+      truth({ elevator: 'E9', scenario: 'entrapment', category: 'critical', onset: at(5 * DAY), failure: at(5 * DAY) }),
+    ];
+    const active: ScoredTicket = {
+      id: 'A',
+      elevator: 'E9',
+      rule: 'critical-entrapment',
+      openedAt: at(DAY),
+      occurrences: [{ at: at(DAY - HOUR) }, { at: at(DAY) }, { at: at(5 * DAY + 30_000) }],
+    };
+    expect(score(trapped, [active])).toMatchObject({
+      criticalEvents: 2,
+      criticalMissed: 0,
+      medianCriticalSecondsToTicket: 15,
+    });
+    const early = truth({
+      elevator: 'E9',
+      scenario: 'entrapment',
+      category: 'critical',
+      onset: at(DAY - HOUR),
+      failure: at(DAY - HOUR),
+    });
+    expect(score([early], [active])).toMatchObject({ criticalMissed: 0, medianCriticalSecondsToTicket: 3600 });
+  });
+});

@@ -85,17 +85,18 @@ describe('rules on the live path', () => {
     expect(await tickets(system)).toHaveLength(1);
   });
 
-  it('counts the same fault again within 72 h of a check-out against the visit', async () => {
+  it('counts a fault seen twice before a visit and again within 72 h after it against the visit', async () => {
     const system = await start();
     const device = await connectDevice(system.mqttUrl, 'E1', await system.register(registration('E1')));
     const visit = { technician: 'T1', contractor: 'MC-OTIS', kind: 'half-monthly' as const };
     await fault(device, 103, 0);
+    await fault(device, 103, 30);
     await publish(device, 'E1', 'maintenance', { ts: T + 60 * MINUTE, seq: ++seq, action: 'checkin', ...visit });
     await publish(device, 'E1', 'maintenance', { ts: T + 90 * MINUTE, seq: ++seq, action: 'checkout', ...visit });
     await fault(device, 103, 24 * 60);
     await expect
       .poll(() => tickets(system, '?rule=repeat-after-maintenance'))
-      .toMatchObject([{ category: 'maintenance-quality', contractor: 'MC-OTIS', occurrenceCount: 2 }]);
+      .toMatchObject([{ category: 'maintenance-quality', contractor: 'MC-OTIS', occurrenceCount: 3 }]);
   });
 });
 
