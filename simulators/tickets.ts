@@ -26,21 +26,26 @@ export function readTicketFile(file: string): ScoredTicket[] {
   });
 }
 
-/** Every ticket liftwatch opened, from `GET /api/tickets` page by page. */
-export async function fetchTickets({ apiUrl, adminToken }: ApiClientOptions): Promise<ScoredTicket[]> {
+async function get(api: ApiClientOptions, route: string): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(`${api.apiUrl}${route}`, { headers: { authorization: `Bearer ${api.adminToken}` } });
+  } catch (error) {
+    throw new FleetError(`cannot reach the liftwatch API at ${api.apiUrl}: ${(error as Error).message}`);
+  }
+  if (!response.ok) throw new FleetError(`GET ${route} answered ${response.status}`);
+  return response.json();
+}
+
+/** Every ticket liftwatch opened, with its occurrences, from `GET /api/tickets` page by page. */
+export async function fetchTickets(api: ApiClientOptions): Promise<ScoredTicket[]> {
   const tickets: ScoredTicket[] = [];
   let after: string | null = '';
   while (after !== null) {
     const query = new URLSearchParams({ limit: String(PAGE_LIMIT), ...(after ? { after } : {}) });
-    let response: Response;
-    try {
-      response = await fetch(`${apiUrl}/api/tickets?${query}`, { headers: { authorization: `Bearer ${adminToken}` } });
-    } catch (error) {
-      throw new FleetError(`cannot reach the liftwatch API at ${apiUrl}: ${(error as Error).message}`);
-    }
-    if (!response.ok) throw new FleetError(`GET /api/tickets answered ${response.status}`);
-    const page = pageSchema.parse(await response.json());
-    tickets.push(...page.items);
+    const page = pageSchema.parse(await get(api, `/api/tickets?${query}`));
+    for (const ticket of page.items)
+      tickets.push(scoredTicketSchema.parse(await get(api, `/api/tickets/${ticket.id}`)));
     after = page.next;
   }
   return tickets;
