@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { TelemetryStore } from '../influx/types.js';
+import type { Scanner } from '../rules/scanner.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Store } from '../store/types.js';
@@ -21,6 +22,8 @@ export interface ApiOptions {
   readonly healthChecks: Readonly<Record<string, HealthCheck>>;
   /** InfluxDB, for what the API reads from history (backtests). */
   readonly telemetry: TelemetryStore;
+  /** Runs scheduled rules on demand (`POST /api/rules/scan`). */
+  readonly scanner: Scanner;
 }
 
 /** JSON bodies larger than this are refused with LW_ERR_PAYLOAD_TOO_LARGE. */
@@ -39,13 +42,7 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   await app.register(healthRoutes, { checks: options.healthChecks, metrics: options.metrics });
-  await app.register(elevatorRoutes, { store: options.store, adminToken: options.adminToken });
-  await app.register(deadLetterRoutes, { store: options.store, adminToken: options.adminToken });
-  await app.register(ticketRoutes, { store: options.store, adminToken: options.adminToken });
-  await app.register(ruleRoutes, {
-    store: options.store,
-    adminToken: options.adminToken,
-    telemetry: options.telemetry,
-  });
+  for (const routes of [elevatorRoutes, deadLetterRoutes, ticketRoutes, ruleRoutes])
+    await app.register(routes, options);
   return app;
 }

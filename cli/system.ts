@@ -5,6 +5,8 @@ import { build as buildIngest, type Ingest } from '../ingest/index.js';
 import { urlHost } from '../lib/net.js';
 import { RulesEngine } from '../rules/engine.js';
 import { rebuildFromHistory } from '../rules/history.js';
+import { Scanner } from '../rules/scanner.js';
+import { Scheduler, scanJobs } from '../rules/scheduler.js';
 import type { Context } from './context.js';
 import { healthChecks } from './health-checks.js';
 import { openTelemetry, type TelemetryConnection } from './telemetry.js';
@@ -24,13 +26,40 @@ export async function brokerFor({ config, store, admin, metrics, logger, teardow
   return broker;
 }
 
+export interface RulesRuntime {
+  readonly engine: RulesEngine;
+  readonly scanner: Scanner;
+}
+
 /**
- * Ingest writing to `telemetry`, with the rules engine judging each message after it, its
- * memory rebuilt from InfluxDB first; registered for teardown (which flushes it).
+ * The rules: the engine (its memory rebuilt from InfluxDB first) for what ingest hands it, and
+ * the scheduled rules on node-cron, their tickets settled by the engine when an elevator speaks.
  */
-export async function ingestFor({ config, store, metrics, logger, teardown }: Context, telemetry: TelemetryConnection) {
-  const engine = new RulesEngine({ store, logger: logger.child({ component: 'rules' }) });
-  await rebuildFromHistory(engine, telemetry.store, logger);
+export async function rulesFor(
+  { store, logger, teardown }: Context,
+  telemetry: TelemetryConnection,
+): Promise<RulesRuntime> {
+  const rulesLogger = logger.child({ component: 'rules' });
+  const engine = new RulesEngine({ store, logger: rulesLogger });
+  await rebuildFromHistory(engine, telemetry.store, rulesLogger);
+  const scanner = new Scanner({
+    store,
+    telemetry: telemetry.store,
+    logger: rulesLogger,
+    onOpened: (rule, elevator) => engine.expectSettlement(rule, elevator),
+  });
+  const scheduler = new Scheduler(rulesLogger);
+  scheduler.start(scanJobs(scanner));
+  teardown.add('scheduler', () => scheduler.stop());
+  return { engine, scanner };
+}
+
+/** Ingest writing to `telemetry`, handing every valid message to the rules engine; registered for teardown (which flushes it). */
+export function ingestFor(
+  { config, store, metrics, logger, teardown }: Context,
+  telemetry: TelemetryConnection,
+  engine: RulesEngine,
+) {
   const ingest = buildIngest({
     store,
     telemetry: telemetry.store,
@@ -47,6 +76,7 @@ export async function ingestFor({ config, store, metrics, logger, teardown }: Co
 export async function listenApi(
   context: Context,
   telemetry: TelemetryConnection,
+  scanner: Scanner,
   checks: Record<string, HealthCheck>,
 ): Promise<string> {
   const { config, store, admin, metrics, logger, teardown } = context;
@@ -57,6 +87,7 @@ export async function listenApi(
     logger,
     healthChecks: checks,
     telemetry: telemetry.store,
+    scanner,
   });
   teardown.add('HTTP API', () => api.close());
   await api.listen({ host: config.host, port: config.http.port });
@@ -71,6 +102,7 @@ export async function telemetryFor(context: Context, { embed }: { embed: boolean
 }
 
 export interface RunningSystem {
+  readonly rules: RulesRuntime;
   readonly broker: Broker;
   readonly ingest: Ingest;
   readonly telemetry: TelemetryConnection;
@@ -86,15 +118,21 @@ export interface RunningSystem {
  */
 export async function startSystem(context: Context): Promise<RunningSystem> {
   const telemetry = await telemetryFor(context, { embed: true });
-  const ingest = await ingestFor(context, telemetry);
+  const rules = await rulesFor(context, telemetry);
+  const ingest = ingestFor(context, telemetry, rules.engine);
   const broker = await brokerFor(context);
   ingest.attach(broker.aedes);
   const { port, wsPort } = await broker.listen();
-  const httpUrl = await listenApi(
-    context,
-    telemetry,
-    healthChecks({ store: context.store, telemetry, broker, ingest }),
-  );
+  const checks = healthChecks({ store: context.store, telemetry, broker, ingest });
+  const httpUrl = await listenApi(context, telemetry, rules.scanner, checks);
   const host = urlHost(context.config.host);
-  return { broker, ingest, telemetry, mqttUrl: `mqtt://${host}:${port}`, wsUrl: `ws://${host}:${wsPort}`, httpUrl };
+  return {
+    rules,
+    broker,
+    ingest,
+    telemetry,
+    mqttUrl: `mqtt://${host}:${port}`,
+    wsUrl: `ws://${host}:${wsPort}`,
+    httpUrl,
+  };
 }

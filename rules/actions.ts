@@ -1,20 +1,12 @@
 import type { Elevator } from '../contract/index.js';
-import type { OccurrenceInput, TicketStore } from '../store/types.js';
-import type { Decision, RuleFault, StreamRule, TicketSpec } from './types.js';
+import type { TicketStore } from '../store/types.js';
+import type { Decision, Rule, TicketSpec } from './types.js';
 
 const MINUTE_MS = 60_000;
 
-const toOccurrence = (fault: RuleFault): OccurrenceInput => ({
-  at: fault.at,
-  seq: fault.seq,
-  code: fault.code,
-  floor: fault.floor,
-  external: fault.external,
-});
-
 export interface DecisionContext {
   readonly elevator: Elevator;
-  readonly rule: StreamRule<unknown>;
+  readonly rule: Rule;
   readonly configVersion: number;
   readonly decisions: readonly Decision[];
   readonly now: Date;
@@ -42,7 +34,13 @@ export function applyDecisions(tickets: TicketStore, context: DecisionContext): 
       if (!active) continue;
       spec = { ...active, deadlineMinutes: null };
     }
-    const occurrences = decision.occurrences.map(toOccurrence);
+    const occurrences = decision.occurrences.map(({ at, seq, code, floor, external }) => ({
+      at,
+      seq,
+      code,
+      floor,
+      external,
+    }));
     const openingAt = Math.max(...occurrences.map((occurrence) => occurrence.at));
     const result = tickets.record(
       {

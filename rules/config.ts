@@ -2,7 +2,7 @@ import type { Elevator } from '../contract/index.js';
 import { describeIssues } from '../lib/issues.js';
 import { LiftwatchError } from '../lib/errors.js';
 import type { RuleConfigScope, RuleConfigStore, RuleOverride } from '../store/types.js';
-import type { StreamRule } from './types.js';
+import type { Rule } from './types.js';
 
 export interface EffectiveConfig {
   readonly config: unknown;
@@ -29,7 +29,7 @@ export class RuleConfigs {
 
   constructor(private readonly store: RuleConfigStore) {}
 
-  effective(rule: StreamRule<unknown>, elevator: Elevator): EffectiveConfig {
+  effective(rule: Rule, elevator: Elevator): EffectiveConfig {
     this.refreshIfChanged();
     const key = `${rule.id}\u0000${elevator.id}`;
     let effective = this.cache.get(key);
@@ -49,6 +49,16 @@ export class RuleConfigs {
     return effective;
   }
 
+  /** The rule's config for everyone: its defaults with the default-scope override. */
+  general(rule: Rule): EffectiveConfig {
+    this.refreshIfChanged();
+    const override = this.store.current(rule.id).find((candidate) => candidate.scope === 'default');
+    return {
+      config: rule.configSchema.parse({ ...(rule.defaults as object), ...override?.config }),
+      version: override?.version ?? 0,
+    };
+  }
+
   private refreshIfChanged(): void {
     const generation = this.store.generation();
     if (generation === this.generation) return;
@@ -64,7 +74,7 @@ export class RuleConfigs {
  */
 export function putOverride(
   store: RuleConfigStore,
-  rule: StreamRule<unknown>,
+  rule: Rule,
   override: { scope: RuleConfigScope; scopeId: string; config: Record<string, unknown>; createdBy: string },
   now: Date,
 ): RuleOverride {

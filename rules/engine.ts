@@ -34,6 +34,16 @@ export function toEngineEvent(message: DecodedMessage): EngineEvent | null {
   }
 }
 
+/**
+ * Tickets a scan opens that the elevator itself settles: any sign of life ends "offline", a
+ * maintenance check-out ends "overdue" and "heavy use".
+ */
+const SETTLED_BY: Readonly<Record<string, (event: EngineEvent) => boolean>> = {
+  'terminal-offline': () => true,
+  'maintenance-overdue': (event) => event.type === 'checkout',
+  'usage-above-norm': (event) => event.type === 'checkout',
+};
+
 /** What the engine remembers of one elevator. */
 interface ElevatorState {
   faults: RuleFault[];
@@ -69,6 +79,8 @@ export class RulesEngine {
   private readonly configs: RuleConfigs;
   private readonly rules: readonly StreamRule<unknown>[];
   private readonly now: () => Date;
+  /** Elevators with a ticket that one of their own messages will settle, and which rules. */
+  private readonly awaiting = new Map<string, Set<string>>();
   private faultsEvaluated = 0;
   private ticketsOpened = 0;
   private occurrencesAdded = 0;
@@ -77,6 +89,17 @@ export class RulesEngine {
     this.configs = new RuleConfigs(options.store.ruleConfigs);
     this.rules = options.rules ?? STREAM_RULES;
     this.now = options.now ?? (() => new Date());
+    for (const rule of Object.keys(SETTLED_BY)) {
+      for (const ticket of options.store.tickets.activeFor(rule)) this.expectSettlement(rule, ticket.elevator);
+    }
+  }
+
+  /** A scan opened a ticket that the elevator's next fitting message settles. */
+  expectSettlement(rule: string, elevator: string): void {
+    if (!(rule in SETTLED_BY)) return;
+    const rules = this.awaiting.get(elevator) ?? new Set<string>();
+    rules.add(rule);
+    this.awaiting.set(elevator, rules);
   }
 
   stats(): EngineStats {
@@ -95,6 +118,7 @@ export class RulesEngine {
   }
 
   judge(event: EngineEvent, elevator: Elevator): void {
+    this.settle(event, elevator.id);
     const state = this.stateOf(elevator.id);
     const fault = this.observe(state, event);
     if (!fault) return;
@@ -128,6 +152,18 @@ export class RulesEngine {
     const state = this.stateOf(elevatorId);
     const fault = this.observe(state, event);
     if (fault) this.remember(state, fault);
+  }
+
+  private settle(event: EngineEvent, elevatorId: string): void {
+    const rules = this.awaiting.get(elevatorId);
+    if (!rules) return;
+    for (const rule of rules) {
+      if (!SETTLED_BY[rule]?.(event)) continue;
+      const note = event.type === 'checkout' ? 'maintenance checked out' : 'the terminal reports again';
+      this.options.store.tickets.resolveActive(elevatorId, rule, note, this.now());
+      rules.delete(rule);
+    }
+    if (rules.size === 0) this.awaiting.delete(elevatorId);
   }
 
   private stateOf(elevatorId: string): ElevatorState {

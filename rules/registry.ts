@@ -8,8 +8,12 @@ import {
   runtimeLimiterRecurring,
   safetyCircuitRecurring,
 } from './catalogue/recurring.js';
+import { maintenanceOverdue } from './catalogue/maintenance-overdue.js';
 import { repeatAfterMaintenance } from './catalogue/repeat-after-maintenance.js';
-import type { StreamRule } from './types.js';
+import { terminalOffline } from './catalogue/terminal-offline.js';
+import { doorTrend, levellingTrend } from './catalogue/trends.js';
+import { usageAboveNorm } from './catalogue/usage-above-norm.js';
+import type { Rule, ScheduledRule, StreamRule } from './types.js';
 
 /** Every rule evaluated on faults as they arrive. Adding a rule: one file in catalogue/, one line here, its tests. */
 export const STREAM_RULES: readonly StreamRule<unknown>[] = [
@@ -26,3 +30,18 @@ export const STREAM_RULES: readonly StreamRule<unknown>[] = [
   levellingRecurring,
   repeatAfterMaintenance,
 ];
+
+/** Every rule evaluated on a schedule over what InfluxDB holds. */
+export const SCHEDULED_RULES: readonly ScheduledRule<unknown>[] = [
+  maintenanceOverdue,
+  usageAboveNorm,
+  terminalOffline,
+  doorTrend,
+  levellingTrend,
+];
+
+export const ALL_RULES: readonly Rule[] = [...STREAM_RULES, ...SCHEDULED_RULES];
+
+export function ruleById(id: string): Rule | undefined {
+  return ALL_RULES.find((rule) => rule.id === id);
+}

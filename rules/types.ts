@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { FaultSeverity, TicketCategory } from '../contract/index.js';
+import type { Series } from '../influx/types.js';
 
 /** How far back the engine keeps each elevator's faults; no window may reach further. */
 export const HISTORY_DAYS = 30;
@@ -38,13 +39,22 @@ export interface TicketSpec {
   readonly deadlineMinutes: number | null;
 }
 
+/** What a ticket records of each thing that triggered it: a fault, or a scan's finding (no seq, no code). */
+export interface Trigger {
+  readonly at: number;
+  readonly seq: number | null;
+  readonly code: number | null;
+  readonly floor: number | null;
+  readonly external: boolean;
+}
+
 /** What a rule decides; acting on it (opening, adding to, resolving tickets) is the action layer's job. */
 export type Decision =
-  | ({ readonly type: 'open'; readonly occurrences: readonly RuleFault[] } & TicketSpec)
-  | { readonly type: 'occurrence'; readonly occurrences: readonly RuleFault[] }
+  | ({ readonly type: 'open'; readonly occurrences: readonly Trigger[] } & TicketSpec)
+  | { readonly type: 'occurrence'; readonly occurrences: readonly Trigger[] }
   | { readonly type: 'resolve'; readonly note: string };
 
-interface RuleBase<C> {
+export interface RuleBase<C> {
   readonly id: string;
   /** Bumped when the rule's logic changes; stored on each ticket. */
   readonly version: number;
@@ -59,3 +69,22 @@ export interface StreamRule<C = unknown> extends RuleBase<C> {
   readonly codes: ReadonlySet<number>;
   evaluate(input: StreamInput, config: C): Decision[];
 }
+
+/** A condition a scan found on one elevator. */
+export interface Finding extends TicketSpec {
+  readonly elevator: string;
+}
+
+/**
+ * Evaluated on a schedule over what InfluxDB holds. `queries` says what to ask as of a time;
+ * `evaluate` is a pure function of the answers and each elevator's config.
+ */
+export interface ScheduledRule<C = unknown> extends RuleBase<C> {
+  readonly kind: 'scheduled';
+  /** node-cron expression, in Asia/Shanghai. */
+  readonly schedule: string;
+  queries(asOf: number, config: C): Readonly<Record<string, string>>;
+  evaluate(answers: Readonly<Record<string, Series[]>>, asOf: number, configOf: (elevator: string) => C): Finding[];
+}
+
+export type Rule = StreamRule<unknown> | ScheduledRule<unknown>;

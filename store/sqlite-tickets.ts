@@ -107,6 +107,7 @@ export class SqliteTicketStore implements TicketStore {
         `SELECT * FROM tickets WHERE elevator = ? AND rule = ? AND ${OPEN}`,
       ),
       byId: db.prepare<[number], TicketRow>('SELECT * FROM tickets WHERE id = ?'),
+      activeFor: db.prepare<[string], TicketRow>(`SELECT * FROM tickets WHERE rule = ? AND ${OPEN} ORDER BY id`),
       insert: db.prepare(
         `INSERT INTO tickets (elevator, rule, rule_version, config_version, severity, category, status, title, external,
            district, use_unit, insurer, contractor, opened_at, first_occurrence_at, last_occurrence_at, occurrence_count,
@@ -167,6 +168,10 @@ export class SqliteTicketStore implements TicketStore {
   active(elevator: string, rule: string): Ticket | undefined {
     const row = this.statements.active.get(elevator, rule);
     return row && toTicket(row);
+  }
+
+  activeFor(rule: string): Ticket[] {
+    return this.statements.activeFor.all(rule).map(toTicket);
   }
 
   get(id: string): TicketDetail | undefined {

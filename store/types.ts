@@ -83,6 +83,8 @@ export interface TicketStore {
   record(ticket: NewTicket, now: Date): RecordResult;
   /** The active (not closed) ticket of an elevator for a rule. */
   active(elevator: string, rule: string): Ticket | undefined;
+  /** Every active ticket of a rule. */
+  activeFor(rule: string): Ticket[];
   get(id: string): TicketDetail | undefined;
   list(query: TicketListQuery): Page<Ticket>;
   /** Moves a ticket along its lifecycle; LW_ERR_NOT_FOUND or LW_ERR_TICKET_TRANSITION when it cannot. */

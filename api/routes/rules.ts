@@ -6,8 +6,10 @@ import { LiftwatchError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { backtest } from '../../rules/backtest.js';
 import { putOverride } from '../../rules/config.js';
-import { STREAM_RULES } from '../../rules/registry.js';
-import type { StreamRule } from '../../rules/types.js';
+import { parseDuration } from '../../lib/duration.js';
+import { ALL_RULES, ruleById } from '../../rules/registry.js';
+import type { Scanner } from '../../rules/scanner.js';
+import type { Rule } from '../../rules/types.js';
 import { RULE_CONFIG_SCOPES, type Store } from '../../store/types.js';
 import { requireAdmin } from '../auth.js';
 
@@ -15,7 +17,30 @@ export interface RuleRouteOptions {
   readonly store: Store;
   readonly adminToken: string;
   readonly telemetry: TelemetryStore;
+  readonly scanner: Scanner;
 }
+
+const scanBodySchema = z
+  .object({
+    /** A scheduled rule; every one when absent. */
+    rule: z.string().optional(),
+    /** One scan as of this time (default now)... */
+    at: z.iso.datetime({ offset: true }).optional(),
+    /** ...or one every `every` from `from` to `to` (a backfill). */
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    every: z.string().optional(),
+  })
+  .refine((body) => (body.from === undefined) === (body.to === undefined), 'give from and to together')
+  .refine((body) => body.at === undefined || body.from === undefined, 'give either at, or from and to');
+
+const scanReportSchema = z.object({
+  rule: z.string(),
+  asOf: z.iso.datetime(),
+  findings: z.int(),
+  opened: z.int(),
+  resolved: z.int(),
+});
 
 const backtestBodySchema = z.object({
   rule: z.string(),
@@ -45,9 +70,12 @@ const overrideSchema = z.object({
 const ruleSchema = z.object({
   id: z.string(),
   version: z.int(),
-  kind: z.enum(['stream']),
+  kind: z.enum(['stream', 'scheduled']),
   description: z.string(),
+  /** Stream rules: the fault codes they look at. */
   codes: z.array(z.int()),
+  /** Scheduled rules: when they run (cron, Asia/Shanghai). */
+  schedule: z.string().nullable(),
   defaults: z.record(z.string(), z.unknown()),
   overrides: z.array(overrideSchema),
 });
@@ -59,32 +87,53 @@ const putBodySchema = z.object({
   config: z.record(z.string(), z.unknown()),
 });
 
-function ruleOf(id: string): StreamRule<unknown> {
-  const rule = STREAM_RULES.find((candidate) => candidate.id === id);
+function ruleOf(id: string): Rule {
+  const rule = ruleById(id);
   if (!rule) throw new LiftwatchError('LW_ERR_NOT_FOUND', `No rule ${id}`);
   return rule;
 }
 
 /** The rule catalogue, and its thresholds overridden for everyone, an insurer or an elevator. */
-export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (app, { store, adminToken, telemetry }) => {
+export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (
+  app,
+  { store, adminToken, telemetry, scanner },
+) => {
   app.addHook('preHandler', requireAdmin(adminToken));
 
-  const describe = (rule: StreamRule<unknown>) => ({
+  const describe = (rule: Rule) => ({
     id: rule.id,
     version: rule.version,
     kind: rule.kind,
     description: rule.description,
-    codes: [...rule.codes],
+    codes: rule.kind === 'stream' ? [...rule.codes] : [],
+    schedule: rule.kind === 'scheduled' ? rule.schedule : null,
     defaults: rule.defaults as Record<string, unknown>,
     overrides: store.ruleConfigs.current(rule.id),
   });
 
-  app.get('/api/rules', { schema: { response: { 200: z.array(ruleSchema) } } }, async () => STREAM_RULES.map(describe));
+  app.get('/api/rules', { schema: { response: { 200: z.array(ruleSchema) } } }, async () => ALL_RULES.map(describe));
 
   app.get(
     '/api/rules/:id',
     { schema: { params: z.object({ id: z.string() }), response: { 200: ruleSchema } } },
     async (request) => describe(ruleOf(request.params.id)),
+  );
+
+  app.post(
+    '/api/rules/scan',
+    { schema: { body: scanBodySchema, response: { 200: z.object({ reports: z.array(scanReportSchema) }) } } },
+    async (request) => {
+      const { rule, at, from, to, every } = request.body;
+      const rules = rule === undefined ? null : [rule];
+      if (from !== undefined && to !== undefined) {
+        const everyMs = parseDuration(every ?? '1d');
+        if (everyMs === null || everyMs <= 0)
+          throw new LiftwatchError('LW_ERR_VALIDATION', 'every takes a duration such as 1d or 6h');
+        return { reports: await scanner.backfill(rules, Date.parse(from), Date.parse(to), everyMs) };
+      }
+      const asOf = at === undefined ? Date.now() : Date.parse(at);
+      return { reports: await scanner.backfill(rules, asOf, asOf, 1) };
+    },
   );
 
   app.post(

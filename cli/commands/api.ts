@@ -1,3 +1,4 @@
+import { Scanner } from '../../rules/scanner.js';
 import type { Command } from '../command.js';
 import { openContext, startOrUndo } from '../context.js';
 import { healthChecks } from '../health-checks.js';
@@ -16,7 +17,9 @@ InfluxDB at INFLUX_URL, or the local influxd that \`liftwatch ingest\` or \`star
     const { config, logger, store, admin, teardown } = context;
     await startOrUndo(context, async () => {
       const telemetry = await telemetryFor(context, { embed: false });
-      const origin = await listenApi(context, telemetry, healthChecks({ store, telemetry }));
+      // Scans asked of this process open tickets; the engine in the ingest process settles them at its next scan.
+      const scanner = new Scanner({ store, telemetry: telemetry.store, logger });
+      const origin = await listenApi(context, telemetry, scanner, healthChecks({ store, telemetry }));
       say(`liftwatch api on ${origin}`);
       say(`  Admin key   ${describeAdminKey(admin, config)}`);
     });

@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { openContext, startOrUndo } from '../context.js';
 import { untilSignal } from '../lifecycle.js';
 import { say } from '../print.js';
-import { ingestFor, telemetryFor } from '../system.js';
+import { ingestFor, rulesFor, telemetryFor } from '../system.js';
 
 export const ingestCommand: Command = {
   name: 'ingest',
@@ -16,7 +16,8 @@ elevator message and writes it to InfluxDB (INFLUX_URL, or the local influxd it 
     const { config, logger, admin, teardown } = context;
     await startOrUndo(context, async () => {
       const telemetry = await telemetryFor(context, { embed: true });
-      const ingest = await ingestFor(context, telemetry);
+      const { engine } = await rulesFor(context, telemetry);
+      const ingest = ingestFor(context, telemetry, engine);
       await ingest.subscribe(config.mqtt.url, admin.token);
       say(
         `liftwatch ingest: reading ${config.mqtt.url}, writing ${telemetry.store.url} database "${config.influx.db}"`,

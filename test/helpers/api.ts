@@ -3,18 +3,22 @@ import { inject } from 'vitest';
 import { build, type ApiOptions } from '../../api/index.js';
 import { InfluxHttpStore } from '../../influx/http-store.js';
 import { createMetrics } from '../../lib/metrics.js';
+import { Scanner } from '../../rules/scanner.js';
 import type { Store } from '../../store/types.js';
 import { uniqueDatabase } from './fixtures.js';
 
 /** The HTTP API over `store`, for app.inject(), with the suite's influxd and a database of its own. */
 export function buildTestApi(store: Store, adminToken: string, options: Partial<ApiOptions> = {}) {
+  const logger = pino({ level: 'silent' });
+  const telemetry = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
   return build({
     store,
     adminToken,
     metrics: createMetrics(),
-    logger: pino({ level: 'silent' }),
+    logger,
     healthChecks: {},
-    telemetry: new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() }),
+    telemetry,
+    scanner: new Scanner({ store, telemetry, logger }),
     ...options,
   });
 }
