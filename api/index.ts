@@ -8,6 +8,7 @@ import type { Store } from '../store/types.js';
 import { installErrorHandling } from './errors.js';
 import type { HealthCheck } from './health.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
+import { digestRoutes } from './routes/digests.js';
 import { elevatorRoutes } from './routes/elevators.js';
 import { healthRoutes } from './routes/health.js';
 import { ruleRoutes } from './routes/rules.js';
@@ -42,7 +43,8 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   await app.register(healthRoutes, { checks: options.healthChecks, metrics: options.metrics });
-  for (const routes of [elevatorRoutes, deadLetterRoutes, ticketRoutes, ruleRoutes])
+  for (const routes of [elevatorRoutes, deadLetterRoutes, ticketRoutes, ruleRoutes, digestRoutes]) {
     await app.register(routes, options);
+  }
   return app;
 }

@@ -4,6 +4,7 @@ import { build as buildBroker, type Broker } from '../broker/index.js';
 import { build as buildIngest, type Ingest } from '../ingest/index.js';
 import { urlHost } from '../lib/net.js';
 import { RulesEngine } from '../rules/engine.js';
+import { digestJobs } from '../rules/digests.js';
 import { rebuildFromHistory } from '../rules/history.js';
 import { Scanner } from '../rules/scanner.js';
 import { Scheduler, scanJobs } from '../rules/scheduler.js';
@@ -49,7 +50,7 @@ export async function rulesFor(
     onOpened: (rule, elevator) => engine.expectSettlement(rule, elevator),
   });
   const scheduler = new Scheduler(rulesLogger);
-  scheduler.start(scanJobs(scanner));
+  scheduler.start([...scanJobs(scanner), ...digestJobs({ store, telemetry: telemetry.store })]);
   teardown.add('scheduler', () => scheduler.stop());
   return { engine, scanner };
 }

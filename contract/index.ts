@@ -1,5 +1,6 @@
 /** The one contract: topics, payloads, fault codes and API bodies. Everything imports it from here. */
 export * from './api.js';
+export * from './digests.js';
 export * from './fault-codes.js';
 export * from './payloads.js';
 export * from './tickets.js';

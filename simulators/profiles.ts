@@ -1,3 +1,5 @@
+import { shanghaiClock } from '../lib/shanghai.js';
+
 /**
  * Building profiles: how many floors, how many trips a day, and how the trips spread over the
  * hours of a day in Asia/Shanghai (China has no daylight saving: local time is UTC+8).
@@ -51,21 +53,6 @@ export const PROFILES: Readonly<Record<ProfileName, BuildingProfile>> = {
     speedMps: [1.0, 1.75],
   },
 };
-
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
-const DAY_MS = 86_400_000;
-
-/** Local hour (0-23) and whether it is a weekend, in Asia/Shanghai. */
-export function shanghaiClock(epochMs: number): { hour: number; weekend: boolean } {
-  const local = new Date(epochMs + SHANGHAI_OFFSET_MS);
-  const day = local.getUTCDay();
-  return { hour: local.getUTCHours(), weekend: day === 0 || day === 6 };
-}
-
-/** Start of the Shanghai day containing `epochMs`, as epoch ms. */
-export function shanghaiMidnight(epochMs: number): number {
-  return Math.floor((epochMs + SHANGHAI_OFFSET_MS) / DAY_MS) * DAY_MS - SHANGHAI_OFFSET_MS;
-}
 
 /** Expected trips in one minute for an elevator making `dailyTrips` on a weekday. */
 export function tripsPerMinute(profile: BuildingProfile, dailyTrips: number, epochMs: number): number {

@@ -41,6 +41,9 @@ export class SqliteElevatorStore implements ElevatorStore {
       get: db.prepare<[string], ElevatorRow>('SELECT * FROM elevators WHERE id = ?'),
       list: db.prepare<[string, number], ElevatorRow>('SELECT * FROM elevators WHERE id > ? ORDER BY id LIMIT ?'),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM elevators'),
+      useUnits: db.prepare<[], { use_unit: string; id: string }>(
+        'SELECT use_unit, id FROM elevators ORDER BY use_unit, id',
+      ),
       tokenHash: db.prepare<[string], { hash: string }>('SELECT hash FROM device_tokens WHERE elevator_id = ?'),
     };
     this.insertBoth = db.transaction((registration: ElevatorRegistration, tokenHash: string, now: string): boolean => {
@@ -81,6 +84,16 @@ export class SqliteElevatorStore implements ElevatorStore {
 
   count(): number {
     return this.statements.count.get()?.n ?? 0;
+  }
+
+  useUnits(): Array<{ useUnit: string; elevators: string[] }> {
+    const units = new Map<string, string[]>();
+    for (const { use_unit, id } of this.statements.useUnits.all()) {
+      const elevators = units.get(use_unit) ?? [];
+      elevators.push(id);
+      units.set(use_unit, elevators);
+    }
+    return [...units].map(([useUnit, elevators]) => ({ useUnit, elevators }));
   }
 
   tokenHash(id: string): string | undefined {

@@ -108,6 +108,15 @@ export class SqliteTicketStore implements TicketStore {
       ),
       byId: db.prepare<[number], TicketRow>('SELECT * FROM tickets WHERE id = ?'),
       activeFor: db.prepare<[string], TicketRow>(`SELECT * FROM tickets WHERE rule = ? AND ${OPEN} ORDER BY id`),
+      countsByUseUnit: db.prepare<
+        [number, number],
+        { useUnit: string; severity: FaultSeverity; opened: number; active: number }
+      >(
+        `SELECT use_unit AS useUnit, severity,
+           sum(opened_at >= ? AND opened_at < ?) AS opened,
+           sum(${OPEN}) AS active
+         FROM tickets GROUP BY use_unit, severity`,
+      ),
       insert: db.prepare(
         `INSERT INTO tickets (elevator, rule, rule_version, config_version, severity, category, status, title, external,
            district, use_unit, insurer, contractor, opened_at, first_occurrence_at, last_occurrence_at, occurrence_count,
@@ -172,6 +181,10 @@ export class SqliteTicketStore implements TicketStore {
 
   activeFor(rule: string): Ticket[] {
     return this.statements.activeFor.all(rule).map(toTicket);
+  }
+
+  countsByUseUnit(from: number, to: number) {
+    return this.statements.countsByUseUnit.all(from, to);
   }
 
   get(id: string): TicketDetail | undefined {

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Store } from './types.js';
 import { SqliteElevatorStore } from './sqlite-elevators.js';
 import { SqliteDeadLetterStore } from './sqlite-dead-letters.js';
+import { SqliteDigestStore } from './sqlite-digests.js';
 import { SqliteRuleConfigStore } from './sqlite-rule-configs.js';
 import { SqliteTicketStore } from './sqlite-tickets.js';
 
@@ -89,6 +90,17 @@ const MIGRATIONS: readonly string[] = [
      created_by TEXT NOT NULL
    ) STRICT;
    CREATE INDEX rule_configs_by_rule ON rule_configs (rule, scope, scope_id, version);`,
+  `CREATE TABLE digests (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     use_unit TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     period_start INTEGER NOT NULL,
+     period_end INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     body TEXT NOT NULL
+   ) STRICT;
+   -- Drafting a period again replaces its digest.
+   CREATE UNIQUE INDEX digests_one_per_period ON digests (use_unit, kind, period_start);`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -110,6 +122,7 @@ function storeOver(db: Database.Database): Store {
     deadLetters: new SqliteDeadLetterStore(db),
     tickets: new SqliteTicketStore(db),
     ruleConfigs: new SqliteRuleConfigStore(db),
+    digests: new SqliteDigestStore(db),
     check: () => void probe.get(),
     close: () => db.close(),
   };

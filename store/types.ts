@@ -1,4 +1,6 @@
 import type {
+  Digest,
+  DigestListQuery,
   Elevator,
   ElevatorRegistration,
   Ticket,
@@ -24,6 +26,8 @@ export interface ElevatorStore {
   get(id: string): Elevator | undefined;
   list(options: { limit: number; after?: string | undefined }): Page<Elevator>;
   count(): number;
+  /** Each use unit with its elevators. */
+  useUnits(): Array<{ useUnit: string; elevators: string[] }>;
   tokenHash(id: string): string | undefined;
   /** Replaces the token hash; false when the elevator is not registered. */
   replaceTokenHash(id: string, tokenHash: string): boolean;
@@ -85,6 +89,11 @@ export interface TicketStore {
   active(elevator: string, rule: string): Ticket | undefined;
   /** Every active ticket of a rule. */
   activeFor(rule: string): Ticket[];
+  /** Per use unit and severity: tickets opened (event time) in [from, to), and tickets active now. */
+  countsByUseUnit(
+    from: number,
+    to: number,
+  ): Array<{ useUnit: string; severity: FaultSeverity; opened: number; active: number }>;
   get(id: string): TicketDetail | undefined;
   list(query: TicketListQuery): Page<Ticket>;
   /** Moves a ticket along its lifecycle; LW_ERR_NOT_FOUND or LW_ERR_TICKET_TRANSITION when it cannot. */
@@ -116,11 +125,21 @@ export interface RuleConfigStore {
   generation(): number;
 }
 
+/** What a digest holds beyond its identity; stored as written. */
+export type DigestBody = Omit<Digest, 'id' | 'useUnit' | 'kind' | 'periodStart' | 'periodEnd' | 'createdAt'>;
+
+export interface DigestStore {
+  /** Stores the digest of a use unit's period, replacing an earlier draft of the same period. */
+  put(digest: Omit<Digest, 'id'>): Digest;
+  list(query: DigestListQuery): Page<Digest>;
+}
+
 export interface Store {
   readonly elevators: ElevatorStore;
   readonly deadLetters: DeadLetterStore;
   readonly tickets: TicketStore;
   readonly ruleConfigs: RuleConfigStore;
+  readonly digests: DigestStore;
   /** Throws when the database cannot be read. */
   check(): void;
   close(): void;

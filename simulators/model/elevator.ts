@@ -7,7 +7,8 @@ import {
   type TopicKind,
 } from '../../contract/index.js';
 import { BACKGROUND_FAULTS, DEGRADATIONS, SUDDEN_EVENTS, type SuddenEventName } from '../degradations.js';
-import { PROFILES, shanghaiMidnight, tripsPerMinute } from '../profiles.js';
+import { shanghaiMidnight } from '../../lib/shanghai.js';
+import { PROFILES, tripsPerMinute } from '../profiles.js';
 import { Random } from '../random.js';
 import type { Scenario } from '../scenario.js';
 import type { TruthRecord } from '../truth.js';

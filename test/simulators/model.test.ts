@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEGRADATIONS, type DegradationName } from '../../simulators/degradations.js';
 import { ElevatorModel, type ModelEvent } from '../../simulators/model/elevator.js';
 import { planElevator } from '../../simulators/model/plan.js';
-import { shanghaiClock } from '../../simulators/profiles.js';
+import { shanghaiClock } from '../../lib/shanghai.js';
 import { resolveScenario, type ScenarioInput } from '../../simulators/scenario.js';
 import type { TruthRecord } from '../../simulators/truth.js';
 
