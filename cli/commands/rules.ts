@@ -61,6 +61,29 @@ async function backtest(api: Api, values: Values) {
     say(`  ${ticket.openedAt}  ${ticket.elevator.padEnd(16)} ${ticket.title} (${ticket.occurrenceCount} occurrences)`);
 }
 
+async function scan(api: Api, values: Values) {
+  const body: Record<string, unknown> = {};
+  if (typeof values.rule === 'string') body.rule = values.rule;
+  if (values.from !== undefined || values.to !== undefined) {
+    body.from = isoOption('--from', values.from);
+    body.to = isoOption('--to', values.to);
+    body.every = typeof values.every === 'string' ? values.every : '1d';
+  } else if (values.at !== undefined) {
+    body.at = isoOption('--at', values.at);
+  }
+  const { reports } = (await call(api, 'POST', '/api/rules/scan', body)) as {
+    reports: Array<{ rule: string; asOf: string; findings: number; opened: number; resolved: number }>;
+  };
+  if (values.json) return say(JSON.stringify(reports));
+  const total = (key: 'findings' | 'opened' | 'resolved') => reports.reduce((sum, report) => sum + report[key], 0);
+  say(
+    `rules scan: ${reports.length} scans, ${total('findings')} findings, ${total('opened')} tickets opened, ${total('resolved')} resolved`,
+  );
+  for (const report of reports.filter((r) => r.opened + r.resolved > 0)) {
+    say(`  ${report.asOf}  ${report.rule.padEnd(22)} opened ${report.opened}, resolved ${report.resolved}`);
+  }
+}
+
 async function list(api: Api, values: Values) {
   const rules = (await call(api, 'GET', '/api/rules')) as Array<{
     id: string;
@@ -79,9 +102,13 @@ async function list(api: Api, values: Values) {
 
 export const rulesCommand: Command = {
   name: 'rules',
-  summary: 'list the rules, or backtest one over history with a candidate config',
+  summary: 'list the rules, run the scheduled ones (now or over a past period), or backtest one',
   help: `liftwatch rules list
   The catalogue with each rule's defaults and overrides.
+
+liftwatch rules scan [--rule ID] [--at WHEN | --from WHEN --to WHEN [--every D]]
+  Runs the scheduled rules (or one) now, as of a time, or as of each step of a past period (a
+  backfill after downtime, or over a replayed or simulated history). Opens and resolves tickets.
 
 liftwatch rules backtest --rule ID --from WHEN --to WHEN [--elevators A,B] [--config JSON]
   Replays the faults and maintenance steps InfluxDB holds through the rule (with the candidate
@@ -94,6 +121,8 @@ Both ask the running liftwatch at LW_API_URL with the admin key. --json prints t
     to: { type: 'string' },
     elevators: { type: 'string' },
     config: { type: 'string' },
+    at: { type: 'string' },
+    every: { type: 'string' },
     json: { type: 'boolean' },
   },
   positionals: true,
@@ -103,6 +132,9 @@ Both ask the running liftwatch at LW_API_URL with the admin key. --json prints t
     const [action, ...extra] = positionals;
     if (extra.length === 0 && action === 'list') return list(api, values);
     if (extra.length === 0 && action === 'backtest') return backtest(api, values);
-    throw new UsageError('use `liftwatch rules list` or `liftwatch rules backtest --rule ID --from WHEN --to WHEN`');
+    if (extra.length === 0 && action === 'scan') return scan(api, values);
+    throw new UsageError(
+      'use `liftwatch rules list`, `liftwatch rules scan` or `liftwatch rules backtest --rule ID --from WHEN --to WHEN`',
+    );
   },
 };

@@ -147,7 +147,7 @@ describe('backtest', () => {
         }),
       });
     const lenient = await (await run({ rule: 'levelling-recurring' })).json();
-    expect(lenient).toMatchObject({ rule: 'levelling-recurring', faultsJudged: 3, tickets: [], config: { count: 5 } });
+    expect(lenient).toMatchObject({ rule: 'levelling-recurring', faultsJudged: 3, tickets: [], config: { count: 4 } });
     const strict = (await (await run({ rule: 'levelling-recurring', config: { count: 3 } })).json()) as {
       tickets: Ticket[];
     };
