@@ -4,9 +4,10 @@
  * measured in the same run; they are never assertions.
  */
 import os from 'node:os';
+import { qualityBenchmark } from './quality.js';
 import { simulatorBenchmark } from './simulator.js';
 
-const BENCHMARKS = { simulator: simulatorBenchmark } as const;
+const BENCHMARKS = { simulator: simulatorBenchmark, quality: qualityBenchmark } as const;
 type Name = keyof typeof BENCHMARKS;
 
 function table(rows: ReadonlyArray<Record<string, unknown>>): string {
@@ -30,8 +31,9 @@ if (unknown.length > 0) {
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 for (const name of (requested.length > 0 ? requested : Object.keys(BENCHMARKS)) as Name[]) {
   process.stdout.write(`\n## ${name} (${machine})\n`);
-  const { rows, ratios } = await BENCHMARKS[name]();
-  process.stdout.write(`${table(rows)}\n`);
-  for (const [label, value] of Object.entries(ratios)) process.stdout.write(`${label}: ${value}\n`);
-  process.stdout.write(`${JSON.stringify({ benchmark: name, machine, rows, ratios })}\n`);
+  const result: { rows: ReadonlyArray<Record<string, unknown>>; ratios: Record<string, number>; detail?: unknown } =
+    await BENCHMARKS[name]();
+  process.stdout.write(`${table(result.rows)}\n`);
+  for (const [label, value] of Object.entries(result.ratios)) process.stdout.write(`${label}: ${value}\n`);
+  process.stdout.write(`${JSON.stringify({ benchmark: name, machine, ...result })}\n`);
 }

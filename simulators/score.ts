@@ -55,6 +55,8 @@ export interface Score {
   readonly criticalMissed: number;
   readonly medianCriticalSecondsToTicket: number | null;
   readonly perKind: Readonly<Record<string, KindScore>>;
+  /** For each rule: its tickets, and how many of them match the truth. */
+  readonly perRule: Readonly<Record<string, { tickets: number; truePositives: number }>>;
 }
 
 /** The q-quantile with linear interpolation between closest ranks (q in [0, 1]); null for no values. */
@@ -119,12 +121,20 @@ export function score(
   }
 
   const windows = records.map((record) => ({ record, span: matchWindow(record) }));
-  const truePositives = inWindow.filter((ticket) => {
+  const perRule: Record<string, { tickets: number; truePositives: number }> = {};
+  let truePositives = 0;
+  for (const ticket of inWindow) {
     const opened = Date.parse(ticket.openedAt);
-    return windows.some(
+    const right = windows.some(
       ({ record, span }) => record.elevator === ticket.elevator && opened >= span[0] && opened <= span[1],
     );
-  }).length;
+    const rule = (perRule[ticket.rule] ??= { tickets: 0, truePositives: 0 });
+    rule.tickets++;
+    if (right) {
+      rule.truePositives++;
+      truePositives++;
+    }
+  }
 
   const leads: number[] = [];
   const criticalDelays: number[] = [];
@@ -185,6 +195,7 @@ export function score(
     criticalEvents,
     criticalMissed: criticalEvents - critical.reduce((sum, kind) => sum + kind.ticketed, 0),
     medianCriticalSecondsToTicket: round(quantile(criticalDelays, 0.5), 0),
+    perRule,
     perKind: Object.fromEntries(
       Object.entries(perKind).map(([name, kind]) => [
         name,

@@ -7,14 +7,14 @@ import { describeIssues } from '../lib/issues.js';
  * have seen coming (degradations), what they must react to at once (critical events), and what
  * is not the elevator's fault (power cuts, the terminal going offline).
  */
-export const TRUTH_CATEGORIES = ['degradation', 'critical', 'external', 'data-quality'] as const;
+export const TRUTH_CATEGORIES = ['degradation', 'critical', 'external', 'data-quality', 'maintenance'] as const;
 export const TRUTH_STATUSES = ['failed', 'fixed', 'pending', 'occurred'] as const;
 
 const time = z.iso.datetime();
 
 export const truthRecordSchema = z.object({
   elevator: z.string(),
-  /** A degradation kind, a sudden event (entrapment, ...), `power-off` or `offline`. */
+  /** A degradation kind, a sudden event (entrapment, ...), `power-off`, `offline` or `maintenance-overdue`. */
   scenario: z.string(),
   category: z.enum(TRUTH_CATEGORIES),
   onset: time,
@@ -22,7 +22,7 @@ export const truthRecordSchema = z.object({
   minorPhaseStart: time.nullable(),
   /** The major failure or critical event; for a degradation that was fixed or is pending, when it would have failed. */
   failure: time.nullable(),
-  /** End of a period (power off, offline). */
+  /** End of a period (power off, offline, overdue maintenance). */
   end: time.nullable(),
   fixed: z.boolean(),
   fixedAt: time.nullable(),

@@ -33,6 +33,10 @@ function report(result: Score): string[] {
       `    ${name.padEnd(28)} ${kind.count} (${kind.category}${failed}), ticketed in time ${kind.ticketedInTime}, recall ${percent(kind.recall)}${lead}`,
     );
   }
+  lines.push('  per rule:');
+  for (const [rule, { tickets, truePositives }] of Object.entries(result.perRule).sort()) {
+    lines.push(`    ${rule.padEnd(28)} ${tickets} tickets, ${truePositives} match the truth`);
+  }
   return lines;
 }
 

@@ -24,6 +24,7 @@ const MINUTES_PER_MONTH = 43_200;
 const MINUTES_PER_WEEK = 10_080;
 
 /** Half-monthly maintenance: the legal maximum gap is 15 days; a slip makes it later. */
+const LEGAL_VISIT_GAP_DAYS = 15;
 const VISIT_GAP_DAYS = { onTime: [12, 15], slipped: [16, 21] } as const;
 const WORKING_HOURS = [9, 16] as const;
 const REPAIR_DELAY_HOURS = [2, 24] as const;
@@ -93,6 +94,7 @@ export class ElevatorModel {
   private readonly degradations: ActiveDegradation[];
   private readonly truth: TruthRecord[] = [];
   private visitsDone = 0;
+  private lastCheckoutAt: number | null = null;
   private visit: Visit;
   private repair: Visit | null = null;
   private outOfService = false;
@@ -152,6 +154,8 @@ export class ElevatorModel {
     for (const degradation of this.degradations) {
       if (degradation.onset < this.cursor) this.recordDegradation(degradation, 'pending', null);
     }
+    const due = this.lastCheckoutAt === null ? null : this.lastCheckoutAt + LEGAL_VISIT_GAP_DAYS * DAY_MS;
+    if (due !== null && this.cursor > due) this.recordEvent('maintenance-overdue', 'maintenance', due, [], this.cursor);
     this.degradations.length = 0;
     return this.takeTruth();
   }
@@ -353,6 +357,8 @@ export class ElevatorModel {
   }
 
   private checkIn(visit: Visit, at: number, drafts: Draft[]): void {
+    const due = this.lastCheckoutAt === null ? null : this.lastCheckoutAt + LEGAL_VISIT_GAP_DAYS * DAY_MS;
+    if (due !== null && at > due) this.recordEvent('maintenance-overdue', 'maintenance', due, [], at);
     const common = { technician: this.technician(), contractor: this.plan.contractor.id, kind: visit.kind };
     drafts.push({ at, kind: 'maintenance', body: { action: 'checkin', ...common } });
     this.fault(drafts, at + SECOND_MS, 43);
@@ -362,6 +368,7 @@ export class ElevatorModel {
     const common = { technician: this.technician(), contractor: this.plan.contractor.id, kind: visit.kind };
     const items = visit.kind === 'repair' ? ['repair'] : ['doors', 'brake', 'ropes', 'safety circuit'];
     drafts.push({ at, kind: 'maintenance', body: { action: 'checkout', ...common, items } });
+    this.lastCheckoutAt = at;
     this.fault(drafts, at + SECOND_MS, 40);
   }
 

@@ -98,6 +98,29 @@ describe('simulated elevators', () => {
     }
   });
 
+  it('record a late visit as overdue maintenance, from the 15th day after the last check-out to the check-in', () => {
+    const contractors = [
+      { id: 'MC-LATE', share: 1, fixChance: 0.5, slipChance: 1, visitMinutes: [30, 40] as [number, number] },
+    ];
+    const { elevators, scenario } = run({ duration: '60d', contractors, fleet: { elevators: 2 } });
+    for (const { messages, truth } of elevators) {
+      const overdue = truth.filter((record) => record.scenario === 'maintenance-overdue');
+      expect(overdue.length).toBeGreaterThanOrEqual(1);
+      for (const record of overdue) {
+        const onset = Date.parse(record.onset);
+        const lastCheckout = messages.filter((m) => m.kind === 'maintenance' && m.at < onset).at(-1);
+        expect(lastCheckout?.payload.action).toBe('checkout' as unknown as number);
+        expect(onset - (lastCheckout?.at as number)).toBe(15 * DAY_MS);
+        const checkin = messages.find((m) => m.kind === 'maintenance' && m.at >= onset);
+        // It ends at the late check-in, or with the run when none came.
+        const end = checkin?.at ?? scenario.fromMs + scenario.duration;
+        expect(Date.parse(record.end as string)).toBe(end);
+          checkin ? Date.parse(record.end as string) : Date.parse('2026-05-01'),
+        );
+      }
+    }
+  });
+
   it.each(Object.keys(DEGRADATIONS) as DegradationName[])(
     '%s: its minor faults come in the minor phase, before the failure, and the truth says so',
     (kind) => {

@@ -99,6 +99,7 @@ describe('score', () => {
       criticalEvents: 2,
       criticalMissed: 1,
       medianCriticalSecondsToTicket: 120,
+      perRule: { r: { tickets: 8, truePositives: 6 } },
     });
     expect(result.perKind['door-operator-wear']).toEqual({
       category: 'degradation',
