@@ -37,16 +37,17 @@ export interface RulesRuntime {
  * the scheduled rules on node-cron, their tickets settled by the engine when an elevator speaks.
  */
 export async function rulesFor(
-  { store, logger, teardown }: Context,
+  { store, logger, metrics, teardown }: Context,
   telemetry: TelemetryConnection,
 ): Promise<RulesRuntime> {
   const rulesLogger = logger.child({ component: 'rules' });
-  const engine = new RulesEngine({ store, logger: rulesLogger });
+  const engine = new RulesEngine({ store, logger: rulesLogger, metrics });
   await rebuildFromHistory(engine, telemetry.store, rulesLogger);
   const scanner = new Scanner({
     store,
     telemetry: telemetry.store,
     logger: rulesLogger,
+    metrics,
     onOpened: (rule, elevator) => engine.expectSettlement(rule, elevator),
   });
   const scheduler = new Scheduler(rulesLogger);

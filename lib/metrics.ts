@@ -33,6 +33,18 @@ export function createMetrics() {
     batchesWritten: new Counter({ name: 'lw_batches_written_total', help: 'Batches written to InfluxDB', registers }),
     writeErrors: new Counter({ name: 'lw_write_errors_total', help: 'Failed InfluxDB write requests', registers }),
     pendingPoints: new Gauge({ name: 'lw_ingest_pending_points', help: 'Points waiting to be written', registers }),
+    ticketsOpened: new Counter({
+      name: 'lw_tickets_opened_total',
+      help: 'Tickets the rules opened, by rule',
+      labelNames: ['rule'] as const,
+      registers,
+    }),
+    occurrencesAdded: new Counter({
+      name: 'lw_ticket_occurrences_added_total',
+      help: 'Occurrences added to tickets, by rule',
+      labelNames: ['rule'] as const,
+      registers,
+    }),
     observerErrors: new Counter({
       name: 'lw_rules_errors_total',
       help: 'Messages the rules engine failed on (the message itself is stored)',

@@ -1,5 +1,6 @@
 import { SERVICE_MODES, type DecodedMessage, type Elevator } from '../contract/index.js';
 import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
 import type { Store } from '../store/types.js';
 import { applyDecisions } from './actions.js';
 import { RuleConfigs } from './config.js';
@@ -56,6 +57,8 @@ interface ElevatorState {
 export interface EngineOptions {
   readonly store: Store;
   readonly logger: Logger;
+  /** Counts tickets opened and occurrences added; a backtest leaves it out. */
+  readonly metrics?: Metrics;
   readonly rules?: readonly StreamRule<unknown>[];
   /** The wall clock, for ticket creation times. */
   readonly now?: () => Date;
@@ -64,8 +67,6 @@ export interface EngineOptions {
 export interface EngineStats {
   readonly elevators: number;
   readonly faultsEvaluated: number;
-  readonly ticketsOpened: number;
-  readonly occurrencesAdded: number;
 }
 
 /**
@@ -82,8 +83,6 @@ export class RulesEngine {
   /** Elevators with a ticket that one of their own messages will settle, and which rules. */
   private readonly awaiting = new Map<string, Set<string>>();
   private faultsEvaluated = 0;
-  private ticketsOpened = 0;
-  private occurrencesAdded = 0;
 
   constructor(private readonly options: EngineOptions) {
     this.configs = new RuleConfigs(options.store.ruleConfigs);
@@ -106,8 +105,6 @@ export class RulesEngine {
     return {
       elevators: this.states.size,
       faultsEvaluated: this.faultsEvaluated,
-      ticketsOpened: this.ticketsOpened,
-      occurrencesAdded: this.occurrencesAdded,
     };
   }
 
@@ -138,8 +135,8 @@ export class RulesEngine {
         decisions,
         now: this.now(),
       });
-      this.ticketsOpened += applied.opened;
-      this.occurrencesAdded += applied.added;
+      if (applied.opened > 0) this.options.metrics?.ticketsOpened.inc({ rule: rule.id }, applied.opened);
+      if (applied.added > 0) this.options.metrics?.occurrencesAdded.inc({ rule: rule.id }, applied.added);
     }
     this.remember(state, fault);
   }

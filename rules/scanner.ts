@@ -2,6 +2,7 @@ import type { Elevator } from '../contract/index.js';
 import type { Series, TelemetryStore } from '../influx/types.js';
 import { LiftwatchError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
 import type { Store } from '../store/types.js';
 import { applyDecisions } from './actions.js';
 import { RuleConfigs } from './config.js';
@@ -23,6 +24,7 @@ export interface ScannerOptions {
   /** Told when a scan opens a ticket (the engine then resolves it when the elevator speaks again). */
   readonly onOpened?: (rule: string, elevator: string) => void;
   readonly rules?: readonly ScheduledRule<unknown>[];
+  readonly metrics?: Metrics;
 }
 
 /** The most scans one backfill may run: a year of daily scans for every scheduled rule. */
@@ -75,7 +77,9 @@ export class Scanner {
       const trigger = { at: asOf, seq: null, code: null, floor: null, external: false };
       const { version } = this.configs.effective(rule, elevator);
       const decisions = [{ type: 'open' as const, occurrences: [trigger], ...spec }];
-      opened += applyDecisions(store.tickets, { elevator, rule, configVersion: version, decisions, now }).opened;
+      const applied = applyDecisions(store.tickets, { elevator, rule, configVersion: version, decisions, now });
+      opened += applied.opened;
+      if (applied.opened > 0) this.options.metrics?.ticketsOpened.inc({ rule: rule.id }, applied.opened);
       this.options.onOpened?.(rule.id, id);
     }
     let resolved = 0;

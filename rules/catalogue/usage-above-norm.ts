@@ -7,6 +7,8 @@ const configSchema = z.strictObject({
   factor: z.number().min(1).max(20),
   /** Days since the check-out before the comparison means anything. */
   minDays: z.number().positive().max(30),
+  /** Days of history that make a usual: whole weeks, or weekends skew it (an office is quiet on Sunday). */
+  minBaselineDays: z.number().positive().max(90),
   /** The days whose runs make the elevator's usual. */
   baselineDays: z.number().positive().max(90),
 });
@@ -22,7 +24,7 @@ export const usageAboveNorm = {
   description: "Runs per day since the last maintenance far above the elevator's usual: schedule maintenance sooner",
   schedule: '10 7 * * *',
   configSchema,
-  defaults: { factor: 1.8, minDays: 3, baselineDays: 30 },
+  defaults: { factor: 1.8, minDays: 3, minBaselineDays: 14, baselineDays: 30 },
   queries: (asOf, config) => ({
     checkouts: lastCheckoutQuery(asOf, config.baselineDays),
     daily: `SELECT spread(runs) AS runs FROM telemetry WHERE ${between(asOf - config.baselineDays * DAY_MS, asOf)} GROUP BY time(1d), elevator`,
@@ -40,7 +42,7 @@ export const usageAboveNorm = {
         .map((row) => ({ at: Number(row.time), runs: Number(row.runs) }));
       const before = days.filter((day) => day.at + DAY_MS <= checkout).map((day) => day.runs);
       const after = days.filter((day) => day.at > checkout && day.at + DAY_MS <= asOf).map((day) => day.runs);
-      if (before.length < config.minDays || after.length < config.minDays) return [];
+      if (before.length < config.minBaselineDays || after.length < config.minDays) return [];
       const usual = mean(before);
       const since = mean(after);
       if (usual <= 0 || since < usual * config.factor) return [];

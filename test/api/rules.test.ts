@@ -33,7 +33,7 @@ describe('rule routes', () => {
     const lock = (await app.inject({ url: '/api/rules/door-lock-recurring', headers: auth })).json();
     expect(lock).toMatchObject({
       codes: [100],
-      defaults: { count: 3, windowDays: 7, sameLanding: true },
+      defaults: { count: 2, windowDays: 7, sameLanding: true },
       overrides: [],
     });
   });

@@ -55,12 +55,15 @@ function mosquittoPub(port: string, id: string, token: string, message: string) 
 }
 
 describe('liftwatch CLI', () => {
-  it.each(['start', 'broker', 'ingest', 'api', 'simulate'])('explains `%s --help`', async (command) => {
-    const cli = runCli([command, '--help']);
-    expect(await cli.exited()).toBe(0);
-    expect(cli.stdout()).toMatch(new RegExp(`^Usage: liftwatch ${command}`));
-    expect(cli.stdout()).toMatch(/LW_DATA_DIR/);
-  });
+  it.each(['start', 'broker', 'ingest', 'api', 'rules', 'simulate', 'replay', 'score'])(
+    'explains `%s --help`',
+    async (command) => {
+      const cli = runCli([command, '--help']);
+      expect(await cli.exited()).toBe(0);
+      expect(cli.stdout()).toMatch(new RegExp(`^Usage: liftwatch ${command}`));
+      expect(cli.stdout()).toMatch(/LW_DATA_DIR/);
+    },
+  );
 
   it('is on the path of npx through the package bin entry', async () => {
     const root = path.resolve(import.meta.dirname, '../..');

@@ -169,3 +169,36 @@ describe('liftwatch replay and score', () => {
     expect(missing.stderr).toMatch(/liftwatch replay play FILE/);
   });
 });
+
+describe('liftwatch rules', () => {
+  it('lists the catalogue, runs a scan and backtests a rule against the running liftwatch', async () => {
+    const listed = await finish(runCli(['rules', 'list', '--json'], env));
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).map((rule: { id: string }) => rule.id)).toEqual(
+      expect.arrayContaining(['critical-entrapment', 'door-lock-recurring', 'terminal-offline']),
+    );
+    const scanned = await finish(runCli(['rules', 'scan', '--rule', 'terminal-offline'], env));
+    expect(scanned.code).toBe(0);
+    expect(scanned.stdout).toMatch(/^rules scan: 1 scans, \d+ findings/);
+    const to = new Date().toISOString();
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const backtest = await finish(
+      runCli(
+        ['rules', 'backtest', '--rule', 'door-lock-recurring', '--from', from, '--to', to, '--config', '{"count":2}'],
+        env,
+      ),
+    );
+    expect(backtest.code).toBe(0);
+    expect(backtest.stdout).toMatch(
+      /door-lock-recurring with \{"count":2,"windowDays":7,"sameLanding":true\} judged \d+ faults and would have opened \d+ tickets/,
+    );
+    const bad = await finish(
+      runCli(
+        ['rules', 'backtest', '--rule', 'door-lock-recurring', '--from', from, '--to', to, '--config', '{"count":0}'],
+        env,
+      ),
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/400: Invalid config for door-lock-recurring: count/);
+  });
+});

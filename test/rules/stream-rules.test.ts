@@ -50,7 +50,7 @@ describe('critical rules', () => {
   });
 });
 
-describe('door-lock-recurring (3 in 7 days at one landing)', () => {
+describe('door-lock-recurring (N in 7 days at one landing; N = 3 here, as DESIGN.md proposes)', () => {
   const cases: Array<[string, RuleFault[], RuleFault, number]> = [
     ['3 in the window: open with all 3', [fault(100, 0), fault(100, 2 * DAY)], fault(100, 5 * DAY), 3],
     ['only 2: nothing', [fault(100, 2 * DAY)], fault(100, 5 * DAY), 0],
@@ -77,7 +77,7 @@ describe('door-lock-recurring (3 in 7 days at one landing)', () => {
     ['other codes do not count', [fault(2, 0), fault(100, DAY)], fault(100, 2 * DAY), 0],
   ];
   it.each(cases)('%s', (_case, history, latest, occurrences) => {
-    const decisions = run(doorLockRecurring, { fault: latest, history });
+    const decisions = run(doorLockRecurring, { fault: latest, history }, { count: 3 });
     if (occurrences === 0) expect(decisions).toEqual([]);
     else
       expect(decisions).toMatchObject([
@@ -86,9 +86,16 @@ describe('door-lock-recurring (3 in 7 days at one landing)', () => {
     if (occurrences > 0 && decisions[0]?.type === 'open') expect(decisions[0].occurrences).toHaveLength(occurrences);
   });
 
+  it('opens on the second by default (tuned by backtest)', () => {
+    expect(doorLockRecurring.defaults.count).toBe(2);
+    expect(run(doorLockRecurring, { fault: fault(100, 2 * DAY), history: [fault(100, 0)] })).toHaveLength(1);
+  });
+
   it('counts every landing when configured so, and adds to an active ticket', () => {
     const history = [fault(100, 0, { floor: 4 }), fault(100, DAY, { floor: 5 })];
-    expect(run(doorLockRecurring, { fault: fault(100, 2 * DAY), history }, { sameLanding: false })).toHaveLength(1);
+    expect(
+      run(doorLockRecurring, { fault: fault(100, 2 * DAY), history }, { count: 3, sameLanding: false }),
+    ).toHaveLength(1);
     expect(run(doorLockRecurring, { fault: fault(100, 2 * DAY), active: true })).toMatchObject([
       { type: 'occurrence' },
     ]);
