@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -52,16 +51,4 @@ export async function startSink(): Promise<Sink> {
         child.kill('SIGTERM');
       }),
   };
-}
-
-/** A port free on loopback now, for programs that cannot pick one themselves (influxd). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -8,7 +8,7 @@ import { loadScenario } from '../simulators/scenario.js';
 import { score, type ScoredTicket } from '../simulators/score.js';
 import { readTruth } from '../simulators/truth.js';
 import type { Store } from '../store/types.js';
-import { freePort } from './measure.js';
+import { freePort } from '../lib/net.js';
 
 const DAY_MS = 86_400_000;
 /** A fixed start, so two runs of the same code give the same traffic and the same score. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Digest, DigestListQuery } from '../contract/index.js';
-import type { DigestBody, DigestStore, Page } from './types.js';
+import { pageOf, type DigestBody, type DigestStore, type Page } from './types.js';
 
 interface Row {
   id: number;
@@ -61,7 +61,6 @@ export class SqliteDigestStore implements DigestStore {
         `SELECT * FROM digests WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`,
       )
       .all({ ...query, after: Number(query.after ?? 0), limit: query.limit + 1 });
-    const items = rows.slice(0, query.limit).map(toDigest);
-    return { items, next: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+    return pageOf(rows, query.limit, toDigest);
   }
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Elevator, ElevatorRegistration } from '../contract/index.js';
 import { LiftwatchError } from '../lib/errors.js';
-import type { ElevatorStore, Page } from './types.js';
+import { pageOf, type ElevatorStore, type Page } from './types.js';
 
 interface ElevatorRow {
   id: string;
@@ -78,8 +78,7 @@ export class SqliteElevatorStore implements ElevatorStore {
 
   list({ limit, after }: { limit: number; after?: string | undefined }): Page<Elevator> {
     const rows = this.statements.list.all(after ?? '', limit + 1);
-    const items = rows.slice(0, limit).map(toElevator);
-    return { items, next: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+    return pageOf(rows, limit, toElevator);
   }
 
   count(): number {

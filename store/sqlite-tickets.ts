@@ -11,7 +11,14 @@ import {
   type TicketStatus,
 } from '../contract/index.js';
 import { LiftwatchError } from '../lib/errors.js';
-import type { NewTicket, OccurrenceInput, Page, RecordResult, TicketStore } from './types.js';
+import {
+  pageOf,
+  type NewTicket,
+  type OccurrenceInput,
+  type Page,
+  type RecordResult,
+  type TicketStore,
+} from './types.js';
 
 /** The actor of what liftwatch does by itself (a rule resolving its own ticket). */
 export const SYSTEM_ACTOR = 'liftwatch';
@@ -213,8 +220,7 @@ export class SqliteTicketStore implements TicketStore {
         `SELECT * FROM tickets WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`,
       )
       .all({ ...query, after: Number(query.after ?? 0), limit: query.limit + 1 });
-    const items = rows.slice(0, query.limit).map(toTicket);
-    return { items, next: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+    return pageOf(rows, query.limit, toTicket);
   }
 
   transition(id: string, action: TicketAction, actor: string, note: string | null, now: Date): Ticket {

@@ -144,3 +144,9 @@ export interface Store {
   check(): void;
   close(): void;
 }
+
+/** A page from rows fetched with LIMIT `limit + 1`: the extra row only says there is more. */
+export function pageOf<R, T extends { id: string }>(rows: readonly R[], limit: number, toItem: (row: R) => T): Page<T> {
+  const items = rows.slice(0, limit).map(toItem);
+  return { items, next: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+}

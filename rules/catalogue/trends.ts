@@ -72,6 +72,8 @@ export const doorTrend = {
       const now = doorStats(row, recentObstructed.get(elevator));
       const before = doorStats(baseline.get(elevator), baselineObstructed.get(elevator));
       if (!now || !before || now.cycles < config.minCycles || before.cycles < config.minCycles) return [];
+      // A baseline that does not cover its weeks (an elevator watched only a few days) is no baseline.
+      if (before.cycles < (now.cycles * config.baselineWeeks) / 2) return [];
       const drift = ((now.closeMs - before.closeMs) / before.closeMs) * 100;
       const rate = (count: number, cycles: number) => count / cycles;
       const reopensUp = now.reopens >= config.minRate && now.reopens >= before.reopens * config.rateRatio;

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { registration, tempDir } from '../helpers/fixtures.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../lib/net.js';
 
 const run = promisify(execFile);
 

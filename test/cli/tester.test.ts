@@ -5,7 +5,7 @@ import { readTrace } from '../../simulators/trace.js';
 import { readTruth } from '../../simulators/truth.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../lib/net.js';
 
 /** The tester's commands (simulate, replay, score) against a running `liftwatch start`, as processes. */
 let env: Record<string, string>;

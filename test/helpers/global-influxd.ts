@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { EmbeddedInflux } from '../../influx/embedded.js';
-import { freePort } from './ports.js';
+import { freePort } from '../../lib/net.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

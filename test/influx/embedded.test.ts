@@ -7,7 +7,7 @@ import { EmbeddedInflux, influxdConfig } from '../../influx/embedded.js';
 import { InfluxHttpStore } from '../../influx/http-store.js';
 import { LiftwatchError } from '../../lib/errors.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../lib/net.js';
 
 const logger = pino({ level: 'silent' });
 const isRunning = (pid: number) =>

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { InfluxHttpStore } from '../../influx/http-store.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../lib/net.js';
 
 /** An influxd with authentication on, as INFLUX_URL servers in production are. */
 async function influxdWithAuth(): Promise<string> {

@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { InfluxHttpStore } from '../../influx/http-store.js';
 import { InfluxWriteError } from '../../influx/types.js';
 import { uniqueDatabase } from '../helpers/fixtures.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../lib/net.js';
 import { telemetryStoreContract } from './telemetry-store.contract.js';
 
 telemetryStoreContract(

@@ -5,7 +5,7 @@ import { InfluxHttpStore } from '../../influx/http-store.js';
 import { BatchWriter, type BatchWriterOptions } from '../../ingest/batch-writer.js';
 import { createMetrics } from '../../lib/metrics.js';
 import { tempDir, uniqueDatabase } from '../helpers/fixtures.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../lib/net.js';
 
 const logger = pino({ level: 'silent' });
 const options: BatchWriterOptions = { batchSize: 3, batchIntervalMs: 20, maxPendingPoints: 1000 };

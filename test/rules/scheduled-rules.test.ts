@@ -122,6 +122,11 @@ describe('door-trend (the last week against the three before)', () => {
       answers({ closeMs: 4000, reopens: 0.1, cycles: 10 }, { closeMs: 3000, reopens: 0.1, cycles: 300 }),
       [],
     ],
+    [
+      'a baseline of a few days only (a newly watched elevator)',
+      answers({ closeMs: 3000, reopens: 0.4, cycles: 300 }, { closeMs: 3000, reopens: 0.1, cycles: 60 }),
+      [],
+    ],
   ])('%s', (_case, given, expected) => {
     expect(findings(doorTrend, given)).toEqual(expected);
   });
