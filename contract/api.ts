@@ -62,8 +62,3 @@ export const deadLetterSchema = z.object({
   payload: z.string(),
   reason: z.string(),
 });
-
-export const errorBodySchema = z.object({
-  code: z.string().regex(/^LW_ERR_[A-Z_]+$/),
-  message: z.string(),
-});

@@ -1,6 +1,8 @@
 import {
   DIRECTIONS,
   DOOR_STATES,
+  OFFLINE,
+  ONLINE,
   SERVICE_MODES,
   type FaultCode,
   type MaintenancePayload,
@@ -146,7 +148,7 @@ export class ElevatorModel {
 
   /** The presence flag an elevator leaving the simulation sends, timed in simulated time. */
   goodbye(at: number): object {
-    return { ts: at, seq: this.seq++, online: 0 };
+    return { ts: at, seq: this.seq++, online: OFFLINE };
   }
 
   /** Settles what is still open when the run ends: degradations under way become pending. */
@@ -166,12 +168,12 @@ export class ElevatorModel {
     this.carried = [];
     if (!this.greeted) {
       this.greeted = true;
-      drafts.push({ at: start, kind: 'online', body: { online: 1 } });
+      drafts.push({ at: start, kind: 'online', body: { online: ONLINE } });
     }
     const wasOffline = this.offline;
     if (this.offline && this.offline.end < end) {
       events.push({ type: 'reconnect', at: this.offline.end });
-      drafts.push({ at: this.offline.end, kind: 'online', body: { online: 1 } });
+      drafts.push({ at: this.offline.end, kind: 'online', body: { online: ONLINE } });
       this.offline = null;
     }
     const modeBefore = this.mode();
