@@ -27,17 +27,19 @@ async function influxdWithAuth(): Promise<string> {
     child.kill('SIGKILL');
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const ready = await fetch(`${url}/ping`).then(
-      (r) => r.status === 204,
+  // The first admin user may be created without credentials, once influxd answers. Under load it
+  // may answer /ping before it takes the statement: retry until the user exists.
+  const create = new URLSearchParams({ q: "CREATE USER lw WITH PASSWORD 's3cret' WITH ALL PRIVILEGES" });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const created = await fetch(`${url}/query?${create}`, { method: 'POST' }).then(
+      async (response) => response.ok && !JSON.stringify(await response.json()).includes('"error"'),
       () => false,
     );
-    if (ready) break;
+    if (created) break;
+    if (Date.now() > deadline) throw new Error('influxd with auth did not take its first user in 20 s');
     await sleep(100);
   }
-  // The first admin user may be created without credentials.
-  const create = new URLSearchParams({ q: "CREATE USER lw WITH PASSWORD 's3cret' WITH ALL PRIVILEGES" });
-  await fetch(`${url}/query?${create}`, { method: 'POST' });
   return url;
 }
 
