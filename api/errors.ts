@@ -30,14 +30,16 @@ function toLiftwatchError(error: FastifyError): LiftwatchError {
   return new LiftwatchError('LW_ERR_INTERNAL', ERROR_CODES.LW_ERR_INTERNAL.message, { cause: error });
 }
 
-/** Every error leaves as `{code, message}` with the code's HTTP status. */
+/** Every error leaves as `{code, message, requestId}` with the code's HTTP status; requestId finds its log lines. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const mapped = toLiftwatchError(error);
     if (mapped.statusCode >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.status(mapped.statusCode).send({ code: mapped.code, message: mapped.message });
+    return reply.status(mapped.statusCode).send({ code: mapped.code, message: mapped.message, requestId: request.id });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ code: 'LW_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url}` }),
+    reply
+      .status(404)
+      .send({ code: 'LW_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url}`, requestId: request.id }),
   );
 }

@@ -1,12 +1,17 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../config/env.js';
 import type { TelemetryStore } from '../influx/types.js';
 import type { Scanner } from '../rules/scanner.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Store } from '../store/types.js';
 import { installErrorHandling } from './errors.js';
+import { installConditionalGet } from './etag.js';
 import type { HealthCheck } from './health.js';
+import { registerOpenApi } from './openapi.js';
+import { registerRateLimit } from './rate-limit.js';
+import { installRequestIdHeader, requestId } from './request-id.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { digestRoutes } from './routes/digests.js';
 import { elevatorRoutes } from './routes/elevators.js';
@@ -25,6 +30,11 @@ export interface ApiOptions {
   readonly telemetry: TelemetryStore;
   /** Runs scheduled rules on demand (`POST /api/rules/scan`). */
   readonly scanner: Scanner;
+  /**
+   * Requests a minute one API key (or one address without a key) may make; 0 turns the limit
+   * off. Default DEFAULT_RATE_LIMIT_PER_MINUTE (600), as LW_RATE_LIMIT_PER_MINUTE.
+   */
+  readonly rateLimitPerMinute?: number;
 }
 
 /** JSON bodies larger than this are refused with LW_ERR_PAYLOAD_TOO_LARGE. */
@@ -38,10 +48,16 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
     loggerInstance: logger,
     bodyLimit: JSON_BODY_LIMIT_BYTES,
     logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  installRequestIdHeader(app);
   installErrorHandling(app);
+  installConditionalGet(app);
+  const rateLimitPerMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
+  if (rateLimitPerMinute > 0) await registerRateLimit(app, rateLimitPerMinute);
+  await registerOpenApi(app);
   await app.register(healthRoutes, { checks: options.healthChecks, metrics: options.metrics });
   for (const routes of [elevatorRoutes, deadLetterRoutes, ticketRoutes, ruleRoutes, digestRoutes]) {
     await app.register(routes, options);

@@ -90,6 +90,7 @@ export async function listenApi(
     healthChecks: checks,
     telemetry: telemetry.store,
     scanner,
+    rateLimitPerMinute: config.http.rateLimitPerMinute,
   });
   teardown.add('HTTP API', () => api.close());
   await api.listen({ host: config.host, port: config.http.port });

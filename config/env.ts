@@ -22,6 +22,19 @@ const positiveInt = (fallback: number, max: number) =>
       .max(max, `a whole number from 1 to ${max}`),
   ).transform((value) => value ?? fallback);
 
+const wholeNumber = (fallback: number, max: number) =>
+  optional(
+    z.coerce
+      .number({ error: `a whole number from 0 to ${max}` })
+      .int(`a whole number from 0 to ${max}`)
+      .min(0, `a whole number from 0 to ${max}`)
+      .max(max, `a whole number from 0 to ${max}`),
+  ).transform((value) => value ?? fallback);
+
+/** Requests per minute one API key (or one address without a key) may make to the HTTP API. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
+const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
+
 /** The operator contract of DESIGN.md: every variable, its default, and what it accepts. */
 export const envSchema = z.object({
   LW_DATA_DIR: optional(z.string()).transform((value) => value ?? './data'),
@@ -45,6 +58,7 @@ export const envSchema = z.object({
   LW_BATCH_SIZE: positiveInt(5000, 100_000),
   LW_BATCH_INTERVAL_MS: positiveInt(1000, 60_000),
   LW_MAX_PENDING_POINTS: positiveInt(500_000, 10_000_000),
+  LW_RATE_LIMIT_PER_MINUTE: wholeNumber(DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_RATE_LIMIT_PER_MINUTE),
   LW_LOG_LEVEL: optional(z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`)).transform(
     (value): LogLevel => value ?? 'info',
   ),
@@ -63,7 +77,12 @@ export interface LiftwatchConfig {
     /** Where liftwatch's own clients (a split ingest, the simulator) reach the broker. */
     readonly url: string;
   };
-  readonly http: { readonly port: number; readonly url: string };
+  readonly http: {
+    readonly port: number;
+    readonly url: string;
+    /** Requests per minute per API key (or per address without one); 0 turns the limit off. */
+    readonly rateLimitPerMinute: number;
+  };
   readonly influx: {
     /** A running InfluxDB 1.x API; null starts the local influxd. */
     readonly url: string | null;
@@ -102,7 +121,11 @@ export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): 
       wsPort: e.LW_MQTT_WS_PORT,
       url: e.LW_MQTT_URL ?? `mqtt://${reach}:${e.LW_MQTT_PORT}`,
     },
-    http: { port: e.LW_HTTP_PORT, url: e.LW_API_URL ?? `http://${reach}:${e.LW_HTTP_PORT}` },
+    http: {
+      port: e.LW_HTTP_PORT,
+      url: e.LW_API_URL ?? `http://${reach}:${e.LW_HTTP_PORT}`,
+      rateLimitPerMinute: e.LW_RATE_LIMIT_PER_MINUTE,
+    },
     influx: {
       url: e.INFLUX_URL ?? null,
       db: e.INFLUX_DB,

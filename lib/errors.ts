@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   LW_ERR_TICKET_TRANSITION: { status: 409, message: 'The ticket cannot take that step from its status' },
   LW_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   LW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This content type is not accepted here' },
+  LW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests for this key; retry after Retry-After seconds' },
   LW_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   LW_ERR_INFLUX_UNAVAILABLE: { status: 503, message: 'InfluxDB is not reachable' },
   LW_ERR_CONFIG: { status: 500, message: 'The configuration is not valid' },

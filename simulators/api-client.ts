@@ -10,6 +10,7 @@ import {
   type elevatorImportReportSchema,
 } from '../contract/index.js';
 import { FleetError } from './errors.js';
+import { politeFetch } from './polite-fetch.js';
 
 /** Where simulated elevators keep their device tokens between runs, unless told otherwise; one file per shard. */
 export const credentialsFileIn = (dataDir: string, shard?: { index: number; count: number }) =>
@@ -38,7 +39,7 @@ async function call<T>(
   if (type) headers['content-type'] = type;
   let response: Response;
   try {
-    response = await fetch(`${apiUrl}${route}`, { method, headers, body });
+    response = await politeFetch(`${apiUrl}${route}`, { method, headers, body });
   } catch (error) {
     const reason = (error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     throw new FleetError(

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { describeIssues } from '../lib/issues.js';
 import type { ApiClientOptions } from './api-client.js';
 import { FleetError } from './errors.js';
+import { politeFetch } from './polite-fetch.js';
 import { scoredTicketSchema, type ScoredTicket } from './score.js';
 
 const PAGE_LIMIT = 1000;
@@ -29,7 +30,7 @@ export function readTicketFile(file: string): ScoredTicket[] {
 async function get(api: ApiClientOptions, route: string): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(`${api.apiUrl}${route}`, { headers: { authorization: `Bearer ${api.adminToken}` } });
+    response = await politeFetch(`${api.apiUrl}${route}`, { headers: { authorization: `Bearer ${api.adminToken}` } });
   } catch (error) {
     throw new FleetError(`cannot reach the liftwatch API at ${api.apiUrl}: ${(error as Error).message}`);
   }

@@ -50,7 +50,7 @@ describe('POST /api/elevators', () => {
   ])('answers 401 with %s', async (_case, headers, code) => {
     const response = await register(registration('E1'), headers);
     expect(response.statusCode).toBe(401);
-    expect(response.json()).toEqual({ code, message: expect.any(String) });
+    expect(response.json()).toEqual({ code, message: expect.any(String), requestId: expect.any(String) });
     expect(store.elevators.count()).toBe(0);
   });
 

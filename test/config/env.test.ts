@@ -10,12 +10,16 @@ describe('loadConfig', () => {
       dataDir: path.resolve('/srv/data'),
       host: '127.0.0.1',
       mqtt: { port: 1883, wsPort: 8083, url: 'mqtt://127.0.0.1:1883' },
-      http: { port: 8080, url: 'http://127.0.0.1:8080' },
+      http: { port: 8080, url: 'http://127.0.0.1:8080', rateLimitPerMinute: 600 },
       influx: { url: null, db: 'liftwatch', embedded: { port: 8086, binary: 'influxd' } },
       ingest: { batchSize: 5000, batchIntervalMs: 1000 },
       adminToken: undefined,
       logLevel: 'info',
     });
+  });
+
+  it('takes 0 as a rate limit that is off', () => {
+    expect(loadConfig({ LW_RATE_LIMIT_PER_MINUTE: '0' }).http.rateLimitPerMinute).toBe(0);
   });
 
   it('treats empty variables as unset', () => {
@@ -33,6 +37,7 @@ describe('loadConfig', () => {
     ['LW_HOST', 'example.com', /LW_HOST="example.com" is not valid: expected an IPv4 or IPv6 address/],
     ['INFLUX_URL', 'ftp://x', /INFLUX_URL="ftp:\/\/x" is not valid: expected an http:\/\/ or https:\/\/ URL/],
     ['LW_BATCH_SIZE', '0', /LW_BATCH_SIZE="0" is not valid: expected a whole number from 1 to 100000/],
+    ['LW_RATE_LIMIT_PER_MINUTE', '-1', /LW_RATE_LIMIT_PER_MINUTE="-1" is not valid: expected a whole number from 0 to/],
     ['LW_LOG_LEVEL', 'loud', /LW_LOG_LEVEL="loud" is not valid: expected one of fatal, error/],
     ['LW_ADMIN_TOKEN', 'short', /LW_ADMIN_TOKEN="short" is not valid: expected at least 16 characters/],
   ])('refuses %s=%s naming the variable and what it accepts', (name, value, message) => {
