@@ -1,18 +1,86 @@
-import type { FastifyRequest } from 'fastify';
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { Principal, PrincipalKind } from '../contract/index.js';
 import { LiftwatchError } from '../lib/errors.js';
 import { secretsEqual } from '../store/credentials.js';
+import type { PrincipalStore, Scope } from '../store/types.js';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
+const KEY_ID_BYTES = 6;
+const KEY_SECRET_BYTES = 32;
+
+export const ADMIN: Principal = { kind: 'admin', id: 'admin', name: 'admin' };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who called, once a route's access check has run; null before that and on public routes. */
+    principal: Principal | null;
+  }
+}
 
 export function bearerToken(request: FastifyRequest): string | undefined {
   return BEARER.exec(request.headers.authorization ?? '')?.[1];
 }
 
-/** A preHandler that lets only the admin key through. */
-export function requireAdmin(adminToken: string) {
-  return async (request: FastifyRequest): Promise<void> => {
+/** API keys are 256 random bits, so a plain SHA-256 is enough to store them (no password stretching needed). */
+export function hashApiKey(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex');
+}
+
+/** A new key: `lw_<keyId>_<secret>`; the key id is public (lists, revocation), the whole key is shown once. */
+export function newApiKey(): { keyId: string; apiKey: string; hash: string } {
+  const keyId = randomBytes(KEY_ID_BYTES).toString('hex');
+  const apiKey = `lw_${keyId}_${randomBytes(KEY_SECRET_BYTES).toString('base64url')}`;
+  return { keyId, apiKey, hash: hashApiKey(apiKey) };
+}
+
+/** What a principal may see: an insurer its own elevators' things, a use unit its own, the others all. */
+export function scopeOf(principal: Principal): Scope {
+  if (principal.kind === 'insurer') return { insurer: principal.id };
+  if (principal.kind === 'use-unit') return { useUnit: principal.id };
+  return {};
+}
+
+/** True when the principal may see a thing that belongs to this insurer and use unit. */
+export function inScope(principal: Principal, owner: { insurer: string; useUnit: string }): boolean {
+  const scope = scopeOf(principal);
+  return (
+    (scope.insurer === undefined || scope.insurer === owner.insurer) &&
+    (scope.useUnit === undefined || scope.useUnit === owner.useUnit)
+  );
+}
+
+export interface Auth {
+  /** An onRequest hook, so a caller is checked before its input: 401 without a valid key, 403 for a principal of another kind. */
+  allow(...kinds: PrincipalKind[]): onRequestAsyncHookHandler;
+}
+
+/** Checks keys against the admin token and the stored principals' keys. */
+export function createAuth({ principals, adminToken }: { principals: PrincipalStore; adminToken: string }): Auth {
+  const identify = (request: FastifyRequest): Principal => {
     const token = bearerToken(request);
     if (token === undefined) throw new LiftwatchError('LW_ERR_UNAUTHORIZED');
-    if (!secretsEqual(token, adminToken)) throw new LiftwatchError('LW_ERR_UNAUTHORIZED', 'This API key is not valid');
+    if (secretsEqual(token, adminToken)) return ADMIN;
+    const found = principals.authenticate(hashApiKey(token), new Date());
+    if (!found)
+      throw new LiftwatchError('LW_ERR_UNAUTHORIZED', 'This API key is not valid (unknown, expired or revoked)');
+    return found.principal;
   };
+  return {
+    allow:
+      (...kinds) =>
+      async (request) => {
+        const principal = identify(request);
+        if (!kinds.includes(principal.kind)) {
+          throw new LiftwatchError('LW_ERR_FORBIDDEN', `A ${principal.kind} key may not ${request.method} this`);
+        }
+        request.principal = principal;
+      },
+  };
+}
+
+/** The principal a route's access check let through. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new LiftwatchError('LW_ERR_UNAUTHORIZED');
+  return request.principal;
 }

@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../config/env.js';
+import { DEFAULT_KEY_GRACE_MS, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../config/env.js';
 import type { TelemetryStore } from '../influx/types.js';
 import type { Scanner } from '../rules/scanner.js';
 import type { Logger } from '../lib/logger.js';
@@ -17,7 +17,10 @@ import { digestRoutes } from './routes/digests.js';
 import { elevatorRoutes } from './routes/elevators.js';
 import { healthRoutes } from './routes/health.js';
 import { ruleRoutes } from './routes/rules.js';
+import { principalRoutes } from './routes/principals.js';
+import { ticketEventRoutes } from './routes/ticket-events.js';
 import { ticketRoutes } from './routes/tickets.js';
+import { createAuth } from './auth.js';
 
 export interface ApiOptions {
   readonly store: Store;
@@ -35,7 +38,14 @@ export interface ApiOptions {
    * off. Default DEFAULT_RATE_LIMIT_PER_MINUTE (600), as LW_RATE_LIMIT_PER_MINUTE.
    */
   readonly rateLimitPerMinute?: number;
+  /** How long a key replaced by a rotation stays valid; default DEFAULT_KEY_GRACE_MS (24 h), as LW_KEY_GRACE. */
+  readonly keyGraceMs?: number;
+  /** Default DEFAULT_LIVE_FEED_POLL_MS (250 ms). */
+  readonly liveFeedPollMs?: number;
 }
+
+/** The live ticket feed looks for new events this often. */
+export const DEFAULT_LIVE_FEED_POLL_MS = 250;
 
 /** JSON bodies larger than this are refused with LW_ERR_PAYLOAD_TOO_LARGE. */
 const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -59,8 +69,19 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   if (rateLimitPerMinute > 0) await registerRateLimit(app, rateLimitPerMinute);
   await registerOpenApi(app);
   await app.register(healthRoutes, { checks: options.healthChecks, metrics: options.metrics });
-  for (const routes of [elevatorRoutes, deadLetterRoutes, ticketRoutes, ruleRoutes, digestRoutes]) {
-    await app.register(routes, options);
-  }
+  app.decorateRequest('principal', null);
+  const routeOptions = {
+    ...options,
+    auth: createAuth({ principals: options.store.principals, adminToken: options.adminToken }),
+    keyGraceMs: options.keyGraceMs ?? DEFAULT_KEY_GRACE_MS,
+    liveFeedPollMs: options.liveFeedPollMs ?? DEFAULT_LIVE_FEED_POLL_MS,
+  };
+  await app.register(principalRoutes, routeOptions);
+  await app.register(elevatorRoutes, routeOptions);
+  await app.register(deadLetterRoutes, routeOptions);
+  await app.register(ticketRoutes, routeOptions);
+  await app.register(ticketEventRoutes, routeOptions);
+  await app.register(ruleRoutes, routeOptions);
+  await app.register(digestRoutes, routeOptions);
   return app;
 }

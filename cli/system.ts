@@ -1,3 +1,4 @@
+import { build as buildWebhooks } from '../webhooks/index.js';
 import { build as buildApi } from '../api/index.js';
 import type { HealthCheck } from '../api/health.js';
 import { build as buildBroker, type Broker } from '../broker/index.js';
@@ -91,8 +92,12 @@ export async function listenApi(
     telemetry: telemetry.store,
     scanner,
     rateLimitPerMinute: config.http.rateLimitPerMinute,
+    keyGraceMs: config.http.keyGraceMs,
   });
   teardown.add('HTTP API', () => api.close());
+  const webhooks = buildWebhooks({ store, logger, metrics, expireAfterMs: config.webhooks.expireAfterMs });
+  webhooks.start();
+  teardown.add('webhook delivery', () => webhooks.stop());
   await api.listen({ host: config.host, port: config.http.port });
   return api.listeningOrigin;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LiftwatchError } from '../lib/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/logger.js';
 import { urlHost } from '../lib/net.js';
+import { parseDuration } from '../lib/duration.js';
 
 /** Unset and empty variables both mean "use the default". */
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -30,6 +31,21 @@ const wholeNumber = (fallback: number, max: number) =>
       .min(0, `a whole number from 0 to ${max}`)
       .max(max, `a whole number from 0 to ${max}`),
   ).transform((value) => value ?? fallback);
+
+const DURATION = 'a duration such as 30m, 24h or 3d';
+const duration = (fallbackMs: number) =>
+  optional(
+    z
+      .string()
+      .transform((text) => parseDuration(text))
+      .refine((ms) => ms !== null && ms > 0, DURATION),
+  ).transform((ms) => ms ?? fallbackMs);
+
+const HOUR_MS = 3_600_000;
+/** A key replaced by a rotation keeps working this long. */
+export const DEFAULT_KEY_GRACE_MS = 24 * HOUR_MS;
+/** A webhook delivery not accepted within this long is marked failed (and kept). */
+export const DEFAULT_WEBHOOK_EXPIRE_MS = 72 * HOUR_MS;
 
 /** Requests per minute one API key (or one address without a key) may make to the HTTP API. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
@@ -59,6 +75,8 @@ export const envSchema = z.object({
   LW_BATCH_INTERVAL_MS: positiveInt(1000, 60_000),
   LW_MAX_PENDING_POINTS: positiveInt(500_000, 10_000_000),
   LW_RATE_LIMIT_PER_MINUTE: wholeNumber(DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_RATE_LIMIT_PER_MINUTE),
+  LW_KEY_GRACE: duration(DEFAULT_KEY_GRACE_MS),
+  LW_WEBHOOK_EXPIRE: duration(DEFAULT_WEBHOOK_EXPIRE_MS),
   LW_LOG_LEVEL: optional(z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`)).transform(
     (value): LogLevel => value ?? 'info',
   ),
@@ -82,6 +100,12 @@ export interface LiftwatchConfig {
     readonly url: string;
     /** Requests per minute per API key (or per address without one); 0 turns the limit off. */
     readonly rateLimitPerMinute: number;
+    /** How long a key replaced by a rotation keeps working. */
+    readonly keyGraceMs: number;
+  };
+  readonly webhooks: {
+    /** A delivery not accepted within this long is marked failed, kept, and can be retried by hand. */
+    readonly expireAfterMs: number;
   };
   readonly influx: {
     /** A running InfluxDB 1.x API; null starts the local influxd. */
@@ -125,7 +149,9 @@ export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): 
       port: e.LW_HTTP_PORT,
       url: e.LW_API_URL ?? `http://${reach}:${e.LW_HTTP_PORT}`,
       rateLimitPerMinute: e.LW_RATE_LIMIT_PER_MINUTE,
+      keyGraceMs: e.LW_KEY_GRACE,
     },
+    webhooks: { expireAfterMs: e.LW_WEBHOOK_EXPIRE },
     influx: {
       url: e.INFLUX_URL ?? null,
       db: e.INFLUX_DB,

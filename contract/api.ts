@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { plainText } from './text.js';
 import { elevatorIdSchema } from './topics.js';
 
-const registryLabel = plainText(128).trim().min(1);
+/** A name in the registry (district, use unit, insurer, contractor): plain text, Chinese welcome. */
+export const registryLabel = plainText(128).trim().min(1);
 
 /** `POST /api/elevators` and each row of `POST /api/elevators/import`. */
 export const elevatorRegistrationSchema = z.object({

@@ -5,3 +5,5 @@ export * from './fault-codes.js';
 export * from './payloads.js';
 export * from './tickets.js';
 export * from './topics.js';
+export * from './principals.js';
+export * from './events.js';

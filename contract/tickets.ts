@@ -86,6 +86,9 @@ export const ticketListQuerySchema = z.object({
   status: z.enum(TICKET_STATUSES).optional(),
   rule: z.string().optional(),
   severity: z.enum(FAULT_SEVERITIES).optional(),
+  district: z.string().optional(),
+  useUnit: z.string().optional(),
+  insurer: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   after: z.string().optional().describe('Cursor: the last id of the previous page'),
 });

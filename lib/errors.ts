@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   LW_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   LW_ERR_ELEVATOR_EXISTS: { status: 409, message: 'An elevator with this id is already registered' },
   LW_ERR_TICKET_TRANSITION: { status: 409, message: 'The ticket cannot take that step from its status' },
+  LW_ERR_PRINCIPAL_EXISTS: { status: 409, message: 'An insurer, regulator or use unit with this id exists' },
+  LW_ERR_DELIVERY_STATE: { status: 409, message: 'Only a failed delivery can be retried' },
   LW_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   LW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This content type is not accepted here' },
   LW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests for this key; retry after Retry-After seconds' },

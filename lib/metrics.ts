@@ -33,6 +33,12 @@ export function createMetrics() {
     batchesWritten: new Counter({ name: 'lw_batches_written_total', help: 'Batches written to InfluxDB', registers }),
     writeErrors: new Counter({ name: 'lw_write_errors_total', help: 'Failed InfluxDB write requests', registers }),
     pendingPoints: new Gauge({ name: 'lw_ingest_pending_points', help: 'Points waiting to be written', registers }),
+    webhookAttempts: new Counter({
+      name: 'lw_webhook_attempts_total',
+      help: 'Webhook delivery attempts, by outcome (delivered, retry, expired)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     ticketsOpened: new Counter({
       name: 'lw_tickets_opened_total',
       help: 'Tickets the rules opened, by rule',

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Elevator, ElevatorRegistration } from '../contract/index.js';
 import { LiftwatchError } from '../lib/errors.js';
-import { pageOf, type ElevatorStore, type Page } from './types.js';
+import { pageOf, type ElevatorStore, type Page, type Scope } from './types.js';
 
 interface ElevatorRow {
   id: string;
@@ -39,7 +39,6 @@ export class SqliteElevatorStore implements ElevatorStore {
       insertToken: db.prepare('INSERT INTO device_tokens (elevator_id, hash, issued_at) VALUES (?, ?, ?)'),
       replaceToken: db.prepare('UPDATE device_tokens SET hash = ?, issued_at = ? WHERE elevator_id = ?'),
       get: db.prepare<[string], ElevatorRow>('SELECT * FROM elevators WHERE id = ?'),
-      list: db.prepare<[string, number], ElevatorRow>('SELECT * FROM elevators WHERE id > ? ORDER BY id LIMIT ?'),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM elevators'),
       useUnits: db.prepare<[], { use_unit: string; id: string }>(
         'SELECT use_unit, id FROM elevators ORDER BY use_unit, id',
@@ -76,8 +75,19 @@ export class SqliteElevatorStore implements ElevatorStore {
     return row && toElevator(row);
   }
 
-  list({ limit, after }: { limit: number; after?: string | undefined }): Page<Elevator> {
-    const rows = this.statements.list.all(after ?? '', limit + 1);
+  list(
+    { limit, after, district }: { limit: number; after?: string | undefined; district?: string | undefined },
+    scope: Scope = {},
+  ): Page<Elevator> {
+    const where = ['id > @after'];
+    if (district !== undefined) where.push('district = @district');
+    if (scope.insurer !== undefined) where.push('insurer = @insurer');
+    if (scope.useUnit !== undefined) where.push('use_unit = @useUnit');
+    const rows = this.db
+      .prepare<Record<string, unknown>, ElevatorRow>(
+        `SELECT * FROM elevators WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`,
+      )
+      .all({ after: after ?? '', limit: limit + 1, district, ...scope });
     return pageOf(rows, limit, toElevator);
   }
 

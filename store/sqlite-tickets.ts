@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
   CLOSED_STATUSES,
@@ -9,6 +10,7 @@ import {
   type TicketDetail,
   type TicketListQuery,
   type TicketStatus,
+  type TicketEventType,
 } from '../contract/index.js';
 import { LiftwatchError } from '../lib/errors.js';
 import {
@@ -17,6 +19,7 @@ import {
   type OccurrenceInput,
   type Page,
   type RecordResult,
+  type Scope,
   type TicketStore,
 } from './types.js';
 
@@ -104,6 +107,17 @@ const STAMPS: Readonly<Record<TicketAction, readonly [at: string, by: string]>> 
 
 const OPEN = "status NOT IN ('resolved', 'false_alarm')";
 
+/** List filters: column and query field. */
+const LIST_FILTERS = [
+  ['elevator', 'elevator'],
+  ['status', 'status'],
+  ['rule', 'rule'],
+  ['severity', 'severity'],
+  ['district', 'district'],
+  ['use_unit', 'useUnit'],
+  ['insurer', 'insurer'],
+] as const;
+
 export class SqliteTicketStore implements TicketStore {
   private readonly statements;
   private readonly recordTransaction;
@@ -148,6 +162,21 @@ export class SqliteTicketStore implements TicketStore {
         'SELECT at, action, actor, note FROM ticket_history WHERE ticket_id = ? ORDER BY at, rowid',
       ),
       addHistory: db.prepare('INSERT INTO ticket_history (ticket_id, at, action, actor, note) VALUES (?, ?, ?, ?, ?)'),
+      addEvent: db.prepare(
+        `INSERT INTO ticket_events (ticket_id, type, at, insurer, use_unit, body)
+         VALUES (@ticketId, @type, @at, @insurer, @useUnit, @body)`,
+      ),
+      // The outbox row goes in with the event, so a ticket change is never announced twice or not at all.
+      addDelivery: db.prepare(
+        `INSERT INTO deliveries (id, event_id, ticket_id, insurer, url, status, attempts, created_at, next_attempt_at)
+         SELECT @id, @eventId, @ticketId, id, webhook_url, 'pending', 0, @at, @at
+         FROM principals WHERE kind = 'insurer' AND id = @insurer AND webhook_url IS NOT NULL`,
+      ),
+      deadlinesBefore: db.prepare<[number], TicketRow>(
+        `SELECT * FROM tickets WHERE deadline_at <= ? AND deadline_warned_at IS NULL AND arrived_at IS NULL AND ${OPEN}
+         ORDER BY deadline_at`,
+      ),
+      markWarned: db.prepare('UPDATE tickets SET deadline_warned_at = ? WHERE id = ?'),
     };
     this.recordTransaction = db.transaction((ticket: NewTicket, now: number): RecordResult => {
       let row = this.statements.active.get(ticket.elevator.id, ticket.rule);
@@ -172,7 +201,10 @@ export class SqliteTicketStore implements TicketStore {
       }
       const added = this.addOccurrences(row.id, ticket.occurrences);
       this.statements.refreshCounts.run(row.id);
-      return { ticket: toTicket(this.statements.byId.get(row.id) as TicketRow), opened, added };
+      const updated = this.statements.byId.get(row.id) as TicketRow;
+      if (opened) this.emit(updated, 'ticket.opened', now, SYSTEM_ACTOR, ticket.title);
+      else if (added > 0) this.emit(updated, 'ticket.occurrence_added', now, SYSTEM_ACTOR, null);
+      return { ticket: toTicket(updated), opened, added };
     });
   }
 
@@ -210,16 +242,24 @@ export class SqliteTicketStore implements TicketStore {
     };
   }
 
-  list(query: TicketListQuery): Page<Ticket> {
+  list(query: TicketListQuery, scope: Scope = {}): Page<Ticket> {
     const where = ['id > @after'];
-    for (const column of ['elevator', 'status', 'rule', 'severity'] as const) {
-      if (query[column] !== undefined) where.push(`${column} = @${column}`);
+    for (const [column, field] of LIST_FILTERS) {
+      if (query[field] !== undefined) where.push(`${column} = @${field}`);
     }
+    if (scope.insurer !== undefined) where.push('insurer = @scopeInsurer');
+    if (scope.useUnit !== undefined) where.push('use_unit = @scopeUseUnit');
     const rows = this.db
       .prepare<Record<string, unknown>, TicketRow>(
         `SELECT * FROM tickets WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`,
       )
-      .all({ ...query, after: Number(query.after ?? 0), limit: query.limit + 1 });
+      .all({
+        ...query,
+        scopeInsurer: scope.insurer,
+        scopeUseUnit: scope.useUnit,
+        after: Number(query.after ?? 0),
+        limit: query.limit + 1,
+      });
     return pageOf(rows, query.limit, toTicket);
   }
 
@@ -242,8 +282,40 @@ export class SqliteTicketStore implements TicketStore {
         )
         .run(...(closing ? [to, now.getTime(), actor, note, row.id] : [to, now.getTime(), actor, row.id]));
       this.statements.addHistory.run(row.id, now.getTime(), action, actor, note);
-      return toTicket(this.statements.byId.get(row.id) as TicketRow);
+      const updated = this.statements.byId.get(row.id) as TicketRow;
+      this.emit(updated, `ticket.${to}`, now.getTime(), actor, note);
+      return toTicket(updated);
     })();
+  }
+
+  warnDeadlines(before: Date, now: Date): Ticket[] {
+    return this.db.transaction(() =>
+      this.statements.deadlinesBefore.all(before.getTime()).map((row) => {
+        this.statements.markWarned.run(now.getTime(), row.id);
+        this.emit(row, 'ticket.deadline_near', now.getTime(), SYSTEM_ACTOR, null);
+        return toTicket(row);
+      }),
+    )();
+  }
+
+  /** Journals a change and queues its webhook delivery; call inside the transaction that made the change. */
+  private emit(row: TicketRow, type: TicketEventType, at: number, actor: string | null, note: string | null): void {
+    const ticket = toTicket(row);
+    const { lastInsertRowid } = this.statements.addEvent.run({
+      ticketId: row.id,
+      type,
+      at,
+      insurer: row.insurer,
+      useUnit: row.use_unit,
+      body: JSON.stringify({ ticket, actor, note }),
+    });
+    this.statements.addDelivery.run({
+      id: randomUUID(),
+      eventId: lastInsertRowid,
+      ticketId: row.id,
+      at,
+      insurer: row.insurer,
+    });
   }
 
   resolveActive(elevator: string, rule: string, note: string, now: Date): boolean {

@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import type { Store } from './types.js';
 import { SqliteElevatorStore } from './sqlite-elevators.js';
 import { SqliteDeadLetterStore } from './sqlite-dead-letters.js';
+import { SqliteDeliveryStore } from './sqlite-deliveries.js';
+import { SqlitePrincipalStore } from './sqlite-principals.js';
 import { SqliteDigestStore } from './sqlite-digests.js';
 import { SqliteRuleConfigStore } from './sqlite-rule-configs.js';
 import { SqliteTicketStore } from './sqlite-tickets.js';
@@ -101,6 +103,58 @@ const MIGRATIONS: readonly string[] = [
    ) STRICT;
    -- Drafting a period again replaces its digest.
    CREATE UNIQUE INDEX digests_one_per_period ON digests (use_unit, kind, period_start);`,
+  `CREATE TABLE principals (
+     kind TEXT NOT NULL,
+     id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     -- Insurers only: where their ticket events go, and the secret that signs them.
+     webhook_url TEXT,
+     webhook_secret TEXT,
+     PRIMARY KEY (kind, id)
+   ) STRICT;
+   CREATE TABLE api_keys (
+     key_id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     principal TEXT NOT NULL,
+     hash TEXT NOT NULL UNIQUE,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER,
+     revoked_at INTEGER,
+     last_used_at INTEGER,
+     FOREIGN KEY (kind, principal) REFERENCES principals (kind, id)
+   ) STRICT;
+   CREATE INDEX api_keys_by_principal ON api_keys (kind, principal);
+   -- Every change of a ticket, in order: the journal that webhooks, live updates and polling read.
+   CREATE TABLE ticket_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+     type TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     insurer TEXT NOT NULL,
+     use_unit TEXT NOT NULL,
+     body TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX ticket_events_by_insurer ON ticket_events (insurer, id);
+   -- The webhook outbox, written in the same transaction as the ticket change it announces.
+   CREATE TABLE deliveries (
+     id TEXT PRIMARY KEY,
+     event_id INTEGER NOT NULL REFERENCES ticket_events(id) ON DELETE CASCADE,
+     ticket_id INTEGER NOT NULL,
+     insurer TEXT NOT NULL,
+     url TEXT NOT NULL,
+     status TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     next_attempt_at INTEGER NOT NULL,
+     last_attempt_at INTEGER,
+     last_status INTEGER,
+     last_error TEXT,
+     delivered_at INTEGER
+   ) STRICT;
+   CREATE INDEX deliveries_pending ON deliveries (status, ticket_id, event_id);
+   CREATE INDEX deliveries_by_insurer ON deliveries (insurer, status, event_id);
+   ALTER TABLE tickets ADD COLUMN deadline_warned_at INTEGER;`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -118,6 +172,8 @@ function storeOver(db: Database.Database): Store {
   migrate(db);
   const probe = db.prepare('SELECT 1');
   return {
+    principals: new SqlitePrincipalStore(db),
+    deliveries: new SqliteDeliveryStore(db),
     elevators: new SqliteElevatorStore(db),
     deadLetters: new SqliteDeadLetterStore(db),
     tickets: new SqliteTicketStore(db),

@@ -9,6 +9,15 @@ import type {
   TicketDetail,
   TicketListQuery,
   FaultSeverity,
+  ApiKey,
+  Insurer,
+  InsurerUpdate,
+  KeyedKind,
+  Principal,
+  TicketEvent,
+  Delivery,
+  DeliveryListQuery,
+  TicketEventQuery,
 } from '../contract/index.js';
 
 export interface Page<T> {
@@ -24,7 +33,10 @@ export interface ElevatorStore {
   /** Registers many in one transaction; ids already taken are returned instead of inserted. */
   registerMany(rows: ReadonlyArray<{ registration: ElevatorRegistration; tokenHash: string }>): { taken: string[] };
   get(id: string): Elevator | undefined;
-  list(options: { limit: number; after?: string | undefined }): Page<Elevator>;
+  list(
+    options: { limit: number; after?: string | undefined; district?: string | undefined },
+    scope?: Scope,
+  ): Page<Elevator>;
   count(): number;
   /** Each use unit with its elevators. */
   useUnits(): Array<{ useUnit: string; elevators: string[] }>;
@@ -95,11 +107,13 @@ export interface TicketStore {
     to: number,
   ): Array<{ useUnit: string; severity: FaultSeverity; opened: number; active: number }>;
   get(id: string): TicketDetail | undefined;
-  list(query: TicketListQuery): Page<Ticket>;
+  list(query: TicketListQuery, scope?: Scope): Page<Ticket>;
   /** Moves a ticket along its lifecycle; LW_ERR_NOT_FOUND or LW_ERR_TICKET_TRANSITION when it cannot. */
   transition(id: string, action: TicketAction, actor: string, note: string | null, now: Date): Ticket;
   /** Resolves the active ticket of (elevator, rule) on liftwatch's own account; false when there is none. */
   resolveActive(elevator: string, rule: string, note: string, now: Date): boolean;
+  /** Announces, once each, open tickets whose deadline comes before `before` and nobody is on site yet. */
+  warnDeadlines(before: Date, now: Date): Ticket[];
 }
 
 export const RULE_CONFIG_SCOPES = ['default', 'insurer', 'elevator'] as const;
@@ -134,7 +148,76 @@ export interface DigestStore {
   list(query: DigestListQuery): Page<Digest>;
 }
 
+/** A key as stored: only its SHA-256, never the key itself. */
+export interface StoredKey {
+  readonly keyId: string;
+  readonly hash: string;
+}
+
+/** Insurers, regulators and use units, and their API keys. */
+export interface PrincipalStore {
+  /** Creates the principal with its first key; throws LW_ERR_PRINCIPAL_EXISTS for a taken id. */
+  create(
+    principal: { kind: KeyedKind; id: string; name: string; webhookUrl?: string | null; webhookSecret?: string },
+    key: StoredKey,
+    now: Date,
+  ): Principal;
+  get(kind: KeyedKind, id: string): Principal | undefined;
+  insurer(id: string): Insurer | undefined;
+  insurers(options: { limit: number; after?: string | undefined }): Page<Insurer>;
+  /** Undefined when there is no such insurer. */
+  updateInsurer(id: string, update: InsurerUpdate): Insurer | undefined;
+  webhookSecret(insurer: string): string | undefined;
+  /** Adds a key; the principal's other live keys stay valid until `previousExpireAt`. False when there is no such principal. */
+  addKey(kind: KeyedKind, id: string, key: StoredKey, now: Date, previousExpireAt: Date): boolean;
+  /** The principal a live key (not revoked, not expired) belongs to, and marks the key used. */
+  authenticate(hash: string, now: Date): { principal: Principal; keyId: string } | undefined;
+  keys(filter: { kind?: KeyedKind | undefined; id?: string | undefined }): ApiKey[];
+  /** False when there is no such key. */
+  revokeKey(keyId: string, now: Date): boolean;
+}
+
+/** Who may see what: an insurer only its own, a use unit only its own; nothing means everything. */
+export interface Scope {
+  readonly insurer?: string | undefined;
+  readonly useUnit?: string | undefined;
+}
+
+/** The ticket journal and the webhook outbox it feeds. */
+export interface DeliveryStore {
+  /** Journal entries after a cursor, oldest first. */
+  events(query: TicketEventQuery, scope: Scope): Page<TicketEvent>;
+  /** The newest journal id (0 for none): where a live feed starts. */
+  lastEventId(): number;
+  /** For each ticket, its oldest pending delivery, when that is due (order per ticket is kept). */
+  due(now: number, limit: number): DueDelivery[];
+  delivered(id: string, status: number, now: number): void;
+  /** Another attempt later, or `failed` when `expire` says the delivery is too old. */
+  attemptFailed(
+    id: string,
+    outcome: { status: number | null; error: string; nextAttemptAt: number; expire: boolean },
+    now: number,
+  ): void;
+  get(id: string, scope: Scope): Delivery | undefined;
+  list(query: DeliveryListQuery, scope: Scope): Page<Delivery>;
+  /** Puts a failed delivery back in the queue; LW_ERR_DELIVERY_STATE when it is not failed. */
+  retry(id: string, scope: Scope, now: number): Delivery | undefined;
+  countByStatus(): Record<string, number>;
+}
+
+/** A delivery ready to be POSTed: its event body and where to. */
+export interface DueDelivery {
+  readonly id: string;
+  readonly insurer: string;
+  readonly url: string;
+  readonly attempts: number;
+  readonly createdAt: number;
+  readonly event: TicketEvent;
+}
+
 export interface Store {
+  readonly principals: PrincipalStore;
+  readonly deliveries: DeliveryStore;
   readonly elevators: ElevatorStore;
   readonly deadLetters: DeadLetterStore;
   readonly tickets: TicketStore;

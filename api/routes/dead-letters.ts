@@ -2,19 +2,19 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { deadLetterSchema, listQuerySchema } from '../../contract/index.js';
 import type { Store } from '../../store/types.js';
-import { requireAdmin } from '../auth.js';
+import type { Auth } from '../auth.js';
 
 export interface DeadLetterRouteOptions {
   readonly store: Store;
-  readonly adminToken: string;
+  readonly auth: Auth;
 }
 
 /** `GET /api/dead-letters`: what ingest refused and why, newest first. */
-export const deadLetterRoutes: FastifyPluginAsyncZod<DeadLetterRouteOptions> = async (app, { store, adminToken }) => {
-  app.addHook('preHandler', requireAdmin(adminToken));
+export const deadLetterRoutes: FastifyPluginAsyncZod<DeadLetterRouteOptions> = async (app, { store, auth }) => {
   app.get(
     '/api/dead-letters',
     {
+      onRequest: auth.allow('admin'),
       schema: {
         querystring: z.object({
           limit: listQuerySchema.shape.limit,

@@ -4,35 +4,37 @@ import { DIGEST_KINDS, digestListQuerySchema, digestSchema } from '../../contrac
 import type { TelemetryStore } from '../../influx/types.js';
 import { draftDigests } from '../../rules/digests.js';
 import type { Store } from '../../store/types.js';
-import { requireAdmin } from '../auth.js';
+import { principalOf, type Auth } from '../auth.js';
 
 export interface DigestRouteOptions {
   readonly store: Store;
-  readonly adminToken: string;
+  readonly auth: Auth;
   readonly telemetry: TelemetryStore;
 }
 
 /** `GET /api/digests?useUnit=&kind=` and `POST /api/digests` to draft one now. */
-export const digestRoutes: FastifyPluginAsyncZod<DigestRouteOptions> = async (
-  app,
-  { store, adminToken, telemetry },
-) => {
-  app.addHook('preHandler', requireAdmin(adminToken));
-
+export const digestRoutes: FastifyPluginAsyncZod<DigestRouteOptions> = async (app, { store, auth, telemetry }) => {
   app.get(
     '/api/digests',
     {
+      onRequest: auth.allow('admin', 'regulator', 'use-unit'),
       schema: {
         querystring: digestListQuerySchema,
         response: { 200: z.object({ items: z.array(digestSchema), next: z.string().nullable() }) },
       },
     },
-    async (request) => store.digests.list(request.query),
+    async (request) => {
+      const principal = principalOf(request);
+      // A use unit reads its own digests only, whatever it asks for.
+      const useUnit = principal.kind === 'use-unit' ? principal.id : request.query.useUnit;
+      return store.digests.list({ ...request.query, useUnit });
+    },
   );
 
   app.post(
     '/api/digests',
     {
+      onRequest: auth.allow('admin'),
       schema: {
         body: z.object({
           kind: z.enum(DIGEST_KINDS),

@@ -12,56 +12,68 @@ import {
 } from '../../contract/index.js';
 import { LiftwatchError } from '../../lib/errors.js';
 import type { Store } from '../../store/types.js';
-import { requireAdmin } from '../auth.js';
+import { inScope, principalOf, scopeOf, type Auth } from '../auth.js';
 import { importElevators, registerElevator, reissueToken } from '../elevator-registry.js';
 
 export interface ElevatorRouteOptions {
   readonly store: Store;
-  readonly adminToken: string;
+  readonly auth: Auth;
 }
 
 const CSV_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
 const idParams = z.object({ id: elevatorIdSchema });
 
 /** The registry: register (token shown once), import CSV, list, read, reissue a token. */
-export const elevatorRoutes: FastifyPluginAsyncZod<ElevatorRouteOptions> = async (app, { store, adminToken }) => {
-  app.addHook('preHandler', requireAdmin(adminToken));
+export const elevatorRoutes: FastifyPluginAsyncZod<ElevatorRouteOptions> = async (app, { store, auth }) => {
+  const adminOnly = auth.allow('admin');
+  const readers = auth.allow('admin', 'regulator', 'insurer', 'use-unit');
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_BODY_LIMIT_BYTES }, (_request, body, done) =>
     done(null, body),
   );
 
   app.post(
     '/api/elevators',
-    { schema: { body: elevatorRegistrationSchema, response: { 201: registeredElevatorSchema } } },
+    { onRequest: adminOnly, schema: { body: elevatorRegistrationSchema, response: { 201: registeredElevatorSchema } } },
     async (request, reply) => reply.status(201).send(await registerElevator(store.elevators, request.body)),
   );
 
-  app.post('/api/elevators/import', { schema: { response: { 200: elevatorImportReportSchema } } }, async (request) => {
-    if (typeof request.body !== 'string') {
-      throw new LiftwatchError('LW_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the CSV with Content-Type: text/csv');
-    }
-    return importElevators(store.elevators, request.body);
-  });
+  app.post(
+    '/api/elevators/import',
+    { onRequest: adminOnly, schema: { response: { 200: elevatorImportReportSchema } } },
+    async (request) => {
+      if (typeof request.body !== 'string') {
+        throw new LiftwatchError('LW_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the CSV with Content-Type: text/csv');
+      }
+      return importElevators(store.elevators, request.body);
+    },
+  );
 
   app.get(
     '/api/elevators',
-    { schema: { querystring: listQuerySchema, response: { 200: elevatorPageSchema } } },
-    async (request) => store.elevators.list(request.query),
+    {
+      onRequest: readers,
+      schema: {
+        querystring: listQuerySchema.extend({ district: z.string().optional() }),
+        response: { 200: elevatorPageSchema },
+      },
+    },
+    async (request) => store.elevators.list(request.query, scopeOf(principalOf(request))),
   );
 
   app.get(
     '/api/elevators/:id',
-    { schema: { params: idParams, response: { 200: elevatorSchema } } },
+    { onRequest: readers, schema: { params: idParams, response: { 200: elevatorSchema } } },
     async (request) => {
       const elevator = store.elevators.get(request.params.id);
-      if (!elevator) throw new LiftwatchError('LW_ERR_NOT_FOUND', `No elevator ${request.params.id}`);
+      if (!elevator || !inScope(principalOf(request), elevator))
+        throw new LiftwatchError('LW_ERR_NOT_FOUND', `No elevator ${request.params.id}`);
       return elevator;
     },
   );
 
   app.post(
     '/api/elevators/:id/token',
-    { schema: { params: idParams, response: { 200: elevatorCredentialsSchema } } },
+    { onRequest: adminOnly, schema: { params: idParams, response: { 200: elevatorCredentialsSchema } } },
     async (request) => reissueToken(store.elevators, request.params.id),
   );
 };

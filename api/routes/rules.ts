@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { elevatorIdSchema, ticketSchema } from '../../contract/index.js';
+import { elevatorIdSchema, ticketSchema, type Principal } from '../../contract/index.js';
 import type { TelemetryStore } from '../../influx/types.js';
 import { LiftwatchError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -10,12 +10,12 @@ import { parseDuration } from '../../lib/duration.js';
 import { ALL_RULES, ruleById } from '../../rules/registry.js';
 import type { Scanner } from '../../rules/scanner.js';
 import type { Rule } from '../../rules/types.js';
-import { RULE_CONFIG_SCOPES, type Store } from '../../store/types.js';
-import { requireAdmin } from '../auth.js';
+import { RULE_CONFIG_SCOPES, type RuleOverride, type Store } from '../../store/types.js';
+import { inScope, principalOf, type Auth } from '../auth.js';
 
 export interface RuleRouteOptions {
   readonly store: Store;
-  readonly adminToken: string;
+  readonly auth: Auth;
   readonly telemetry: TelemetryStore;
   readonly scanner: Scanner;
 }
@@ -94,13 +94,19 @@ function ruleOf(id: string): Rule {
 }
 
 /** The rule catalogue, and its thresholds overridden for everyone, an insurer or an elevator. */
-export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (
-  app,
-  { store, adminToken, telemetry, scanner },
-) => {
-  app.addHook('preHandler', requireAdmin(adminToken));
+export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (app, { store, auth, telemetry, scanner }) => {
+  const readers = auth.allow('admin', 'regulator', 'insurer', 'use-unit');
+  const adminOnly = auth.allow('admin');
 
-  const describe = (rule: Rule) => ({
+  /** Overrides for other insurers and their elevators are theirs alone. */
+  const visible = (principal: Principal) => (override: RuleOverride) => {
+    if (override.scope === 'default') return true;
+    if (override.scope === 'insurer') return principal.kind !== 'insurer' || override.scopeId === principal.id;
+    const elevator = store.elevators.get(override.scopeId);
+    return elevator !== undefined && inScope(principal, elevator);
+  };
+
+  const describe = (rule: Rule, principal: Principal) => ({
     id: rule.id,
     version: rule.version,
     kind: rule.kind,
@@ -108,20 +114,25 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (
     codes: rule.kind === 'stream' ? [...rule.codes] : [],
     schedule: rule.kind === 'scheduled' ? rule.schedule : null,
     defaults: rule.defaults as Record<string, unknown>,
-    overrides: store.ruleConfigs.current(rule.id),
+    overrides: store.ruleConfigs.current(rule.id).filter(visible(principal)),
   });
 
-  app.get('/api/rules', { schema: { response: { 200: z.array(ruleSchema) } } }, async () => ALL_RULES.map(describe));
+  app.get('/api/rules', { onRequest: readers, schema: { response: { 200: z.array(ruleSchema) } } }, async (request) =>
+    ALL_RULES.map((rule) => describe(rule, principalOf(request))),
+  );
 
   app.get(
     '/api/rules/:id',
-    { schema: { params: z.object({ id: z.string() }), response: { 200: ruleSchema } } },
-    async (request) => describe(ruleOf(request.params.id)),
+    { onRequest: readers, schema: { params: z.object({ id: z.string() }), response: { 200: ruleSchema } } },
+    async (request) => describe(ruleOf(request.params.id), principalOf(request)),
   );
 
   app.post(
     '/api/rules/scan',
-    { schema: { body: scanBodySchema, response: { 200: z.object({ reports: z.array(scanReportSchema) }) } } },
+    {
+      onRequest: adminOnly,
+      schema: { body: scanBodySchema, response: { 200: z.object({ reports: z.array(scanReportSchema) }) } },
+    },
     async (request) => {
       const { rule, at, from, to, every } = request.body;
       const rules = rule === undefined ? null : [rule];
@@ -138,7 +149,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (
 
   app.post(
     '/api/rules/backtest',
-    { schema: { body: backtestBodySchema, response: { 200: backtestResultSchema } } },
+    { onRequest: adminOnly, schema: { body: backtestBodySchema, response: { 200: backtestResultSchema } } },
     async (request) => {
       const { rule, from, to, elevators, config } = request.body;
       return backtest(
@@ -150,11 +161,19 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (
 
   app.put(
     '/api/rules/:id/config',
-    { schema: { params: z.object({ id: z.string() }), body: putBodySchema, response: { 200: overrideSchema } } },
+    {
+      onRequest: adminOnly,
+      schema: { params: z.object({ id: z.string() }), body: putBodySchema, response: { 200: overrideSchema } },
+    },
     async (request) => {
       const rule = ruleOf(request.params.id);
       const { scope, id, config } = request.body;
-      return putOverride(store.ruleConfigs, rule, { scope, scopeId: id ?? '', config, createdBy: 'admin' }, new Date());
+      return putOverride(
+        store.ruleConfigs,
+        rule,
+        { scope, scopeId: id ?? '', config, createdBy: principalOf(request).id },
+        new Date(),
+      );
     },
   );
 };

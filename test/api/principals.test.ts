@@ -1,0 +1,131 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../store/sqlite.js';
+import type { Store } from '../../store/types.js';
+import { buildTestApi } from '../helpers/api.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const ADMIN = 'admin-key-of-the-principals-test';
+const admin = { authorization: `Bearer ${ADMIN}` };
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+const GRACE_MS = 60_000;
+let store: Store;
+let app: FastifyInstance;
+
+beforeEach(async () => {
+  store = openSqliteStore(tempDir());
+  app = await buildTestApi(store, ADMIN, { keyGraceMs: GRACE_MS });
+});
+afterEach(async () => {
+  await app.close();
+  store.close();
+});
+
+const createInsurer = (body: object, headers = admin) =>
+  app.inject({ method: 'POST', url: '/api/insurers', headers, payload: body });
+const me = (key: string) => app.inject({ url: '/api/me', headers: bearer(key) });
+
+describe('principals and keys', () => {
+  it('an insurer is created with its key and webhook secret shown once; the key then works', async () => {
+    const response = await createInsurer({ id: 'INS-PICC', name: '人保财险', webhookUrl: 'http://127.0.0.1:9/hook' });
+    expect(response.statusCode).toBe(201);
+    const created = response.json();
+    expect(created).toMatchObject({ id: 'INS-PICC', name: '人保财险', webhookUrl: 'http://127.0.0.1:9/hook' });
+    expect(created.apiKey).toMatch(/^lw_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    expect(created.webhookSecret.length).toBeGreaterThanOrEqual(32);
+    expect((await me(created.apiKey)).json()).toEqual({ kind: 'insurer', id: 'INS-PICC', name: '人保财险' });
+
+    const read = (await app.inject({ url: '/api/insurers/INS-PICC', headers: admin })).json();
+    expect(read).not.toHaveProperty('apiKey');
+    expect(read).not.toHaveProperty('webhookSecret');
+    expect(JSON.stringify(store.principals.keys({}))).not.toContain(created.apiKey);
+  });
+
+  it('refuses a taken id with 409, a bad webhook URL with the field named, and non-admin callers', async () => {
+    await createInsurer({ id: 'INS-A', name: 'A' });
+    const again = await createInsurer({ id: 'INS-A', name: 'A again' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('LW_ERR_PRINCIPAL_EXISTS');
+
+    const badUrl = await createInsurer({ id: 'INS-B', name: 'B', webhookUrl: 'ftp://example' });
+    expect(badUrl.statusCode).toBe(400);
+    expect(badUrl.json().message).toContain('webhookUrl');
+
+    const regulator = await app.inject({
+      method: 'POST',
+      url: '/api/regulators',
+      headers: admin,
+      payload: { id: 'SAMR-CQ', name: '重庆市市场监管局' },
+    });
+    expect(regulator.statusCode).toBe(201);
+    const asRegulator = await createInsurer({ id: 'INS-C', name: 'C' }, bearer(regulator.json().apiKey));
+    expect(asRegulator.statusCode).toBe(403);
+    expect(asRegulator.json().code).toBe('LW_ERR_FORBIDDEN');
+    expect((await createInsurer({ id: 'INS-C', name: 'C' }, bearer('lw_nope'))).statusCode).toBe(401);
+  });
+
+  it('rotation: the new key works at once, the old one until the grace period ends', async () => {
+    const { apiKey: oldKey } = (await createInsurer({ id: 'INS-A', name: 'A' })).json();
+    const rotated = await app.inject({ method: 'POST', url: '/api/me/keys/rotate', headers: bearer(oldKey) });
+    expect(rotated.statusCode).toBe(200);
+    const { apiKey: newKey, previousKeysExpireAt } = rotated.json();
+    expect(newKey).not.toBe(oldKey);
+    expect((await me(newKey)).statusCode).toBe(200);
+    expect((await me(oldKey)).statusCode).toBe(200);
+    const expiresAt = Date.parse(previousKeysExpireAt);
+    expect(expiresAt - Date.now()).toBeGreaterThan(GRACE_MS / 2);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(GRACE_MS);
+
+    // After the grace period the old key is refused and the new one still works.
+    const { hashApiKey } = await import('../../api/auth.js');
+    const later = new Date(expiresAt + 1);
+    expect(store.principals.authenticate(hashApiKey(oldKey), later)).toBeUndefined();
+    expect(store.principals.authenticate(hashApiKey(newKey), later)?.principal.id).toBe('INS-A');
+  });
+
+  it('revocation stops a key at once; the admin can rotate for a principal; keys are listed without secrets', async () => {
+    const { apiKey, keyId } = (await createInsurer({ id: 'INS-A', name: 'A' })).json();
+    const byAdmin = await app.inject({
+      method: 'POST',
+      url: '/api/keys/rotate',
+      headers: admin,
+      payload: { kind: 'insurer', id: 'INS-A' },
+    });
+    expect(byAdmin.statusCode).toBe(200);
+    const keys = (await app.inject({ url: '/api/keys?kind=insurer&id=INS-A', headers: admin })).json().items;
+    expect(keys.map((key: { keyId: string }) => key.keyId)).toEqual([keyId, byAdmin.json().keyId]);
+    expect(keys[0].expiresAt).not.toBeNull();
+
+    expect((await app.inject({ method: 'DELETE', url: `/api/keys/${keyId}`, headers: admin })).statusCode).toBe(204);
+    const refused = await me(apiKey);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().code).toBe('LW_ERR_UNAUTHORIZED');
+    expect((await me(byAdmin.json().apiKey)).statusCode).toBe(200);
+    expect((await app.inject({ method: 'DELETE', url: '/api/keys/nope', headers: admin })).statusCode).toBe(404);
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/api/keys/rotate',
+      headers: admin,
+      payload: { kind: 'regulator', id: 'nobody' },
+    });
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it('use-unit keys, and the insurer webhook URL can be changed or removed by the admin', async () => {
+    const unit = await app.inject({
+      method: 'POST',
+      url: '/api/use-units',
+      headers: admin,
+      payload: { id: 'UU-00001', name: '阳光物业' },
+    });
+    expect((await me(unit.json().apiKey)).json()).toEqual({ kind: 'use-unit', id: 'UU-00001', name: '阳光物业' });
+    await createInsurer({ id: 'INS-A', name: 'A', webhookUrl: 'http://127.0.0.1:9/a' });
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: '/api/insurers/INS-A',
+      headers: admin,
+      payload: { webhookUrl: null },
+    });
+    expect(patched.json().webhookUrl).toBeNull();
+  });
+});

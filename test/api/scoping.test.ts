@@ -1,0 +1,170 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../store/sqlite.js';
+import type { Store } from '../../store/types.js';
+import { buildTestApi } from '../helpers/api.js';
+import { registration, tempDir } from '../helpers/fixtures.js';
+
+/**
+ * Every route of the API, taken from its OpenAPI document so a new route cannot be forgotten,
+ * tried with insurer B's key on insurer A's things, and with the regulator's key on every change.
+ */
+const ADMIN = 'admin-key-of-the-scoping-test';
+const admin = { authorization: `Bearer ${ADMIN}` };
+const A_ELEVATOR = 'ELEV-OF-INSURER-A';
+const A_INSURER = 'INS-ALPHA';
+const B_INSURER = 'INS-BRAVO';
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+let store: Store;
+let app: FastifyInstance;
+const keys: Record<'a' | 'b' | 'regulator' | 'unitOfB', string> = { a: '', b: '', regulator: '', unitOfB: '' };
+let aTicket = '';
+let aKeyId = '';
+let aDelivery = '';
+let routes: Array<{ method: (typeof METHODS)[number]; path: string }> = [];
+
+async function post(url: string, payload: object) {
+  const response = await app.inject({ method: 'POST', url, headers: admin, payload });
+  expect(response.statusCode, `${url}: ${response.body}`).toBe(201);
+  return response.json();
+}
+
+beforeAll(async () => {
+  store = openSqliteStore(tempDir());
+  app = await buildTestApi(store, ADMIN);
+  const a = await post('/api/insurers', { id: A_INSURER, name: 'Alpha', webhookUrl: 'http://127.0.0.1:9/alpha' });
+  keys.a = a.apiKey;
+  aKeyId = a.keyId;
+  keys.b = (await post('/api/insurers', { id: B_INSURER, name: 'Bravo' })).apiKey;
+  keys.regulator = (await post('/api/regulators', { id: 'SAMR', name: 'Regulator' })).apiKey;
+  keys.unitOfB = (await post('/api/use-units', { id: 'UU-BRAVO', name: 'Unit of B' })).apiKey;
+  const elevator = store.elevators.register(registration(A_ELEVATOR, { insurer: A_INSURER, useUnit: 'UU-ALPHA' }), 'h');
+  store.elevators.register(registration('ELEV-OF-B', { insurer: B_INSURER, useUnit: 'UU-BRAVO' }), 'h');
+  aTicket = store.tickets.record(
+    {
+      elevator,
+      rule: 'door-lock-repeated',
+      ruleVersion: 1,
+      configVersion: 0,
+      severity: 'major',
+      category: 'hazard',
+      title: 'Door lock circuit opened twice',
+      external: false,
+      deadlineAt: null,
+      occurrences: [{ at: Date.now(), seq: 1, code: 100, floor: 3, external: false }],
+    },
+    new Date(),
+  ).ticket.id;
+  aDelivery = store.deliveries.list({ limit: 10 }, {}).items[0]!.id;
+  const document = (await app.inject({ url: '/docs/json' })).json() as { paths: Record<string, object> };
+  routes = Object.entries(document.paths).flatMap(([path, operations]) =>
+    METHODS.filter((method) => method in operations).map((method) => ({ method, path })),
+  );
+});
+afterAll(async () => {
+  await app.close();
+  store.close();
+});
+
+/** A's thing for each path parameter. */
+function concrete(path: string): string {
+  return path
+    .replace('/api/tickets/{id}', `/api/tickets/${aTicket}`)
+    .replace('{action}', 'ack')
+    .replace('/api/elevators/{id}', `/api/elevators/${A_ELEVATOR}`)
+    .replace('/api/insurers/{id}', `/api/insurers/${A_INSURER}`)
+    .replace('/api/deliveries/{id}', `/api/deliveries/${aDelivery}`)
+    .replace('{keyId}', aKeyId)
+    .replace('/api/rules/{id}', '/api/rules/door-lock-repeated');
+}
+
+/** A body that passes validation where the route takes one, so the check is the principal, not the schema. */
+function bodyFor(method: string, path: string): object | undefined {
+  if (method === 'get' || method === 'delete') return undefined;
+  if (path === '/api/insurers/{id}') return { name: 'Taken over' };
+  if (path === '/api/keys/rotate') return { kind: 'insurer', id: A_INSURER };
+  if (path.startsWith('/api/tickets/')) return { note: 'not yours' };
+  return {};
+}
+
+describe('scoped access, every route', () => {
+  it('the routes come from the OpenAPI document and include the sensitive ones', () => {
+    const listed = routes.map((route) => `${route.method} ${route.path}`);
+    for (const expected of [
+      'get /api/tickets',
+      'get /api/tickets/{id}',
+      'post /api/tickets/{id}/{action}',
+      'get /api/elevators/{id}',
+      'get /api/deliveries',
+      'post /api/deliveries/{id}/retry',
+      'get /api/ticket-events',
+    ]) {
+      expect(listed).toContain(expected);
+    }
+  });
+
+  it("insurer B can neither read, list nor act on insurer A's tickets, elevators, deliveries or keys", async () => {
+    const tried: string[] = [];
+    for (const { method, path } of routes) {
+      if (path === '/api/ticket-events/live') continue; // a stream: checked through /api/ticket-events
+      const response = await app.inject({
+        method: method.toUpperCase() as 'GET',
+        url: concrete(path),
+        headers: { authorization: `Bearer ${keys.b}` },
+        payload: bodyFor(method, path),
+      });
+      tried.push(`${method} ${path} -> ${response.statusCode}`);
+      const what = `${method.toUpperCase()} ${concrete(path)}: ${response.statusCode} ${response.body.slice(0, 200)}`;
+      if (response.statusCode < 300) {
+        // Allowed routes answer only with B's own things (or nothing of anyone's).
+        expect(response.body, what).not.toContain(A_ELEVATOR);
+        expect(response.body, what).not.toContain(A_INSURER);
+        expect(response.body, what).not.toContain('UU-ALPHA');
+      } else {
+        expect([401, 403, 404], what).toContain(response.statusCode);
+      }
+      // A's own ticket is never confirmed to exist: not found, like a ticket that is not there.
+      if (path.startsWith('/api/tickets/{id}')) expect(response.statusCode, what).toBe(404);
+    }
+    expect(tried.length).toBeGreaterThan(15);
+    // Nothing of A's changed.
+    expect(store.tickets.get(aTicket)?.status).toBe('open');
+    expect(store.principals.insurer(A_INSURER)?.name).toBe('Alpha');
+    expect((await app.inject({ url: '/api/me', headers: { authorization: `Bearer ${keys.a}` } })).statusCode).toBe(200);
+    expect(store.deliveries.get(aDelivery, {})?.status).toBe('pending');
+  });
+
+  it('insurer A sees and acts on its own ticket; a use unit sees only its own', async () => {
+    const a = { authorization: `Bearer ${keys.a}` };
+    const list = (await app.inject({ url: '/api/tickets', headers: a })).json();
+    expect(list.items.map((ticket: { id: string }) => ticket.id)).toEqual([aTicket]);
+    expect((await app.inject({ url: '/api/deliveries', headers: a })).json().items).toHaveLength(1);
+    const unit = { authorization: `Bearer ${keys.unitOfB}` };
+    expect((await app.inject({ url: '/api/tickets', headers: unit })).json().items).toEqual([]);
+    const elevators = (await app.inject({ url: '/api/elevators', headers: unit })).json().items;
+    expect(elevators.map((elevator: { id: string }) => elevator.id)).toEqual(['ELEV-OF-B']);
+    const acted = await app.inject({ method: 'POST', url: `/api/tickets/${aTicket}/ack`, headers: a });
+    expect(acted.statusCode).toBe(200);
+    expect(acted.json().acknowledged.by).toBe(`insurer:${A_INSURER}`);
+  });
+
+  it('the regulator reads everything and changes nothing', async () => {
+    const regulator = { authorization: `Bearer ${keys.regulator}` };
+    const tickets = (await app.inject({ url: '/api/tickets', headers: regulator })).json();
+    expect(tickets.items.map((ticket: { elevator: string }) => ticket.elevator)).toContain(A_ELEVATOR);
+    const changes = routes.filter(({ method, path }) => method !== 'get' && path !== '/api/me/keys/rotate');
+    expect(changes.length).toBeGreaterThan(10);
+    const statusBefore = store.tickets.get(aTicket)?.status;
+    for (const { method, path } of changes) {
+      const response = await app.inject({
+        method: method.toUpperCase() as 'POST',
+        url: concrete(path),
+        headers: regulator,
+        payload: bodyFor(method, path),
+      });
+      expect(response.statusCode, `${method} ${path}: ${response.body}`).toBe(403);
+    }
+    expect(store.tickets.get(aTicket)?.status).toBe(statusBefore);
+  });
+});

@@ -1,0 +1,155 @@
+import type { WebhookBody } from '../contract/index.js';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
+import type { DueDelivery, Store } from '../store/types.js';
+import { WEBHOOK_HEADERS, sign } from './signature.js';
+
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+
+export interface WebhookOptions {
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly metrics?: Metrics | undefined;
+  /** How often the outbox is read (it is also read at once after each delivery round that found work). Default 500 ms. */
+  readonly pollMs?: number;
+  /** Deliveries in flight at once (never two of one ticket). Default 8. */
+  readonly concurrency?: number;
+  /** An attempt with no answer within this long has failed. Default 10 s. */
+  readonly timeoutMs?: number;
+  /** The first retry waits about this long, each next one twice as long (with jitter). Default 1 s. */
+  readonly retryBaseMs?: number;
+  /** No wait between attempts is longer than this, Retry-After included. Default 1 h. */
+  readonly retryMaxMs?: number;
+  /** A delivery still not accepted this long after it was queued is marked failed (kept, retriable by hand). Default 72 h. */
+  readonly expireAfterMs?: number;
+  /** Open tickets whose deadline is this close, with nobody on site, are announced (ticket.deadline_near). Default 10 min. */
+  readonly deadlineWarningMs?: number;
+}
+
+export const WEBHOOK_DEFAULTS = {
+  pollMs: 500,
+  concurrency: 8,
+  timeoutMs: 10 * SECOND_MS,
+  retryBaseMs: SECOND_MS,
+  retryMaxMs: HOUR_MS,
+  expireAfterMs: 72 * HOUR_MS,
+  deadlineWarningMs: 10 * MINUTE_MS,
+} as const;
+
+export interface WebhookDispatcher {
+  start(): void;
+  /** Stops polling and waits for the attempts in flight. */
+  stop(): Promise<void>;
+  /** One round: deadline warnings, then every due delivery; resolves to the deliveries attempted. */
+  round(): Promise<number>;
+}
+
+/** The wait before the next attempt: Retry-After when the receiver sent one, else exponential with jitter. */
+export function retryDelay(attempts: number, retryAfter: string | null, base: number, max: number): number {
+  const seconds = retryAfter === null ? NaN : Number(retryAfter);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(Math.min(seconds * SECOND_MS, max));
+  const exponential = Math.min(base * 2 ** Math.max(0, attempts - 1), max);
+  // Equal jitter: half fixed, half random, so receivers coming back are not hit by every sender at once.
+  return Math.round(exponential / 2 + Math.random() * (exponential / 2));
+}
+
+/**
+ * Delivers the outbox: each ticket event, signed, to its insurer's webhook URL, at least once
+ * and in order per ticket, retrying until the receiver says 2xx or the delivery expires.
+ */
+export function build(options: WebhookOptions): WebhookDispatcher {
+  const settings = { ...WEBHOOK_DEFAULTS, ...stripUndefined(options) };
+  const { store, logger, metrics } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let stopped = false;
+
+  const attempt = async (delivery: DueDelivery): Promise<void> => {
+    const secret = store.principals.webhookSecret(delivery.insurer) ?? '';
+    const body = JSON.stringify({ deliveryId: delivery.id, event: delivery.event } satisfies WebhookBody);
+    const timestamp = Math.floor(Date.now() / SECOND_MS);
+    let status: number | null = null;
+    let error: string;
+    let retryAfter: string | null = null;
+    try {
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'liftwatch-webhooks',
+          [WEBHOOK_HEADERS.delivery]: delivery.id,
+          [WEBHOOK_HEADERS.event]: delivery.event.type,
+          [WEBHOOK_HEADERS.timestamp]: String(timestamp),
+          [WEBHOOK_HEADERS.signature]: sign(secret, timestamp, body),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(settings.timeoutMs),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      status = response.status;
+      if (response.ok) {
+        store.deliveries.delivered(delivery.id, status, Date.now());
+        metrics?.webhookAttempts.inc({ outcome: 'delivered' });
+        return;
+      }
+      retryAfter = response.headers.get('retry-after');
+      error = `HTTP ${status}`;
+    } catch (cause) {
+      error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    }
+    const now = Date.now();
+    const nextAttemptAt =
+      now + retryDelay(delivery.attempts + 1, retryAfter, settings.retryBaseMs, settings.retryMaxMs);
+    const expire = nextAttemptAt - delivery.createdAt > settings.expireAfterMs;
+    store.deliveries.attemptFailed(delivery.id, { status, error, nextAttemptAt, expire }, now);
+    metrics?.webhookAttempts.inc({ outcome: expire ? 'expired' : 'retry' });
+    const log = { delivery: delivery.id, insurer: delivery.insurer, attempts: delivery.attempts + 1, error };
+    if (expire) logger.error(log, 'webhook delivery expired: kept as failed, retry it by hand');
+    else logger.warn(log, 'webhook delivery failed; will retry');
+  };
+
+  const round = async (): Promise<number> => {
+    const now = new Date();
+    store.tickets.warnDeadlines(new Date(now.getTime() + settings.deadlineWarningMs), now);
+    const due = store.deliveries.due(now.getTime(), settings.concurrency);
+    await Promise.all(due.map(attempt));
+    return due.length;
+  };
+
+  const schedule = (delay: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = round()
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'webhook round failed');
+          return 0;
+        })
+        .then((attempted) => {
+          running = undefined;
+          // A full round may have left more behind it: go again at once.
+          schedule(attempted >= settings.concurrency ? 0 : settings.pollMs);
+          return attempted;
+        });
+    }, delay);
+  };
+
+  return {
+    start: () => {
+      stopped = false;
+      schedule(0);
+    },
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+    round,
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
