@@ -88,7 +88,11 @@ export async function listenApi(
     adminToken: admin.token,
     metrics,
     logger,
-    healthChecks: checks,
+    healthChecks: {
+      ...checks,
+      // Failed deliveries are the insurer's outage, not liftwatch's: shown, but not "down".
+      webhooks: () => ({ status: 'up', detail: { deliveries: store.deliveries.countByStatus() } }),
+    },
     telemetry: telemetry.store,
     scanner,
     rateLimitPerMinute: config.http.rateLimitPerMinute,

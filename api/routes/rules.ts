@@ -53,7 +53,8 @@ const backtestBodySchema = z.object({
 const backtestResultSchema = z.object({
   rule: z.string(),
   config: z.unknown(),
-  faultsJudged: z.int(),
+  faultsJudged: z.int().describe('Stream rules: the faults fed through the rule'),
+  scans: z.int().describe('Scheduled rules: the scans run, one a day'),
   tickets: z.array(ticketSchema),
 });
 

@@ -51,11 +51,13 @@ async function backtest(api: Api, values: Values) {
     rule: string;
     config: unknown;
     faultsJudged: number;
+    scans: number;
     tickets: Array<{ elevator: string; openedAt: string; occurrenceCount: number; title: string }>;
   };
   if (values.json) return say(JSON.stringify(result));
+  const judged = result.scans > 0 ? `ran ${result.scans} daily scans` : `judged ${result.faultsJudged} faults`;
   say(
-    `rules backtest: ${result.rule} with ${JSON.stringify(result.config)} judged ${result.faultsJudged} faults and would have opened ${result.tickets.length} tickets`,
+    `rules backtest: ${result.rule} with ${JSON.stringify(result.config)} ${judged} and would have opened ${result.tickets.length} tickets`,
   );
   for (const ticket of result.tickets)
     say(`  ${ticket.openedAt}  ${ticket.elevator.padEnd(16)} ${ticket.title} (${ticket.occurrenceCount} occurrences)`);

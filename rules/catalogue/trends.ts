@@ -12,6 +12,8 @@ const doorConfigSchema = z.strictObject({
   /** ...and at least this many per cycle this week, so noise near zero does not count. */
   minRate: z.number().min(0).max(10),
   baselineWeeks: z.int().min(1).max(8),
+  /** The recent period compared with the baseline weeks before it, in days (7: week on week). */
+  recentDays: z.int().min(1).max(14),
   /** Reported door cycles needed in each period for a comparison. */
   minCycles: z.int().min(1).max(100_000),
 });
@@ -53,14 +55,15 @@ export const doorTrend = {
     'Door close time drifting up, or reopens/obstructions rising, week on week: door operator, belt or track',
   schedule: '0 6 * * *',
   configSchema: doorConfigSchema,
-  defaults: { closeDriftPercent: 15, rateRatio: 2, minRate: 0.15, baselineWeeks: 3, minCycles: 20 },
+  defaults: { closeDriftPercent: 15, rateRatio: 2, minRate: 0.15, baselineWeeks: 3, recentDays: 7, minCycles: 20 },
   queries: (asOf, config) => {
-    const baselineFrom = asOf - (1 + config.baselineWeeks) * WEEK_MS;
+    const recentFrom = asOf - config.recentDays * DAY_MS;
+    const baselineFrom = recentFrom - config.baselineWeeks * WEEK_MS;
     return {
-      recent: doorQuery(asOf - WEEK_MS, asOf),
-      recentObstructed: obstructedQuery(asOf - WEEK_MS, asOf),
-      baseline: doorQuery(baselineFrom, asOf - WEEK_MS),
-      baselineObstructed: obstructedQuery(baselineFrom, asOf - WEEK_MS),
+      recent: doorQuery(recentFrom, asOf),
+      recentObstructed: obstructedQuery(recentFrom, asOf),
+      baseline: doorQuery(baselineFrom, recentFrom),
+      baselineObstructed: obstructedQuery(baselineFrom, recentFrom),
     };
   },
   evaluate(answers, _asOf, configOf) {
@@ -73,7 +76,8 @@ export const doorTrend = {
       const before = doorStats(baseline.get(elevator), baselineObstructed.get(elevator));
       if (!now || !before || now.cycles < config.minCycles || before.cycles < config.minCycles) return [];
       // A baseline that does not cover its weeks (an elevator watched only a few days) is no baseline.
-      if (before.cycles < (now.cycles * config.baselineWeeks) / 2) return [];
+      const baselineShare = (config.baselineWeeks * WEEK_MS) / (config.recentDays * DAY_MS);
+      if (before.cycles < (now.cycles * baselineShare) / 2) return [];
       const drift = ((now.closeMs - before.closeMs) / before.closeMs) * 100;
       const rate = (count: number, cycles: number) => count / cycles;
       const reopensUp = now.reopens >= config.minRate && now.reopens >= before.reopens * config.rateRatio;

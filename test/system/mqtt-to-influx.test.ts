@@ -195,9 +195,13 @@ describe('transports and operations', () => {
   it('reports every component up on /api/health and counts on /metrics', async () => {
     const response = await fetch(`${system.httpUrl}/api/health`);
     expect(response.status).toBe(200);
-    const health = (await response.json()) as { status: string; components: Record<string, { status: string }> };
+    const health = (await response.json()) as {
+      status: string;
+      components: Record<string, { status: string; detail?: unknown }>;
+    };
     expect(health.status).toBe('ok');
-    expect(Object.keys(health.components).sort()).toEqual(['broker', 'influxdb', 'ingest', 'store']);
+    expect(Object.keys(health.components).sort()).toEqual(['broker', 'influxdb', 'ingest', 'store', 'webhooks']);
+    expect(health.components.webhooks).toEqual({ status: 'up', detail: { deliveries: {} } });
     const metrics = await (await fetch(`${system.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/lw_messages_received_total\{kind="telemetry"\} [1-9]/);
     expect(metrics).toMatch(/lw_points_written_total [1-9]/);

@@ -174,5 +174,15 @@ describe('backtest', () => {
     const bad = await run({ rule: 'levelling-recurring', config: { count: -1 } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { message: string }).message).toMatch(/count/);
+
+    // A scheduled rule: its scan as of each day, with the candidate config.
+    const trend = (await (await run({ rule: 'levelling-trend' })).json()) as { scans: number; tickets: Ticket[] };
+    expect(trend.scans).toBe(3);
+    expect(trend.tickets).toMatchObject([{ elevator: 'E1', rule: 'levelling-trend' }]);
+    const stricter = (await (await run({ rule: 'levelling-trend', config: { minCount: 4 } })).json()) as {
+      tickets: Ticket[];
+    };
+    expect(stricter.tickets).toEqual([]);
+    expect(await tickets(system)).toEqual([]);
   });
 });
