@@ -14,23 +14,15 @@ const port = (fallback: number) =>
   optional(z.coerce.number({ error: PORT }).int(PORT).min(0, PORT).max(65535, PORT)).transform(
     (value) => value ?? fallback,
   );
-const positiveInt = (fallback: number, max: number) =>
-  optional(
-    z.coerce
-      .number({ error: `a whole number from 1 to ${max}` })
-      .int(`a whole number from 1 to ${max}`)
-      .min(1, `a whole number from 1 to ${max}`)
-      .max(max, `a whole number from 1 to ${max}`),
-  ).transform((value) => value ?? fallback);
-
-const wholeNumber = (fallback: number, max: number) =>
-  optional(
-    z.coerce
-      .number({ error: `a whole number from 0 to ${max}` })
-      .int(`a whole number from 0 to ${max}`)
-      .min(0, `a whole number from 0 to ${max}`)
-      .max(max, `a whole number from 0 to ${max}`),
-  ).transform((value) => value ?? fallback);
+/** A whole number in [min, max], or `fallback` when unset. */
+const intBetween = (min: number, max: number, fallback: number) => {
+  const expected = `a whole number from ${min} to ${max}`;
+  return optional(z.coerce.number({ error: expected }).int(expected).min(min, expected).max(max, expected)).transform(
+    (value) => value ?? fallback,
+  );
+};
+const positiveInt = (fallback: number, max: number) => intBetween(1, max, fallback);
+const wholeNumber = (fallback: number, max: number) => intBetween(0, max, fallback);
 
 const DURATION = 'a duration such as 30m, 24h or 3d';
 const duration = (fallbackMs: number) =>

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
 import { buildTestApi } from '../helpers/api.js';
-import { registration, tempDir } from '../helpers/fixtures.js';
+import { entrapmentTicket, registration, tempDir } from '../helpers/fixtures.js';
 
 /**
  * Every route of the API, taken from its OpenAPI document so a new route cannot be forgotten,
@@ -41,21 +41,8 @@ beforeAll(async () => {
   keys.unitOfB = (await post('/api/use-units', { id: 'UU-BRAVO', name: 'Unit of B' })).apiKey;
   const elevator = store.elevators.register(registration(A_ELEVATOR, { insurer: A_INSURER, useUnit: 'UU-ALPHA' }), 'h');
   store.elevators.register(registration('ELEV-OF-B', { insurer: B_INSURER, useUnit: 'UU-BRAVO' }), 'h');
-  aTicket = store.tickets.record(
-    {
-      elevator,
-      rule: 'door-lock-repeated',
-      ruleVersion: 1,
-      configVersion: 0,
-      severity: 'major',
-      category: 'hazard',
-      title: 'Door lock circuit opened twice',
-      external: false,
-      deadlineAt: null,
-      occurrences: [{ at: Date.now(), seq: 1, code: 100, floor: 3, external: false }],
-    },
-    new Date(),
-  ).ticket.id;
+  const doorLock = { rule: 'door-lock-recurring', severity: 'major', category: 'hazard', title: 'Door lock' } as const;
+  aTicket = store.tickets.record(entrapmentTicket(elevator, doorLock), new Date()).ticket.id;
   aDelivery = store.deliveries.list({ limit: 10 }, {}).items[0]!.id;
   const document = (await app.inject({ url: '/docs/json' })).json() as { paths: Record<string, object> };
   routes = Object.entries(document.paths).flatMap(([path, operations]) =>
@@ -76,7 +63,7 @@ function concrete(path: string): string {
     .replace('/api/insurers/{id}', `/api/insurers/${A_INSURER}`)
     .replace('/api/deliveries/{id}', `/api/deliveries/${aDelivery}`)
     .replace('{keyId}', aKeyId)
-    .replace('/api/rules/{id}', '/api/rules/door-lock-repeated');
+    .replace('/api/rules/{id}', '/api/rules/door-lock-recurring');
 }
 
 /** A body that passes validation where the route takes one, so the check is the principal, not the schema. */

@@ -4,7 +4,7 @@ import type { Elevator } from '../../contract/index.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
 import { buildTestApi } from '../helpers/api.js';
-import { registration, tempDir } from '../helpers/fixtures.js';
+import { entrapmentTicket, registration, tempDir } from '../helpers/fixtures.js';
 
 const ADMIN = 'admin-key-of-the-ticket-events-test';
 const admin = { authorization: `Bearer ${ADMIN}` };
@@ -38,21 +38,7 @@ afterEach(async () => {
 });
 
 function openTicket(elevator: Elevator) {
-  return store.tickets.record(
-    {
-      elevator,
-      rule: 'critical-entrapment',
-      ruleVersion: 1,
-      configVersion: 0,
-      severity: 'critical',
-      category: 'critical',
-      title: 'Passengers trapped',
-      external: false,
-      deadlineAt: null,
-      occurrences: [{ at: Date.now(), seq: 1, code: 93, floor: 2, external: false }],
-    },
-    new Date(),
-  ).ticket;
+  return store.tickets.record(entrapmentTicket(elevator), new Date()).ticket;
 }
 
 describe('ticket events and deliveries', () => {

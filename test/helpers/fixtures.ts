@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import type { ElevatorRegistration } from '../../contract/index.js';
+import type { Elevator, ElevatorRegistration } from '../../contract/index.js';
+import type { NewTicket } from '../../store/types.js';
 
 const created: string[] = [];
 afterAll(() => {
@@ -29,6 +30,23 @@ export function registration(id: string, overrides: Partial<ElevatorRegistration
     contractor: 'MC-OTIS',
     installedOn: '2012-05-01',
     residentsServed: 120,
+    ...overrides,
+  };
+}
+
+/** An entrapment ticket to record for `elevator`: one occurrence now (or as overridden). */
+export function entrapmentTicket(elevator: Elevator, overrides: Partial<NewTicket> = {}): NewTicket {
+  return {
+    elevator,
+    rule: 'critical-entrapment',
+    ruleVersion: 1,
+    configVersion: 0,
+    severity: 'critical',
+    category: 'critical',
+    title: 'Passengers trapped',
+    external: false,
+    deadlineAt: null,
+    occurrences: [{ at: Date.now(), seq: 1, code: 93, floor: 4, external: false }],
     ...overrides,
   };
 }

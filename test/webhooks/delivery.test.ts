@@ -8,7 +8,7 @@ import { newApiKey } from '../../api/auth.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
 import { build, type WebhookDispatcher, type WebhookOptions } from '../../webhooks/index.js';
-import { registration, tempDir } from '../helpers/fixtures.js';
+import { entrapmentTicket, registration, tempDir } from '../helpers/fixtures.js';
 
 const SECRET = 'the-insurers-webhook-secret';
 const INSURER = 'INS-PICC';
@@ -76,21 +76,7 @@ let elevatorCount = 0;
 /** Opens a ticket on a new elevator of the insurer: one `ticket.opened` event. */
 function openTicket(store: Store, rule = 'critical-entrapment', deadlineAt: number | null = null) {
   const elevator = store.elevators.register(registration(`ELEV-${++elevatorCount}`, { insurer: INSURER }), 'h');
-  return store.tickets.record(
-    {
-      elevator,
-      rule,
-      ruleVersion: 1,
-      configVersion: 0,
-      severity: 'critical',
-      category: 'critical',
-      title: 'Passengers trapped',
-      external: false,
-      deadlineAt,
-      occurrences: [{ at: Date.now(), seq: 1, code: 93, floor: 4, external: false }],
-    },
-    new Date(),
-  ).ticket;
+  return store.tickets.record(entrapmentTicket(elevator, { rule, deadlineAt }), new Date()).ticket;
 }
 
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
