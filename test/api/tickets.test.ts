@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApi } from '../helpers/api.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
-import { registration, tempDir } from '../helpers/fixtures.js';
+import { entrapmentTicket, registration, tempDir } from '../helpers/fixtures.js';
 
 const ADMIN = 'admin-key-of-the-ticket-test';
 const auth = { authorization: `Bearer ${ADMIN}` };
@@ -15,18 +15,10 @@ beforeEach(async () => {
   app = await buildTestApi(store, ADMIN);
   const elevator = store.elevators.register(registration('E1'), 'h');
   store.tickets.record(
-    {
-      elevator,
-      rule: 'critical-entrapment',
-      ruleVersion: 1,
-      configVersion: 0,
-      severity: 'critical',
-      category: 'critical',
-      title: 'Passengers trapped',
-      external: false,
+    entrapmentTicket(elevator, {
       deadlineAt: Date.parse('2026-11-25T10:30:00Z'),
       occurrences: [{ at: Date.parse('2026-11-25T10:00:00Z'), seq: 4, code: 93, floor: 5, external: false }],
-    },
+    }),
     new Date(),
   );
 });
