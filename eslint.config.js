@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -15,5 +16,10 @@ export default tseslint.config(
   {
     files: ['bin/*.mjs', 'scripts/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // The web console's modules run in the browser as they are, with no build step.
+    files: ['console/public/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
   },
 );

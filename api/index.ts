@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { consoleRoutes } from '../console/index.js';
 import { DEFAULT_KEY_GRACE_MS, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../config/env.js';
 import type { TelemetryStore } from '../influx/types.js';
 import type { Scanner } from '../rules/scanner.js';
@@ -14,10 +15,12 @@ import { registerRateLimit } from './rate-limit.js';
 import { installRequestIdHeader, requestId } from './request-id.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { digestRoutes } from './routes/digests.js';
+import { elevatorRecentRoutes } from './routes/elevator-recent.js';
 import { elevatorRoutes } from './routes/elevators.js';
 import { healthRoutes } from './routes/health.js';
 import { ruleRoutes } from './routes/rules.js';
 import { principalRoutes } from './routes/principals.js';
+import { referenceRoutes } from './routes/reference.js';
 import { ticketEventRoutes } from './routes/ticket-events.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { createAuth } from './auth.js';
@@ -83,5 +86,8 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(ticketEventRoutes, routeOptions);
   await app.register(ruleRoutes, routeOptions);
   await app.register(digestRoutes, routeOptions);
+  await app.register(elevatorRecentRoutes, routeOptions);
+  await app.register(referenceRoutes, routeOptions);
+  await app.register(consoleRoutes);
   return app;
 }

@@ -7,3 +7,5 @@ export * from './tickets.js';
 export * from './topics.js';
 export * from './principals.js';
 export * from './events.js';
+export * from './elevator-recent.js';
+export * from './reference.js';

@@ -3,7 +3,7 @@
 # and ends with one plain line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh || exit 1
+bash scripts/bootstrap.sh --with-browser || exit 1
 
 results=.test-results/vitest.json
 rm -f "$results"
