@@ -89,7 +89,7 @@ describe('usage-above-norm (runs per day since the check-out against the usual)'
   });
 });
 
-describe('door-trend (the last week against the three before)', () => {
+describe('door-trend (the last three days against the three weeks before)', () => {
   const answers = (recent: Record<string, number>, baseline: Record<string, number>, obstructed = [0, 0]) => ({
     recent: perElevator({ E1: recent }),
     baseline: perElevator({ E1: baseline }),
@@ -99,32 +99,37 @@ describe('door-trend (the last week against the three before)', () => {
   it.each([
     [
       'close time up 20 %',
-      answers({ closeMs: 3600, reopens: 0.1, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 300 }),
+      answers({ closeMs: 3600, reopens: 0.1, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 700 }),
       [['E1', 'Door system wearing: close time up 20 %']],
     ],
     [
       'close time up 10 %: nothing',
-      answers({ closeMs: 3300, reopens: 0.1, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 300 }),
+      answers({ closeMs: 3300, reopens: 0.1, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 700 }),
       [],
     ],
     [
       'reopens quadrupled',
-      answers({ closeMs: 3000, reopens: 0.4, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 300 }),
+      answers({ closeMs: 3000, reopens: 0.4, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 700 }),
       [['E1', 'Door system wearing: reopens 0.40 per cycle (was 0.10)']],
     ],
     [
       'obstructions up',
-      answers({ closeMs: 3000, reopens: 0.1, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 300 }, [30, 9]),
+      answers({ closeMs: 3000, reopens: 0.1, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 700 }, [30, 9]),
       [['E1', 'Door system wearing: obstructions 0.30 per cycle']],
     ],
     [
       'too few cycles to say',
-      answers({ closeMs: 4000, reopens: 0.1, cycles: 10 }, { closeMs: 3000, reopens: 0.1, cycles: 300 }),
+      answers({ closeMs: 4000, reopens: 0.1, cycles: 10 }, { closeMs: 3000, reopens: 0.1, cycles: 700 }),
+      [],
+    ],
+    [
+      'a baseline that covers under half its three weeks',
+      answers({ closeMs: 3600, reopens: 0.1, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 349 }),
       [],
     ],
     [
       'a baseline of a few days only (a newly watched elevator)',
-      answers({ closeMs: 3000, reopens: 0.4, cycles: 300 }, { closeMs: 3000, reopens: 0.1, cycles: 60 }),
+      answers({ closeMs: 3000, reopens: 0.4, cycles: 700 }, { closeMs: 3000, reopens: 0.1, cycles: 60 }),
       [],
     ],
   ])('%s', (_case, given, expected) => {
