@@ -89,6 +89,7 @@ export const ticketListQuerySchema = z.object({
   district: z.string().optional(),
   useUnit: z.string().optional(),
   insurer: z.string().optional(),
+  order: z.enum(['oldest', 'newest']).default('oldest').describe('By id: oldest first (default) or newest first'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   after: z.string().optional().describe('Cursor: the last id of the previous page'),
 });

@@ -242,8 +242,12 @@ export class SqliteTicketStore implements TicketStore {
     };
   }
 
-  list(query: TicketListQuery, scope: Scope = {}): Page<Ticket> {
-    const where = ['id > @after'];
+  list(
+    query: Omit<TicketListQuery, 'order'> & Partial<Pick<TicketListQuery, 'order'>>,
+    scope: Scope = {},
+  ): Page<Ticket> {
+    const newest = query.order === 'newest';
+    const where = [query.after === undefined ? '1 = 1' : newest ? 'id < @after' : 'id > @after'];
     for (const [column, field] of LIST_FILTERS) {
       if (query[field] !== undefined) where.push(`${column} = @${field}`);
     }
@@ -251,7 +255,7 @@ export class SqliteTicketStore implements TicketStore {
     if (scope.useUnit !== undefined) where.push('use_unit = @scopeUseUnit');
     const rows = this.db
       .prepare<Record<string, unknown>, TicketRow>(
-        `SELECT * FROM tickets WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`,
+        `SELECT * FROM tickets WHERE ${where.join(' AND ')} ORDER BY id ${newest ? 'DESC' : 'ASC'} LIMIT @limit`,
       )
       .all({
         ...query,

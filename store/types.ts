@@ -107,7 +107,8 @@ export interface TicketStore {
     to: number,
   ): Array<{ useUnit: string; severity: FaultSeverity; opened: number; active: number }>;
   get(id: string): TicketDetail | undefined;
-  list(query: TicketListQuery, scope?: Scope): Page<Ticket>;
+  /** Oldest first unless `order` says newest. */
+  list(query: Omit<TicketListQuery, 'order'> & Partial<Pick<TicketListQuery, 'order'>>, scope?: Scope): Page<Ticket>;
   /** Moves a ticket along its lifecycle; LW_ERR_NOT_FOUND or LW_ERR_TICKET_TRANSITION when it cannot. */
   transition(id: string, action: TicketAction, actor: string, note: string | null, now: Date): Ticket;
   /** Resolves the active ticket of (elevator, rule) on liftwatch's own account; false when there is none. */

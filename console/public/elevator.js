@@ -8,7 +8,6 @@ import { recentSection } from './recent.js';
 
 /** The newest tickets are the ones worth a glance here; the queue filters the rest. */
 const TICKETS_SHOWN = 20;
-const TICKET_PAGE = 1000;
 
 export function elevatorView(context, id) {
   const element = h('section', { class: 'elevator' }, h('p', {}, t('loading')));
@@ -18,9 +17,9 @@ export function elevatorView(context, id) {
     try {
       const [elevator, tickets] = await Promise.all([
         api(`/api/elevators/${encodeURIComponent(id)}`),
-        api(withQuery('/api/tickets', { elevator: id, limit: TICKET_PAGE })),
+        api(withQuery('/api/tickets', { elevator: id, order: 'newest', limit: TICKETS_SHOWN })),
       ]);
-      const newest = tickets.items.toReversed().slice(0, TICKETS_SHOWN);
+      const newest = tickets.items;
       fill(
         element,
         h('p', {}, h('a', { href: '#/' }, `← ${t('ticket.back')}`)),

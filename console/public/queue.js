@@ -28,12 +28,12 @@ const FLASH_MS = 2000;
 
 const newestFirst = (a, b) => Number(b.id) - Number(a.id);
 
-/** The API lists oldest first, a page at a time: read every page (up to MAX_TICKETS). */
+/** Newest first, a page at a time, up to MAX_TICKETS. */
 async function loadTickets(filters) {
   const tickets = [];
   let after;
   do {
-    const page = await api(withQuery('/api/tickets', { ...filters, limit: PAGE_SIZE, after }));
+    const page = await api(withQuery('/api/tickets', { ...filters, order: 'newest', limit: PAGE_SIZE, after }));
     tickets.push(...page.items);
     after = page.next ?? undefined;
   } while (after !== undefined && tickets.length < MAX_TICKETS);

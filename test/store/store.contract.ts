@@ -197,6 +197,11 @@ export function storeContract(name: string, open: () => Store) {
       const page = store.tickets.list({ limit: 2 });
       expect(page.items).toHaveLength(2);
       expect(store.tickets.list({ limit: 2, after: page.next ?? undefined }).items).toHaveLength(1);
+      const newest = store.tickets.list({ limit: 2, order: 'newest' });
+      const ids = newest.items.map((t) => Number(t.id));
+      expect(ids).toEqual([...ids].sort((a, b) => b - a));
+      const older = store.tickets.list({ limit: 2, order: 'newest', after: newest.next ?? undefined }).items;
+      expect(older.map((t) => Number(t.id))).toEqual([Math.min(...ids) - 1]);
       expect(store.tickets.resolveActive('E1', 'door-lock-recurring', 'cleared', now)).toBe(true);
       expect(store.tickets.get(a.id)).toMatchObject({
         status: 'resolved',
