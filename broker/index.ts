@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { TOPIC_ROOT } from '../contract/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { secretsEqual, verifySecret } from '../store/credentials.js';
@@ -21,7 +22,14 @@ export interface BrokerOptions {
   readonly host: string;
   readonly port: number;
   readonly wsPort: number;
+  /**
+   * Takes each allowed publish on an elevator topic (ingest in this process); the publish, and
+   * its PUBACK, wait until it resolves. A rejection refuses the publish: the device resends.
+   */
+  readonly accept?: (topic: string, payload: Buffer, qos: number) => Promise<void>;
 }
+
+const ELEVATOR_TOPIC_PREFIX = `${TOPIC_ROOT}/`;
 
 /** Aedes settings; the defaults of aedes are kept unless a reason is given. */
 const AEDES_OPTIONS = {
@@ -104,7 +112,13 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     },
     authorizePublish(client, packet, done) {
       const decision = authorizePublish(client ? principals.get(client) : undefined, packet);
-      if (decision.allowed) return done(null);
+      if (decision.allowed) {
+        if (!options.accept || !packet.topic.startsWith(ELEVATOR_TOPIC_PREFIX)) return done(null);
+        return void options.accept(packet.topic, packet.payload as Buffer, packet.qos).then(
+          () => done(null),
+          (error: unknown) => done(error as Error),
+        );
+      }
       metrics.publishDenied.inc();
       logger.warn({ clientId: client?.id, topic: packet.topic }, `MQTT publish refused: ${decision.reason}`);
       done(new Error(decision.reason));

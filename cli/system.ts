@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { build as buildWebhooks } from '../webhooks/index.js';
 import { build as buildApi } from '../api/index.js';
 import type { HealthCheck } from '../api/health.js';
@@ -13,9 +14,16 @@ import type { Context } from './context.js';
 import { healthChecks } from './health-checks.js';
 import { openTelemetry, type TelemetryConnection } from './telemetry.js';
 
+/** The ingest spool's folder in the data directory. */
+const SPOOL_DIR = 'spool';
+
 /** The broker of this context's configuration, registered for teardown; not yet listening. */
-export async function brokerFor({ config, store, admin, metrics, logger, teardown }: Context): Promise<Broker> {
+export async function brokerFor(
+  { config, store, admin, metrics, logger, teardown }: Context,
+  ingest?: Ingest,
+): Promise<Broker> {
   const broker = await buildBroker({
+    accept: ingest && ((topic, payload, qos) => ingest.handle(topic, payload, { qos })),
     elevators: store.elevators,
     adminToken: admin.token,
     metrics,
@@ -69,6 +77,7 @@ export function ingestFor(
     metrics,
     logger,
     batch: config.ingest,
+    spool: { dir: path.join(config.dataDir, SPOOL_DIR), maxBytes: config.ingest.spoolMaxBytes },
     observers: [(message, elevator) => engine.onMessage(message, elevator)],
   });
   teardown.add('ingest', () => ingest.close());
@@ -132,8 +141,7 @@ export async function startSystem(context: Context): Promise<RunningSystem> {
   const telemetry = await telemetryFor(context, { embed: true });
   const rules = await rulesFor(context, telemetry);
   const ingest = ingestFor(context, telemetry, rules.engine);
-  const broker = await brokerFor(context);
-  ingest.attach(broker.aedes);
+  const broker = await brokerFor(context, ingest);
   const { port, wsPort } = await broker.listen();
   const checks = healthChecks({ store: context.store, telemetry, broker, ingest });
   const httpUrl = await listenApi(context, telemetry, rules.scanner, checks);

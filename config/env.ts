@@ -39,6 +39,11 @@ export const DEFAULT_KEY_GRACE_MS = 24 * HOUR_MS;
 /** A webhook delivery not accepted within this long is marked failed (and kept). */
 export const DEFAULT_WEBHOOK_EXPIRE_MS = 72 * HOUR_MS;
 
+const GIB = 1024 ** 3;
+/** The ingest spool's bound: at about 200 bytes a point, five million points. */
+export const DEFAULT_SPOOL_MAX_BYTES = GIB;
+const MAX_SPOOL_BYTES = 1024 * GIB;
+
 /** Requests per minute one API key (or one address without a key) may make to the HTTP API. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
@@ -65,7 +70,7 @@ export const envSchema = z.object({
   LW_API_URL: optional(z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })),
   LW_BATCH_SIZE: positiveInt(5000, 100_000),
   LW_BATCH_INTERVAL_MS: positiveInt(1000, 60_000),
-  LW_MAX_PENDING_POINTS: positiveInt(500_000, 10_000_000),
+  LW_SPOOL_MAX_BYTES: positiveInt(DEFAULT_SPOOL_MAX_BYTES, MAX_SPOOL_BYTES),
   LW_RATE_LIMIT_PER_MINUTE: wholeNumber(DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_RATE_LIMIT_PER_MINUTE),
   LW_KEY_GRACE: duration(DEFAULT_KEY_GRACE_MS),
   LW_WEBHOOK_EXPIRE: duration(DEFAULT_WEBHOOK_EXPIRE_MS),
@@ -110,8 +115,8 @@ export interface LiftwatchConfig {
   readonly ingest: {
     readonly batchSize: number;
     readonly batchIntervalMs: number;
-    /** Points held in memory while InfluxDB is away; beyond it the oldest are dropped and counted. */
-    readonly maxPendingPoints: number;
+    /** Bytes of points the disk spool holds while InfluxDB is away or slow; beyond it QoS 1 waits and QoS 0 telemetry is shed. */
+    readonly spoolMaxBytes: number;
   };
   readonly adminToken: string | undefined;
   readonly logLevel: LogLevel;
@@ -154,7 +159,7 @@ export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): 
     ingest: {
       batchSize: e.LW_BATCH_SIZE,
       batchIntervalMs: e.LW_BATCH_INTERVAL_MS,
-      maxPendingPoints: e.LW_MAX_PENDING_POINTS,
+      spoolMaxBytes: e.LW_SPOOL_MAX_BYTES,
     },
     adminToken: e.LW_ADMIN_TOKEN,
     logLevel: e.LW_LOG_LEVEL,

@@ -1,79 +1,99 @@
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { InfluxWriteError, type TelemetryStore } from '../influx/types.js';
+import type { Spool } from './spool.js';
 
 export interface BatchWriterOptions {
   /** Lines per write request. */
   readonly batchSize: number;
   /** A partial batch is written after this long. */
   readonly batchIntervalMs: number;
-  /** Lines held while InfluxDB is away; beyond it the oldest are dropped and counted. */
-  readonly maxPendingPoints: number;
 }
 
 const RETRY_DELAY_MS = { initial: 250, max: 30_000 } as const;
 /** Jitter spreads retries of several writers so they do not hit a recovering server together. */
 const RETRY_JITTER = 0.2;
-const DROP_WARNING_INTERVAL_MS = 10_000;
+const FULL_WARNING_INTERVAL_MS = 10_000;
 
 export interface BatchWriterStatus {
+  /** Points in the spool that InfluxDB has not acknowledged. */
   readonly pendingPoints: number;
+  readonly spooledBytes: number;
+  /** The spool is at its bound: new messages wait (QoS 1) or are shed (QoS 0 telemetry). */
+  readonly spoolFull: boolean;
   readonly lastWriteAt: string | null;
   readonly lastError: string | null;
   readonly retrying: boolean;
 }
 
-/** Batches line-protocol lines and writes them in order, retrying what may succeed later. */
+/**
+ * Writes what the spool holds to InfluxDB, in order, in batches: a batch leaves the spool only
+ * once InfluxDB acknowledged it (or refused it for good), so a crash or an outage loses nothing.
+ */
 export class BatchWriter {
-  private pending: string[] = [];
-  /** The batch being written, kept until InfluxDB acknowledges it. */
-  private sending: string[] = [];
   private draining = false;
   private drainAgain = false;
   private retrying = false;
   private closed = false;
   private lastWriteAt: Date | null = null;
   private lastError: string | null = null;
-  private lastDropWarning = 0;
+  private lastFullWarning = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly cancelWait = new AbortController();
   private idle: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: TelemetryStore,
+    private readonly spool: Spool,
     private readonly options: BatchWriterOptions,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {
     this.timer = setInterval(() => this.kick(true), options.batchIntervalMs);
     this.timer.unref();
+    this.updateGauges();
+    // What a previous run left in the spool goes first.
+    if (spool.unread() > 0) this.kick(true);
   }
 
-  push(line: string): void {
-    if (this.pending.length + this.sending.length >= this.options.maxPendingPoints) this.dropOldest();
-    this.pending.push(line);
-    this.metrics.pendingPoints.inc();
-    if (this.pending.length >= this.options.batchSize) this.kick(false);
+  /** Resolves once the lines are durable in the spool: the moment a message may be acknowledged. */
+  async push(lines: readonly string[]): Promise<void> {
+    if (this.spool.full()) this.warnFull();
+    await this.spool.append(lines);
+    this.updateGauges();
+    if (this.spool.unread() >= this.options.batchSize) this.kick(false);
+  }
+
+  /** Resolves once everything pushed so far is on disk. */
+  sync(): Promise<void> {
+    return this.spool.sync();
+  }
+
+  /** True when the spool is at its bound (a caller may shed what it need not keep). */
+  full(): boolean {
+    return this.spool.full();
   }
 
   status(): BatchWriterStatus {
     return {
-      pendingPoints: this.pending.length + this.sending.length,
+      pendingPoints: this.spool.pendingLines(),
+      spooledBytes: this.spool.size(),
+      spoolFull: this.spool.full(),
       lastWriteAt: this.lastWriteAt?.toISOString() ?? null,
       lastError: this.lastError,
       retrying: this.retrying,
     };
   }
 
-  /** Writes everything pending now; resolves when it is written (or when close gives up on InfluxDB). */
+  /** Writes everything spooled now; resolves when it is written (or when close gives up on InfluxDB). */
   async flush(): Promise<void> {
     do {
       this.kick(true);
       await this.idle;
-    } while (!this.closed && this.pending.length + this.sending.length > 0);
+    } while (!this.closed && this.spool.pendingLines() > 0);
   }
 
-  /** Stops the timer and writes what is pending, waiting at most `timeoutMs` for InfluxDB. */
+  /** Stops the timer and writes what is spooled, waiting at most `timeoutMs`; the rest stays in the spool. */
   async close(timeoutMs: number): Promise<void> {
     clearInterval(this.timer);
     const deadline = setTimeout(() => {
@@ -83,8 +103,13 @@ export class BatchWriter {
     await this.flush();
     clearTimeout(deadline);
     this.closed = true;
-    const lost = this.pending.length + this.sending.length;
-    if (lost > 0) this.logger.error({ lost }, 'closed with points InfluxDB never acknowledged');
+    const left = this.spool.pendingLines();
+    if (left > 0)
+      this.logger.warn(
+        { points: left },
+        'InfluxDB did not take every point in time: they stay spooled for the next start',
+      );
+    this.spool.close();
   }
 
   private kick(force: boolean): void {
@@ -97,28 +122,31 @@ export class BatchWriter {
       this.draining = false;
       const again = this.drainAgain;
       this.drainAgain = false;
-      if (!this.closed && (again || this.pending.length >= this.options.batchSize)) this.kick(again);
+      if (!this.closed && (again || this.spool.unread() >= this.options.batchSize)) this.kick(again);
     });
   }
 
   private async drain(force: boolean): Promise<void> {
-    while (!this.closed || this.sending.length > 0) {
-      if (this.sending.length === 0) {
-        if (this.pending.length === 0 || (!force && this.pending.length < this.options.batchSize)) return;
-        this.sending = this.pending.splice(0, this.options.batchSize);
+    while (!this.closed) {
+      const unread = this.spool.unread();
+      if (unread === 0 || (!force && unread < this.options.batchSize)) return;
+      const batch = this.spool.read(this.options.batchSize);
+      if (batch.lines.length === 0) return;
+      if (!(await this.write(batch.lines))) {
+        this.spool.rewind(batch.lines.length);
+        return;
       }
-      if (!(await this.writeSending())) return;
+      this.spool.acknowledge(batch.end, batch.lines.length);
+      this.updateGauges();
     }
   }
 
-  /** Writes the batch in `sending`, retrying while InfluxDB may take it later; false when close gave up waiting. */
-  private async writeSending(): Promise<boolean> {
-    const batch = this.sending;
+  /** Writes a batch, retrying while InfluxDB may take it later; false when close gave up waiting. */
+  private async write(batch: readonly string[]): Promise<boolean> {
     let delay: number = RETRY_DELAY_MS.initial;
     for (;;) {
       try {
         await this.store.write(batch);
-        this.settle(batch.length);
         this.metrics.pointsWritten.inc(batch.length);
         this.metrics.batchesWritten.inc();
         this.lastWriteAt = new Date();
@@ -134,7 +162,6 @@ export class BatchWriter {
             'InfluxDB refused a batch; its points are not stored',
           );
           this.metrics.pointsRejected.inc(batch.length);
-          this.settle(batch.length);
           return true;
         }
         this.retrying = true;
@@ -146,9 +173,9 @@ export class BatchWriter {
     }
   }
 
-  private settle(count: number): void {
-    this.sending = [];
-    this.metrics.pendingPoints.dec(count);
+  private updateGauges(): void {
+    this.metrics.pendingPoints.set(this.spool.pendingLines());
+    this.metrics.spoolBytes.set(this.spool.size());
   }
 
   private wait(ms: number): Promise<boolean> {
@@ -166,18 +193,13 @@ export class BatchWriter {
     });
   }
 
-  private dropOldest(): void {
-    if (this.pending.length === 0) return;
-    this.pending.shift();
-    this.metrics.pendingPoints.dec();
-    this.metrics.pointsDropped.inc();
+  private warnFull(): void {
     const now = Date.now();
-    if (now - this.lastDropWarning > DROP_WARNING_INTERVAL_MS) {
-      this.lastDropWarning = now;
-      this.logger.error(
-        { maxPendingPoints: this.options.maxPendingPoints },
-        'InfluxDB is not keeping up and the pending buffer is full: dropping the oldest points',
-      );
-    }
+    if (now - this.lastFullWarning < FULL_WARNING_INTERVAL_MS) return;
+    this.lastFullWarning = now;
+    this.logger.error(
+      { spooledBytes: this.spool.size() },
+      'the ingest spool is full (InfluxDB is not keeping up): QoS 1 messages wait for their acknowledgement, QoS 0 telemetry is shed',
+    );
   }
 }

@@ -1,5 +1,4 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Aedes } from 'aedes';
 import {
   ALL_ELEVATOR_TOPICS,
   INGEST_PRINCIPAL,
@@ -16,7 +15,9 @@ import type { Metrics } from '../lib/metrics.js';
 import type { Store } from '../store/types.js';
 import { BatchWriter, type BatchWriterOptions, type BatchWriterStatus } from './batch-writer.js';
 import { RegistryCache } from './registry-cache.js';
-import { FIELD_TYPES, toPoint } from './schema.js';
+import { FIELD_TYPES, gapLine, toPoint } from './schema.js';
+import { SequenceTracker } from './sequence.js';
+import { Spool } from './spool.js';
 
 export interface IngestOptions {
   readonly store: Store;
@@ -24,6 +25,8 @@ export interface IngestOptions {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly batch: BatchWriterOptions;
+  /** Where points wait for InfluxDB, on disk, so neither an outage nor a crash loses them. */
+  readonly spool: { readonly dir: string; readonly maxBytes: number };
   /** How long close() waits for InfluxDB to take what is pending. Default 10 s. */
   readonly closeTimeoutMs?: number;
   /** Called with every valid message of a registered elevator once it is queued for InfluxDB (the rules engine). */
@@ -38,11 +41,19 @@ export interface IngestStatus {
   readonly writer: BatchWriterStatus;
 }
 
+export interface HandleOptions {
+  readonly receivedAt?: Date;
+  /** QoS 0 telemetry is shed while the spool is full; anything else waits for room. */
+  readonly qos?: number;
+}
+
 export interface Ingest {
-  /** Validates, enriches and queues one message. Never throws: what it cannot store becomes a dead letter. */
-  handle(topic: string, payload: Buffer, receivedAt?: Date): void;
-  /** Takes messages from the broker's publish path in this process. */
-  attach(broker: Aedes): void;
+  /**
+   * Validates, enriches and spools one message; resolves once it may be acknowledged to its
+   * sender (it is on disk, or it is a dead letter, a duplicate or shed). What it cannot store
+   * becomes a dead letter; it rejects only when the spool is closed.
+   */
+  handle(topic: string, payload: Buffer, options?: HandleOptions): Promise<void>;
   /** Takes messages as an MQTT client with a persistent session (ingest running apart from the broker). */
   subscribe(url: string, password: string): Promise<void>;
   status(): IngestStatus;
@@ -51,12 +62,33 @@ export interface Ingest {
 }
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+/** Spool files begin anew at this size; read ones are deleted whole. */
+const SPOOL_SEGMENT_BYTES = 16 * 1024 * 1024;
+/** Appends arriving within this long share one write and one fsync. */
+const SPOOL_COMMIT_INTERVAL_MS = 5;
 const MQTT_RECONNECT_MS = 1000;
 const TOPIC_PREFIX = `${TOPIC_ROOT}/`;
 
+/** The device's counter, where the payload has one (a bare 0/1 online flag has none). */
+function sequenceOf(message: DecodedMessage): number | null {
+  return typeof message.payload === 'object' && 'seq' in message.payload ? message.payload.seq : null;
+}
+
+/** The message's own time, or its arrival for a bare online flag. */
+function pointTime(message: DecodedMessage, receivedAt: Date): number {
+  return typeof message.payload === 'object' && 'ts' in message.payload ? message.payload.ts : receivedAt.getTime();
+}
+
 export function build(options: IngestOptions): Ingest {
   const { store, metrics, logger } = options;
-  const writer = new BatchWriter(options.telemetry, options.batch, metrics, logger);
+  const spool = new Spool({
+    dir: options.spool.dir,
+    maxBytes: options.spool.maxBytes,
+    segmentBytes: SPOOL_SEGMENT_BYTES,
+    commitIntervalMs: SPOOL_COMMIT_INTERVAL_MS,
+  });
+  const writer = new BatchWriter(options.telemetry, spool, options.batch, metrics, logger);
+  const sequences = new SequenceTracker();
   const registry = new RegistryCache(store.elevators);
   let source: IngestStatus['source'] = 'none';
   let client: MqttClient | null = null;
@@ -82,7 +114,9 @@ export function build(options: IngestOptions): Ingest {
     }
   }
 
-  function handle(topic: string, payload: Buffer, receivedAt = new Date()): void {
+  async function handle(topic: string, payload: Buffer, { receivedAt = new Date(), qos = 1 }: HandleOptions = {}) {
+    let spooled: Promise<void>;
+    let forget = () => {};
     try {
       const parsed = parseTopic(topic);
       if (!parsed) return deadLetter(topic, payload, 'invalid_topic', 'not elevators/{id}/{kind}', receivedAt);
@@ -91,23 +125,44 @@ export function build(options: IngestOptions): Ingest {
       if (!decoded.ok) return deadLetter(topic, payload, 'invalid_payload', decoded.reason, receivedAt);
       const elevator = registry.get(parsed.elevatorId);
       if (!elevator) return deadLetter(topic, payload, 'unregistered_elevator', parsed.elevatorId, receivedAt);
-      const point = toPoint(decoded.message, elevator, receivedAt.getTime());
-      writer.push(encodeLine(point, FIELD_TYPES[parsed.kind]));
+      if (qos === 0 && parsed.kind === 'telemetry' && writer.full()) {
+        metrics.messagesShed.inc();
+        return;
+      }
+      const lines = [encodeLine(toPoint(decoded.message, elevator, receivedAt.getTime()), FIELD_TYPES[parsed.kind])];
+      const seq = sequenceOf(decoded.message);
+      if (seq !== null) {
+        const verdict = sequences.observe(elevator.id, seq);
+        // Seen before: acknowledge once the first copy is on disk, store and notify nothing twice.
+        if (verdict.kind === 'duplicate') {
+          metrics.duplicates.inc();
+          return await writer.sync();
+        }
+        if (verdict.kind === 'new' && verdict.missing > 0) {
+          metrics.sequenceGaps.inc(verdict.missing);
+          lines.push(gapLine(elevator, verdict.missing, pointTime(decoded.message, receivedAt)));
+        }
+        forget = () => sequences.forget(elevator.id, seq);
+      }
+      spooled = writer.push(lines);
       notify(decoded.message, elevator);
     } catch (error) {
       logger.error({ err: error, topic }, 'ingest failed on a message');
-      deadLetter(topic, payload, 'internal_error', (error as Error).message, receivedAt);
+      return deadLetter(topic, payload, 'internal_error', (error as Error).message, receivedAt);
+    }
+    try {
+      await spooled;
+    } catch (error) {
+      // Not stored: the sender's resend must not be taken for a duplicate.
+      forget();
+      throw error;
     }
   }
 
   return {
-    handle,
-
-    attach(broker) {
-      source = 'in-process';
-      broker.on('publish', (packet) => {
-        if (packet.topic.startsWith(TOPIC_PREFIX)) handle(packet.topic, packet.payload as Buffer);
-      });
+    handle: (topic, payload, handleOptions) => {
+      source = source === 'none' ? 'in-process' : source;
+      return handle(topic, payload, handleOptions);
     },
 
     subscribe(url, password) {
@@ -121,7 +176,15 @@ export function build(options: IngestOptions): Ingest {
         reconnectPeriod: MQTT_RECONNECT_MS,
       });
       client = connection;
-      connection.on('message', (topic, payload) => handle(topic, payload));
+      // The PUBACK to the broker goes once the message is spooled: a crash before it makes the broker resend.
+      connection.handleMessage = (packet, done) => {
+        const { topic, payload, qos } = packet;
+        if (!topic.startsWith(TOPIC_PREFIX)) return done();
+        handle(topic, payload as Buffer, { qos }).then(
+          () => done(),
+          (error: unknown) => done(error as Error),
+        );
+      };
       connection.on('error', (error) => logger.error({ err: error }, 'ingest MQTT client error'));
       return new Promise((resolve, reject) => {
         connection.once('connect', () => {

@@ -7,7 +7,7 @@ import {
   type Elevator,
   type TopicKind,
 } from '../contract/index.js';
-import type { FieldType, FieldValue, Point } from '../influx/line-protocol.js';
+import { encodeLine, type FieldType, type FieldValue, type Point } from '../influx/line-protocol.js';
 
 /**
  * How contract messages become InfluxDB points (DESIGN.md "Storage"): one measurement per
@@ -129,4 +129,15 @@ export function toPoint(message: DecodedMessage, elevator: Elevator, receivedAtM
         timeMs: message.payload.ts,
       };
   }
+}
+
+/** Messages a device skipped (its `seq` jumped), as the `link` measurement: a device losing messages shows. */
+export const GAP_MEASUREMENT = 'link';
+const GAP_FIELD_TYPES: Readonly<Record<string, FieldType>> = { missed: 'integer' };
+
+export function gapLine(elevator: Elevator, missed: number, timeMs: number): string {
+  return encodeLine(
+    { measurement: GAP_MEASUREMENT, tags: registryTags(elevator), fields: { missed }, timeMs },
+    GAP_FIELD_TYPES,
+  );
 }

@@ -25,14 +25,29 @@ export function createMetrics() {
       help: 'Points in batches InfluxDB refused for good (HTTP 4xx)',
       registers,
     }),
-    pointsDropped: new Counter({
-      name: 'lw_points_dropped_total',
-      help: 'Points dropped because the pending buffer was full while InfluxDB was away',
+    messagesShed: new Counter({
+      name: 'lw_messages_shed_total',
+      help: 'QoS 0 telemetry not stored because the ingest spool was full (QoS 1 messages wait instead)',
+      registers,
+    }),
+    duplicates: new Counter({
+      name: 'lw_duplicate_messages_total',
+      help: 'Messages seen again with an (elevator, seq) already taken: acknowledged, not stored twice',
+      registers,
+    }),
+    sequenceGaps: new Counter({
+      name: 'lw_sequence_gaps_total',
+      help: 'Messages missing from devices: seq numbers skipped and not (yet) seen',
       registers,
     }),
     batchesWritten: new Counter({ name: 'lw_batches_written_total', help: 'Batches written to InfluxDB', registers }),
     writeErrors: new Counter({ name: 'lw_write_errors_total', help: 'Failed InfluxDB write requests', registers }),
-    pendingPoints: new Gauge({ name: 'lw_ingest_pending_points', help: 'Points waiting to be written', registers }),
+    pendingPoints: new Gauge({
+      name: 'lw_ingest_pending_points',
+      help: 'Points in the spool InfluxDB has not acknowledged',
+      registers,
+    }),
+    spoolBytes: new Gauge({ name: 'lw_ingest_spool_bytes', help: 'Bytes in the ingest spool', registers }),
     webhookAttempts: new Counter({
       name: 'lw_webhook_attempts_total',
       help: 'Webhook delivery attempts, by outcome (delivered, retry, expired)',

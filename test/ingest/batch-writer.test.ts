@@ -3,18 +3,26 @@ import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { EmbeddedInflux } from '../../influx/embedded.js';
 import { InfluxHttpStore } from '../../influx/http-store.js';
 import { BatchWriter, type BatchWriterOptions } from '../../ingest/batch-writer.js';
+import { Spool } from '../../ingest/spool.js';
 import { createMetrics } from '../../lib/metrics.js';
 import { tempDir, uniqueDatabase } from '../helpers/fixtures.js';
 import { freePort } from '../../lib/net.js';
 
 const logger = pino({ level: 'silent' });
-const options: BatchWriterOptions = { batchSize: 3, batchIntervalMs: 20, maxPendingPoints: 1000 };
+const options: BatchWriterOptions = { batchSize: 3, batchIntervalMs: 20 };
+const SPOOL = { maxBytes: 1024 * 1024, segmentBytes: 64, commitIntervalMs: 2 };
 
-function writer(store: InfluxHttpStore, overrides: Partial<BatchWriterOptions> = {}) {
+function writer(store: InfluxHttpStore, overrides: Partial<BatchWriterOptions> = {}, spool = {}, dir = tempDir()) {
   const metrics = createMetrics();
-  const batchWriter = new BatchWriter(store, { ...options, ...overrides }, metrics, logger);
+  const batchWriter = new BatchWriter(
+    store,
+    new Spool({ dir, ...SPOOL, ...spool }),
+    { ...options, ...overrides },
+    metrics,
+    logger,
+  );
   onTestFinished(() => batchWriter.close(1000));
-  return { batchWriter, metrics };
+  return { batchWriter, metrics, dir };
 }
 
 const counter = async (metric: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
@@ -30,7 +38,7 @@ describe('BatchWriter', () => {
     const store = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
     await store.ensureDatabase();
     const { batchWriter, metrics } = writer(store);
-    for (let i = 1; i <= 7; i++) batchWriter.push(`m v=${i}i ${i}`);
+    await Promise.all(Array.from({ length: 7 }, (_, i) => batchWriter.push([`m v=${i + 1}i ${i + 1}`])));
     await batchWriter.flush();
     expect(await count(store)).toBe(7);
     expect(await counter(metrics.batchesWritten)).toBe(3);
@@ -52,10 +60,10 @@ describe('BatchWriter', () => {
     await store.ensureDatabase();
     const { batchWriter, metrics } = writer(store);
 
-    batchWriter.push('m v=1i 1');
+    await batchWriter.push(['m v=1i 1']);
     await batchWriter.flush();
     await influx.stop();
-    for (let i = 2; i <= 10; i++) batchWriter.push(`m v=${i}i ${i}`);
+    for (let i = 2; i <= 10; i++) await batchWriter.push([`m v=${i}i ${i}`]);
     await expect.poll(() => batchWriter.status().retrying, { timeout: 10_000 }).toBe(true);
     expect(batchWriter.status().pendingPoints).toBe(9);
 
@@ -63,24 +71,58 @@ describe('BatchWriter', () => {
     await expect.poll(() => batchWriter.status().pendingPoints, { timeout: 20_000 }).toBe(0);
     expect(await count(store)).toBe(10);
     expect(await counter(metrics.writeErrors)).toBeGreaterThan(0);
-    expect(await counter(metrics.pointsDropped)).toBe(0);
   });
 
-  it('drops the oldest points beyond the bound while InfluxDB is away, and counts them', async () => {
-    const store = new InfluxHttpStore({ url: `http://127.0.0.1:${await freePort()}`, db: 'x', timeoutMs: 500 });
-    const { batchWriter, metrics } = writer(store, { batchSize: 2, maxPendingPoints: 5 });
-    for (let i = 1; i <= 8; i++) batchWriter.push(`m v=${i}i ${i}`);
-    expect(batchWriter.status().pendingPoints).toBe(5);
-    expect(await counter(metrics.pointsDropped)).toBe(3);
+  it('keeps what InfluxDB has not taken across its own restart, and writes it, in order, after', async () => {
+    const down = new InfluxHttpStore({ url: `http://127.0.0.1:${await freePort()}`, db: 'x', timeoutMs: 300 });
+    const first = writer(down);
+    for (let i = 1; i <= 20; i++) await first.batchWriter.push([`m v=${i}i ${i}`]);
+    await first.batchWriter.close(100);
+
+    const store = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
+    await store.ensureDatabase();
+    const second = writer(store, {}, {}, first.dir);
+    expect(second.batchWriter.status().pendingPoints).toBe(20);
+    await second.batchWriter.flush();
+    const [series] = await store.query('SELECT v FROM m');
+    expect(series?.rows.map((row) => row.v)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(second.batchWriter.status()).toMatchObject({ pendingPoints: 0, spooledBytes: 0 });
+  });
+
+  it('holds new points back while the spool is full, and takes them once InfluxDB made room', async () => {
+    const influx = new EmbeddedInflux({
+      dir: tempDir(),
+      host: '127.0.0.1',
+      port: await freePort(),
+      binary: 'influxd',
+      logger,
+    });
+    const store = new InfluxHttpStore({ url: influx.url, db: 'full', timeoutMs: 500 });
+    await influx.start();
+    onTestFinished(() => influx.stop());
+    await store.ensureDatabase();
+    await influx.stop();
+    const { batchWriter } = writer(store, { batchSize: 2 }, { maxBytes: 20 });
+    await batchWriter.push(['m v=1i 1', 'm v=2i 2', 'm v=3i 3']);
+    expect(batchWriter.status().spoolFull).toBe(true);
+    let taken = false;
+    const waiting = batchWriter.push(['m v=4i 4']).then(() => (taken = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(taken).toBe(false);
+
+    await influx.start();
+    await waiting;
+    await batchWriter.flush();
+    expect(await count(store)).toBe(4);
   });
 
   it('counts a batch InfluxDB refuses for good and goes on with the next', async () => {
     const store = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
     await store.ensureDatabase();
     const { batchWriter, metrics } = writer(store, { batchSize: 1 });
-    batchWriter.push('m v=1i 1');
-    batchWriter.push('m v="text" 2');
-    batchWriter.push('m v=3i 3');
+    await batchWriter.push(['m v=1i 1']);
+    await batchWriter.push(['m v="text" 2']);
+    await batchWriter.push(['m v=3i 3']);
     await batchWriter.flush();
     expect(await count(store)).toBe(2);
     expect(await counter(metrics.pointsRejected)).toBe(1);

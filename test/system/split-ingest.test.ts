@@ -20,7 +20,8 @@ const newIngest = (store: Store, telemetry: InfluxHttpStore) =>
     telemetry,
     metrics: createMetrics(),
     logger,
-    batch: { batchSize: 100, batchIntervalMs: 50, maxPendingPoints: 10_000 },
+    batch: { batchSize: 100, batchIntervalMs: 50 },
+    spool: { dir: tempDir(), maxBytes: 16 * 1024 * 1024 },
   });
 
 /** `liftwatch broker` and `liftwatch ingest` as two parts sharing one data directory. */

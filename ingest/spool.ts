@@ -1,0 +1,290 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface SpoolOptions {
+  /** The spool's own directory (in the data directory). */
+  readonly dir: string;
+  /** Bytes the spool may hold; beyond it appends wait (back-pressure) and `full()` says so. */
+  readonly maxBytes: number;
+  /** A segment file is closed and a new one begun at this size; read segments are deleted whole. */
+  readonly segmentBytes: number;
+  /** Appends are written and fsynced together at most this often (group commit). */
+  readonly commitIntervalMs: number;
+}
+
+/** Where reading has got to: a segment and a byte offset in it. */
+interface Position {
+  readonly segment: number;
+  readonly offset: number;
+}
+
+const SEGMENT_PATTERN = /^(\d{12})\.lp$/;
+const HEAD_FILE = 'head.json';
+/** Bytes read from a segment at a time; far more than a batch of lines needs. */
+const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+const LOCK_FILE = 'lock';
+const segmentName = (segment: number) => `${String(segment).padStart(12, '0')}.lp`;
+
+/**
+ * Line-protocol lines that InfluxDB has not acknowledged yet, on disk, in order. Appends are
+ * made durable in groups (one write and one fsync per commit interval), so a message can be
+ * acknowledged to its device once `append` resolves. The writer reads from the head and, once
+ * InfluxDB took a batch, moves the head past it; fully read segment files are deleted.
+ */
+export class Spool {
+  private readonly options: SpoolOptions;
+  private head: Position;
+  /** What the reader has handed out but the head does not pass yet. */
+  private readCursor: Position;
+  private tail: Position;
+  private tailFd: number;
+  private bytes = 0;
+  /** Lines held (appended and not acknowledged), counted at start by reading the live segments. */
+  private lines = 0;
+  /** Lines appended or found at start and not yet handed out by `read`. */
+  private unreadLines = 0;
+  private buffered: string[] = [];
+  private bufferedBytes = 0;
+  private waiters: Array<() => void> = [];
+  private spaceWaiters: Array<() => void> = [];
+  private commitTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(options: SpoolOptions) {
+    this.options = options;
+    fs.mkdirSync(options.dir, { recursive: true });
+    this.lock();
+    const segments = this.segments();
+    this.head = this.readHead(segments);
+    for (const segment of segments) {
+      if (segment < this.head.segment) fs.rmSync(this.file(segment), { force: true });
+    }
+    const live = segments.filter((segment) => segment >= this.head.segment);
+    for (const segment of live) {
+      const text = fs.readFileSync(this.file(segment), 'utf8');
+      const from = segment === this.head.segment ? Buffer.from(text).subarray(this.head.offset).toString('utf8') : text;
+      this.lines += countLines(from);
+      this.bytes += Buffer.byteLength(from);
+    }
+    this.unreadLines = this.lines;
+    const last = live.at(-1) ?? this.head.segment;
+    this.tailFd = fs.openSync(this.file(last), 'a');
+    this.tail = { segment: last, offset: fs.fstatSync(this.tailFd).size };
+    this.readCursor = this.head;
+  }
+
+  /** Bytes held: appended (durable or about to be) and not yet acknowledged by InfluxDB. */
+  size(): number {
+    return this.bytes + this.bufferedBytes;
+  }
+
+  /** Lines held: appended and not yet acknowledged by InfluxDB. */
+  pendingLines(): number {
+    return this.lines + this.buffered.length;
+  }
+
+  /** Lines appended (or found at start) that `read` has not handed out yet. */
+  unread(): number {
+    return this.unreadLines + this.buffered.length;
+  }
+
+  full(): boolean {
+    return this.size() >= this.options.maxBytes;
+  }
+
+  /** Resolves once the lines are on disk; waits first while the spool is full. */
+  async append(lines: readonly string[]): Promise<void> {
+    while (this.full() && !this.closed) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    if (this.closed) throw new Error('the spool is closed');
+    for (const line of lines) {
+      this.buffered.push(line);
+      this.bufferedBytes += Buffer.byteLength(line) + 1;
+    }
+    return this.sync();
+  }
+
+  /** Resolves once everything appended so far is on disk. */
+  sync(): Promise<void> {
+    if (this.buffered.length === 0 && this.waiters.length === 0) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.commitTimer ??= setTimeout(() => this.commit(), this.options.commitIntervalMs);
+    return done;
+  }
+
+  /** Up to `maxLines` lines after those already handed out, oldest first. */
+  read(maxLines: number): { lines: string[]; end: Position } {
+    this.commitNow();
+    const lines: string[] = [];
+    let cursor = this.readCursor;
+    while (lines.length < maxLines) {
+      if (cursor.segment > this.tail.segment) break;
+      const file = this.file(cursor.segment);
+      const size = cursor.segment === this.tail.segment ? this.tail.offset : fs.statSync(file).size;
+      if (cursor.offset >= size) {
+        if (cursor.segment === this.tail.segment) break;
+        cursor = { segment: cursor.segment + 1, offset: 0 };
+        continue;
+      }
+      const text = this.readRange(file, cursor.offset, Math.min(size, cursor.offset + READ_CHUNK_BYTES));
+      let offset = cursor.offset;
+      let start = 0;
+      while (lines.length < maxLines) {
+        const newline = text.indexOf('\n', start);
+        if (newline < 0) {
+          if (start === 0) throw new Error(`a line in ${file} is longer than ${READ_CHUNK_BYTES} bytes`);
+          break;
+        }
+        const line = text.slice(start, newline);
+        lines.push(line);
+        offset += Buffer.byteLength(line) + 1;
+        start = newline + 1;
+      }
+      cursor = { segment: cursor.segment, offset };
+    }
+    this.readCursor = cursor;
+    this.unreadLines -= lines.length;
+    return { lines, end: cursor };
+  }
+
+  /** InfluxDB took everything up to `end`: move the head there and free what lies before it. */
+  acknowledge(end: Position, lineCount: number): void {
+    const freed = this.distance(this.head, end);
+    for (let segment = this.head.segment; segment < end.segment; segment++) {
+      fs.rmSync(this.file(segment), { force: true });
+    }
+    this.head = end;
+    this.bytes -= freed;
+    this.lines -= lineCount;
+    this.writeHead();
+    for (const wake of this.spaceWaiters.splice(0)) wake();
+  }
+
+  /** Hands out again what was read but not acknowledged (a write that must be retried from the start). */
+  rewind(handedOut: number): void {
+    this.readCursor = this.head;
+    this.unreadLines += handedOut;
+  }
+
+  /** Lines waiting to be read. */
+  hasUnread(): boolean {
+    return (
+      this.readCursor.segment < this.tail.segment ||
+      (this.readCursor.segment === this.tail.segment && this.readCursor.offset < this.tail.offset)
+    );
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.commitNow();
+    this.closed = true;
+    for (const wake of this.spaceWaiters.splice(0)) wake();
+    fs.closeSync(this.tailFd);
+    fs.rmSync(path.join(this.options.dir, LOCK_FILE), { force: true });
+  }
+
+  /** Commits what is buffered at once (a reader must not wait for the group-commit timer). */
+  private commitNow(): void {
+    if (this.commitTimer) clearTimeout(this.commitTimer);
+    this.commit();
+  }
+
+  private commit(): void {
+    this.commitTimer = null;
+    const waiters = this.waiters.splice(0);
+    if (this.buffered.length > 0) {
+      const lineCount = this.buffered.length;
+      const data = Buffer.from(`${this.buffered.join('\n')}\n`);
+      this.buffered = [];
+      this.bufferedBytes = 0;
+      fs.writeSync(this.tailFd, data);
+      fs.fdatasyncSync(this.tailFd);
+      this.tail = { segment: this.tail.segment, offset: this.tail.offset + data.length };
+      this.bytes += data.length;
+      this.lines += lineCount;
+      this.unreadLines += lineCount;
+      if (this.tail.offset >= this.options.segmentBytes) this.startSegment();
+    }
+    for (const resolve of waiters) resolve();
+  }
+
+  private startSegment(): void {
+    fs.closeSync(this.tailFd);
+    const segment = this.tail.segment + 1;
+    this.tailFd = fs.openSync(this.file(segment), 'a');
+    this.tail = { segment, offset: 0 };
+  }
+
+  private distance(from: Position, to: Position): number {
+    if (from.segment === to.segment) return to.offset - from.offset;
+    let total = fs.statSync(this.file(from.segment)).size - from.offset;
+    for (let segment = from.segment + 1; segment < to.segment; segment++) total += fs.statSync(this.file(segment)).size;
+    return total + to.offset;
+  }
+
+  private readRange(file: string, from: number, to: number): string {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(to - from);
+      fs.readSync(fd, buffer, 0, buffer.length, from);
+      return buffer.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private segments(): number[] {
+    return fs
+      .readdirSync(this.options.dir)
+      .map((name) => SEGMENT_PATTERN.exec(name)?.[1])
+      .filter((match): match is string => match !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  private readHead(segments: readonly number[]): Position {
+    const file = path.join(this.options.dir, HEAD_FILE);
+    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as Position;
+    return { segment: segments[0] ?? 0, offset: 0 };
+  }
+
+  /** Written to a temporary file and renamed, so a crash leaves the old head or the new one, never half. */
+  private writeHead(): void {
+    const file = path.join(this.options.dir, HEAD_FILE);
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(this.head));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+
+  /** One process per spool: a second ingest on the same data directory would interleave and lose lines. */
+  private lock(): void {
+    const file = path.join(this.options.dir, LOCK_FILE);
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+    } catch {
+      const holder = Number(fs.readFileSync(file, 'utf8'));
+      if (holder !== process.pid && isAlive(holder)) {
+        throw new Error(`the spool ${this.options.dir} is in use by process ${holder}`);
+      }
+      fs.writeFileSync(file, String(process.pid));
+    }
+  }
+
+  private file(segment: number): string {
+    return path.join(this.options.dir, segmentName(segment));
+  }
+}
+
+function countLines(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,65 @@
+import { pino } from 'pino';
+import { describe, expect, inject, it } from 'vitest';
+import { InfluxHttpStore } from '../../influx/http-store.js';
+import { build } from '../../ingest/index.js';
+import { SEQUENCE_WINDOW, SequenceTracker } from '../../ingest/sequence.js';
+import { createMetrics } from '../../lib/metrics.js';
+import { openSqliteStore } from '../../store/sqlite.js';
+import { registration, tempDir, uniqueDatabase } from '../helpers/fixtures.js';
+
+describe('SequenceTracker', () => {
+  it.each([
+    ['in order', [1, 2, 3], ['new:0', 'new:0', 'new:0']],
+    ['the same seq again', [1, 2, 2], ['new:0', 'new:0', 'duplicate']],
+    ['a resend of an older one', [1, 2, 3, 1], ['new:0', 'new:0', 'new:0', 'duplicate']],
+    ['a jump over three', [1, 5], ['new:0', 'new:3']],
+    ['a late one filling its gap, then again', [1, 3, 2, 2], ['new:0', 'new:1', 'new:0', 'duplicate']],
+    ['the counter starting again', [5000, 1, 2], ['new:0', 'restart', 'new:0']],
+    ['just inside the window', [SEQUENCE_WINDOW, 1], ['new:0', 'new:0']],
+  ])('%s', (_case, seqs, expected) => {
+    const tracker = new SequenceTracker();
+    const verdicts = seqs.map((seq) => {
+      const verdict = tracker.observe('E1', seq);
+      return verdict.kind === 'new' ? `new:${verdict.missing}` : verdict.kind;
+    });
+    expect(verdicts).toEqual(expected);
+  });
+
+  it('keeps each elevator apart, and forgets a seq that could not be stored', () => {
+    const tracker = new SequenceTracker();
+    tracker.observe('E1', 7);
+    expect(tracker.observe('E2', 7).kind).toBe('new');
+    tracker.forget('E1', 7);
+    expect(tracker.observe('E1', 7).kind).toBe('new');
+  });
+});
+
+describe('ingest and seq', () => {
+  it('stores a message seen twice once, and records the messages a device skipped', async () => {
+    const store = openSqliteStore(tempDir());
+    store.elevators.register(registration('SEQ-1'), 'hash');
+    const telemetry = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
+    await telemetry.ensureDatabase();
+    const metrics = createMetrics();
+    const ingest = build({
+      store,
+      telemetry,
+      metrics,
+      logger: pino({ level: 'silent' }),
+      batch: { batchSize: 100, batchIntervalMs: 20 },
+      spool: { dir: tempDir(), maxBytes: 1024 * 1024 },
+    });
+    const fault = (seq: number) =>
+      Buffer.from(JSON.stringify({ ts: 1_764_000_000_000 + seq, seq, code: 102, floor: 3 }));
+    for (const seq of [1, 2, 2, 6, 1]) await ingest.handle('elevators/SEQ-1/faults', fault(seq));
+    await ingest.flush();
+    const [faults] = await telemetry.query('SELECT count(seq) FROM faults');
+    expect(faults?.rows[0]?.count).toBe(3);
+    const [gaps] = await telemetry.query('SELECT missed, elevator FROM link');
+    expect(gaps?.rows).toEqual([{ time: 1_764_000_000_006, missed: 3, elevator: 'SEQ-1' }]);
+    expect((await metrics.duplicates.get()).values[0]?.value).toBe(2);
+    expect((await metrics.sequenceGaps.get()).values[0]?.value).toBe(3);
+    await ingest.close();
+    store.close();
+  });
+});
