@@ -35,7 +35,7 @@ export function healthChecks({ store, telemetry, broker, ingest }: Components): 
   if (ingest) {
     checks.ingest = () => {
       const { source, mqttConnected, writer } = ingest.status();
-      const down = writer.retrying || mqttConnected === false;
+      const down = writer.retrying || writer.spoolFull || mqttConnected === false;
       return { status: down ? 'down' : 'up', detail: { source, mqttConnected, ...writer } };
     };
   }
