@@ -8,7 +8,10 @@ export interface SpoolOptions {
   readonly maxBytes: number;
   /** A segment file is closed and a new one begun at this size; read segments are deleted whole. */
   readonly segmentBytes: number;
-  /** Appends are written and fsynced together at most this often (group commit). */
+  /**
+   * Appends are written and fsynced together at most this often (group commit); 0 commits at the
+   * end of the event-loop turn, which still groups what arrived together and adds no wait.
+   */
   readonly commitIntervalMs: number;
 }
 
@@ -47,7 +50,7 @@ export class Spool {
   private bufferedBytes = 0;
   private waiters: Array<() => void> = [];
   private spaceWaiters: Array<() => void> = [];
-  private commitTimer: NodeJS.Timeout | null = null;
+  private commitTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private closed = false;
 
   constructor(options: SpoolOptions) {
@@ -107,7 +110,10 @@ export class Spool {
   sync(): Promise<void> {
     if (this.buffered.length === 0 && this.waiters.length === 0) return Promise.resolve();
     const done = new Promise<void>((resolve) => this.waiters.push(resolve));
-    this.commitTimer ??= setTimeout(() => this.commit(), this.options.commitIntervalMs);
+    this.commitTimer ??=
+      this.options.commitIntervalMs === 0
+        ? setImmediate(() => this.commit())
+        : setTimeout(() => this.commit(), this.options.commitIntervalMs);
     return done;
   }
 
@@ -184,7 +190,10 @@ export class Spool {
 
   /** Commits what is buffered at once (a reader must not wait for the group-commit timer). */
   private commitNow(): void {
-    if (this.commitTimer) clearTimeout(this.commitTimer);
+    if (this.commitTimer) {
+      clearTimeout(this.commitTimer as NodeJS.Timeout);
+      clearImmediate(this.commitTimer as NodeJS.Immediate);
+    }
     this.commit();
   }
 
