@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { build as buildWebhooks } from '../webhooks/index.js';
+import { build as buildFigures } from '../figures/index.js';
 import { build as buildApi } from '../api/index.js';
 import type { HealthCheck } from '../api/health.js';
 import { build as buildBroker, type Broker } from '../broker/index.js';
@@ -111,6 +112,9 @@ export async function listenApi(
   const webhooks = buildWebhooks({ store, logger, metrics, expireAfterMs: config.webhooks.expireAfterMs });
   webhooks.start();
   teardown.add('webhook delivery', () => webhooks.stop());
+  const figures = buildFigures({ store, telemetry: telemetry.store, logger });
+  figures.start();
+  teardown.add('dashboard figures', () => figures.stop());
   await api.listen({ host: config.host, port: config.http.port });
   return api.listeningOrigin;
 }

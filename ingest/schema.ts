@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  SERVICE_MODES,
   TOPIC_KINDS,
   faultInfo,
   payloadSchemas,
@@ -79,8 +80,16 @@ function fieldTypesOf(kind: TopicKind): Record<string, FieldType> {
   return types;
 }
 
+/**
+ * Fields liftwatch derives at ingest for the dashboards: `inService` is 1 when the elevator
+ * reports normal service, so availability is `100 * mean("inService")` over any period.
+ */
+const DERIVED_FIELD_TYPES: Readonly<Partial<Record<TopicKind, Readonly<Record<string, FieldType>>>>> = {
+  telemetry: { inService: 'integer' },
+};
+
 export const FIELD_TYPES: Readonly<Record<TopicKind, Readonly<Record<string, FieldType>>>> = Object.fromEntries(
-  TOPIC_KINDS.map((kind) => [kind, fieldTypesOf(kind)]),
+  TOPIC_KINDS.map((kind) => [kind, { ...fieldTypesOf(kind), ...DERIVED_FIELD_TYPES[kind] }]),
 ) as Record<TopicKind, Record<string, FieldType>>;
 
 export const REGISTRY_TAGS = ['elevator', 'district', 'use_unit', 'insurer', 'contractor'] as const;
@@ -121,6 +130,16 @@ export function toPoint(message: DecodedMessage, elevator: Elevator, receivedAtM
         timeMs: message.payload.ts,
       };
     }
+    case 'telemetry':
+      return {
+        measurement: 'telemetry',
+        tags,
+        fields: {
+          ...toFields(message.payload, 'telemetry'),
+          inService: message.payload.mode === SERVICE_MODES.normal ? 1 : 0,
+        },
+        timeMs: message.payload.ts,
+      };
     default:
       return {
         measurement: message.kind,

@@ -19,6 +19,7 @@ import {
   type OccurrenceInput,
   type Page,
   type RecordResult,
+  type BacklogRow,
   type Scope,
   type TicketStore,
 } from './types.js';
@@ -106,6 +107,8 @@ const STAMPS: Readonly<Record<TicketAction, readonly [at: string, by: string]>> 
 };
 
 const OPEN = "status NOT IN ('resolved', 'false_alarm')";
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
 
 /** List filters: column and query field. */
 const LIST_FILTERS = [
@@ -177,6 +180,13 @@ export class SqliteTicketStore implements TicketStore {
          ORDER BY deadline_at`,
       ),
       markWarned: db.prepare('UPDATE tickets SET deadline_warned_at = ? WHERE id = ?'),
+      backlog: db.prepare<{ now: number; day: number; week: number }, BacklogRow>(
+        `SELECT insurer, severity, count(*) AS open,
+           sum(@now - created_at < @day) AS ageUnder1d,
+           sum(@now - created_at >= @day AND @now - created_at < @week) AS age1to7d,
+           sum(@now - created_at >= @week) AS ageOver7d
+         FROM tickets WHERE ${OPEN} GROUP BY insurer, severity ORDER BY insurer, severity`,
+      ),
     };
     this.recordTransaction = db.transaction((ticket: NewTicket, now: number): RecordResult => {
       let row = this.statements.active.get(ticket.elevator.id, ticket.rule);
@@ -290,6 +300,10 @@ export class SqliteTicketStore implements TicketStore {
       this.emit(updated, `ticket.${to}`, now.getTime(), actor, note);
       return toTicket(updated);
     })();
+  }
+
+  backlog(now: Date): BacklogRow[] {
+    return this.statements.backlog.all({ now: now.getTime(), day: DAY_MS, week: WEEK_MS });
   }
 
   warnDeadlines(before: Date, now: Date): Ticket[] {

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Store } from './types.js';
 import { SqliteElevatorStore } from './sqlite-elevators.js';
 import { SqliteDeadLetterStore } from './sqlite-dead-letters.js';
+import { SqliteCursorStore } from './sqlite-cursors.js';
 import { SqliteDeliveryStore } from './sqlite-deliveries.js';
 import { SqlitePrincipalStore } from './sqlite-principals.js';
 import { SqliteDigestStore } from './sqlite-digests.js';
@@ -155,6 +156,11 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX deliveries_pending ON deliveries (status, ticket_id, event_id);
    CREATE INDEX deliveries_by_insurer ON deliveries (insurer, status, event_id);
    ALTER TABLE tickets ADD COLUMN deadline_warned_at INTEGER;`,
+  `-- How far a reader of a journal (the ticket events copied to InfluxDB) has got.
+   CREATE TABLE export_cursors (
+     name TEXT PRIMARY KEY,
+     last_id INTEGER NOT NULL
+   ) STRICT;`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -174,6 +180,7 @@ function storeOver(db: Database.Database): Store {
   return {
     principals: new SqlitePrincipalStore(db),
     deliveries: new SqliteDeliveryStore(db),
+    cursors: new SqliteCursorStore(db),
     elevators: new SqliteElevatorStore(db),
     deadLetters: new SqliteDeadLetterStore(db),
     tickets: new SqliteTicketStore(db),

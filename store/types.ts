@@ -113,6 +113,8 @@ export interface TicketStore {
   transition(id: string, action: TicketAction, actor: string, note: string | null, now: Date): Ticket;
   /** Resolves the active ticket of (elevator, rule) on liftwatch's own account; false when there is none. */
   resolveActive(elevator: string, rule: string, note: string, now: Date): boolean;
+  /** Open tickets per insurer and severity, by age (since they were created) at `now`. */
+  backlog(now: Date): BacklogRow[];
   /** Announces, once each, open tickets whose deadline comes before `before` and nobody is on site yet. */
   warnDeadlines(before: Date, now: Date): Ticket[];
 }
@@ -216,9 +218,27 @@ export interface DueDelivery {
   readonly event: TicketEvent;
 }
 
+/** Where each reader of a journal has got to, so a restart goes on from there. */
+export interface CursorStore {
+  /** The last id read; 0 before the first. */
+  get(name: string): number;
+  set(name: string, lastId: number): void;
+}
+
+/** Open tickets of one insurer and severity, by age. */
+export interface BacklogRow {
+  readonly insurer: string;
+  readonly severity: FaultSeverity;
+  readonly open: number;
+  readonly ageUnder1d: number;
+  readonly age1to7d: number;
+  readonly ageOver7d: number;
+}
+
 export interface Store {
   readonly principals: PrincipalStore;
   readonly deliveries: DeliveryStore;
+  readonly cursors: CursorStore;
   readonly elevators: ElevatorStore;
   readonly deadLetters: DeadLetterStore;
   readonly tickets: TicketStore;

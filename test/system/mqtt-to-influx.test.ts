@@ -82,6 +82,7 @@ describe('a registered elevator publishing over MQTT', () => {
           ...registryTags,
           seq: 1,
           mode: 1,
+          inService: 1,
           floor: 5,
           direction: 1,
           doorState: 2,
