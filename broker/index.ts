@@ -12,6 +12,7 @@ import { authenticate, type CredentialVerifier } from './hooks/authenticate.js';
 import { authorizePublish } from './hooks/authorize-publish.js';
 import { authorizeSubscribe } from './hooks/authorize-subscribe.js';
 import type { Principal } from './hooks/principal.js';
+import { openBackends, type PersistenceStatus } from './persistence.js';
 
 export interface BrokerOptions {
   readonly elevators: ElevatorStore;
@@ -19,6 +20,8 @@ export interface BrokerOptions {
   readonly adminToken: string;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Redis for sessions, QoS 1 queues and retained messages, shared with other brokers; unset keeps them in memory. */
+  readonly redisUrl?: string;
   readonly host: string;
   readonly port: number;
   readonly wsPort: number;
@@ -47,7 +50,7 @@ export interface BrokerAddresses {
 export interface Broker {
   readonly aedes: Aedes;
   listen(): Promise<BrokerAddresses>;
-  status(): { listening: boolean; clients: number };
+  status(): { listening: boolean; clients: number } & PersistenceStatus;
   close(): Promise<void>;
 }
 
@@ -82,8 +85,10 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     verifyService: (secret) => secretsEqual(secret, options.adminToken),
   };
 
+  const backends = await openBackends(options.redisUrl, logger);
   const aedes = new Aedes({
     ...AEDES_OPTIONS,
+    ...backends.aedesOptions,
     authenticate(client, username, password, done) {
       authenticate({ clientId: client.id, username, password }, verifier).then(
         (decision) => {
@@ -159,14 +164,14 @@ export async function build(options: BrokerOptions): Promise<Broker> {
       listening = true;
       return { port, wsPort };
     },
-    status: () => ({ listening, clients: aedes.connectedClients }),
+    status: () => ({ listening, clients: aedes.connectedClients, ...backends.status() }),
     async close() {
       listening = false;
       for (const socket of wss.clients) socket.terminate();
       await Promise.all([
         closeServer(tcp),
         closeServer(web),
-        new Promise<void>((resolve) => aedes.close(() => resolve())),
+        backends.close(new Promise<void>((resolve) => aedes.close(() => resolve()))),
       ]);
     },
   };

@@ -28,8 +28,10 @@ export function healthChecks({ store, telemetry, broker, ingest }: Components): 
   };
   if (broker) {
     checks.broker = () => {
-      const { listening, clients } = broker.status();
-      return { status: listening ? 'up' : 'down', detail: { clients } };
+      const { listening, clients, ...persistence } = broker.status();
+      // Without its Redis a broker can neither keep sessions nor reach the other brokers.
+      const redisDown = persistence.persistence === 'redis' && !persistence.redisReachable;
+      return { status: listening && !redisDown ? 'up' : 'down', detail: { clients, ...persistence } };
     };
   }
   if (ingest) {

@@ -29,6 +29,7 @@ export async function brokerFor(
     adminToken: admin.token,
     metrics,
     logger,
+    redisUrl: config.mqtt.redisUrl ?? undefined,
     host: config.host,
     port: config.mqtt.port,
     wsPort: config.mqtt.wsPort,

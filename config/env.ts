@@ -67,6 +67,7 @@ export const envSchema = z.object({
   LW_INFLUXD_BIN: optional(z.string()).transform((value) => value ?? 'influxd'),
   LW_ADMIN_TOKEN: optional(z.string().min(16, 'at least 16 characters')),
   LW_MQTT_URL: optional(z.url({ protocol: /^(mqtts?|wss?|tcp)$/, error: 'an mqtt:// or ws:// URL' })),
+  LW_REDIS_URL: optional(z.url({ protocol: /^redis$/, error: 'a redis:// URL' })),
   LW_API_URL: optional(z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })),
   LW_BATCH_SIZE: positiveInt(5000, 100_000),
   LW_BATCH_INTERVAL_MS: positiveInt(1000, 60_000),
@@ -91,6 +92,8 @@ export interface LiftwatchConfig {
     readonly wsPort: number;
     /** Where liftwatch's own clients (a split ingest, the simulator) reach the broker. */
     readonly url: string;
+    /** Redis for the broker's sessions, queues and retained messages, shared by brokers; null keeps them in memory. */
+    readonly redisUrl: string | null;
   };
   readonly http: {
     readonly port: number;
@@ -141,6 +144,7 @@ export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): 
       port: e.LW_MQTT_PORT,
       wsPort: e.LW_MQTT_WS_PORT,
       url: e.LW_MQTT_URL ?? `mqtt://${reach}:${e.LW_MQTT_PORT}`,
+      redisUrl: e.LW_REDIS_URL ?? null,
     },
     http: {
       port: e.LW_HTTP_PORT,

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   LW_ERR_CONFIG: { status: 500, message: 'The configuration is not valid' },
   LW_ERR_INFLUXD_MISSING: { status: 500, message: 'influxd is not installed' },
   LW_ERR_INFLUXD_START: { status: 500, message: 'The local influxd did not start' },
+  LW_ERR_REDIS_UNAVAILABLE: { status: 500, message: 'Redis is not reachable' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what liftwatch needs on a Debian machine, and only what is missing:
 # Debian's influxdb (the local InfluxDB) and mosquitto-clients (used by the tests), then npm ci.
-# --with-browser (the tests) adds chromium and a CJK font for the web console's browser tests.
+# --with-browser (the tests) adds chromium and a CJK font for the web console's browser tests,
+# and redis-server for the broker's Redis tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ command -v influxd >/dev/null 2>&1 || missing+=(influxdb)
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 if [ "${1:-}" = "--with-browser" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-wqy-microhei)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null 2>&1; then sudo=(sudo); else

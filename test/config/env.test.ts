@@ -9,13 +9,18 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       dataDir: path.resolve('/srv/data'),
       host: '127.0.0.1',
-      mqtt: { port: 1883, wsPort: 8083, url: 'mqtt://127.0.0.1:1883' },
+      mqtt: { port: 1883, wsPort: 8083, url: 'mqtt://127.0.0.1:1883', redisUrl: null },
       http: { port: 8080, url: 'http://127.0.0.1:8080', rateLimitPerMinute: 600 },
       influx: { url: null, db: 'liftwatch', embedded: { port: 8086, binary: 'influxd' } },
       ingest: { batchSize: 5000, batchIntervalMs: 1000 },
       adminToken: undefined,
       logLevel: 'info',
     });
+  });
+
+  it('takes a redis:// URL for the broker, password and database included', () => {
+    const url = 'redis://:secret@127.0.0.1:6380/2';
+    expect(loadConfig({ LW_REDIS_URL: url }).mqtt.redisUrl).toBe(url);
   });
 
   it('takes 0 as a rate limit that is off', () => {
@@ -36,6 +41,7 @@ describe('loadConfig', () => {
     ['LW_HTTP_PORT', '70000', /LW_HTTP_PORT="70000".*0 to 65535/],
     ['LW_HOST', 'example.com', /LW_HOST="example.com" is not valid: expected an IPv4 or IPv6 address/],
     ['INFLUX_URL', 'ftp://x', /INFLUX_URL="ftp:\/\/x" is not valid: expected an http:\/\/ or https:\/\/ URL/],
+    ['LW_REDIS_URL', 'http://x', /LW_REDIS_URL="http:\/\/x" is not valid: expected a redis:\/\/ URL/],
     ['LW_BATCH_SIZE', '0', /LW_BATCH_SIZE="0" is not valid: expected a whole number from 1 to 100000/],
     ['LW_RATE_LIMIT_PER_MINUTE', '-1', /LW_RATE_LIMIT_PER_MINUTE="-1" is not valid: expected a whole number from 0 to/],
     ['LW_LOG_LEVEL', 'loud', /LW_LOG_LEVEL="loud" is not valid: expected one of fatal, error/],

@@ -1,0 +1,230 @@
+import mqtt, { type IConnackPacket } from 'mqtt';
+import { pino } from 'pino';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { build as buildBroker } from '../../broker/index.js';
+import {
+  ALL_ELEVATOR_TOPICS,
+  INGEST_PRINCIPAL,
+  RECORDER_PRINCIPAL,
+  buildTopic,
+  parseTopic,
+} from '../../contract/index.js';
+import { createMetrics } from '../../lib/metrics.js';
+import { freePort } from '../../lib/net.js';
+import { openSqliteStore } from '../../store/sqlite.js';
+import type { Store } from '../../store/types.js';
+import { closed, connectDevice, publish } from '../helpers/device.js';
+import { registration, tempDir } from '../helpers/fixtures.js';
+import { startRedis } from '../helpers/redis.js';
+import { startTestSystem } from '../helpers/system.js';
+import { issueTestToken } from '../helpers/tokens.js';
+
+const ADMIN = 'admin-key-for-the-redis-tests';
+const logger = pino({ level: 'silent' });
+const TS = 1_764_000_000_000;
+/** More queued messages than aedes-persistence-redis hands a session at one CONNECT by default. */
+const BACKLOG = 1200;
+
+function openStore(): Store {
+  const store = openSqliteStore(tempDir());
+  onTestFinished(() => store.close());
+  return store;
+}
+
+const seqOf = (payload: Buffer) => (JSON.parse(payload.toString()) as { seq: number }).seq;
+
+/**
+ * A broker on an ephemeral loopback port, closed after the test (closing twice is harmless). `handled()`
+ * counts the elevator messages it has queued and routed: a PUBACK goes out before it does either.
+ */
+async function startBroker(store: Store, redisUrl?: string) {
+  const broker = await buildBroker({
+    elevators: store.elevators,
+    adminToken: ADMIN,
+    metrics: createMetrics(),
+    logger,
+    redisUrl,
+    host: '127.0.0.1',
+    port: 0,
+    wsPort: 0,
+  });
+  onTestFinished(() => broker.close());
+  let handled = 0;
+  broker.aedes.on('publish', (packet) => {
+    if (parseTopic(packet.topic)) handled += 1;
+  });
+  const { port } = await broker.listen();
+  return { broker, handled: () => handled, url: `mqtt://127.0.0.1:${port}` };
+}
+
+/**
+ * liftwatch's ingest identity with a persistent session (clean=false), as `liftwatch ingest` connects;
+ * `seqs` records every message from the first packet on (queued ones come right after the CONNACK).
+ */
+async function persistentReader(url: string) {
+  const client = mqtt.connect(url, {
+    clientId: INGEST_PRINCIPAL,
+    username: INGEST_PRINCIPAL,
+    password: ADMIN,
+    clean: false,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
+  onTestFinished(() => client.endAsync(true));
+  const seqs: number[] = [];
+  client.on('message', (_topic, payload) => seqs.push(seqOf(payload)));
+  const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+    client.once('connect', resolve);
+    client.once('error', reject);
+  });
+  return { client, seqs, sessionPresent: connack.sessionPresent };
+}
+
+async function publishFaults(client: mqtt.MqttClient, id: string, seqs: number[]) {
+  for (const seq of seqs) await publish(client, id, 'faults', { ts: TS + seq, seq, code: 2, floor: 1 });
+}
+
+describe('broker with Redis (LW_REDIS_URL)', () => {
+  it('keeps a persistent session and its QoS 1 queue across a restart, delivering each message once', async () => {
+    const redis = await startRedis();
+    const store = openStore();
+    const token = await issueTestToken(store, registration('RESTART-1'));
+
+    const first = await startBroker(store, redis.url);
+    const reader = await persistentReader(first.url);
+    await reader.client.subscribeAsync(ALL_ELEVATOR_TOPICS, { qos: 1 });
+    await reader.client.endAsync();
+    const before = await connectDevice(first.url, 'RESTART-1', token);
+    await publishFaults(before, 'RESTART-1', [1, 2, 3]);
+    await expect.poll(first.handled).toBe(3);
+    await before.endAsync();
+    await first.broker.close();
+
+    const second = await startBroker(store, redis.url);
+    const after = await connectDevice(second.url, 'RESTART-1', token);
+    await publishFaults(after, 'RESTART-1', [4, 5]);
+    await expect.poll(second.handled).toBe(2);
+
+    const back = await persistentReader(second.url);
+    expect(back.sessionPresent).toBe(true);
+    await expect.poll(() => back.seqs).toEqual([1, 2, 3, 4, 5]);
+    // A live message after the queue: it comes, and nothing queued comes again.
+    await publishFaults(after, 'RESTART-1', [6]);
+    await expect.poll(() => back.seqs).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("gives a returning session a backlog beyond the library's default of 1000 at one CONNECT", async () => {
+    const redis = await startRedis();
+    const store = openStore();
+    const token = await issueTestToken(store, registration('BACKLOG-1'));
+    const broker = await startBroker(store, redis.url);
+    const reader = await persistentReader(broker.url);
+    await reader.client.subscribeAsync(ALL_ELEVATOR_TOPICS, { qos: 1 });
+    await reader.client.endAsync();
+    const device = await connectDevice(broker.url, 'BACKLOG-1', token);
+    const seqs = Array.from({ length: BACKLOG }, (_, index) => index + 1);
+    await Promise.all(
+      seqs.map((seq) => publish(device, 'BACKLOG-1', 'faults', { ts: TS + seq, seq, code: 2, floor: 1 })),
+    );
+    await expect.poll(broker.handled).toBe(BACKLOG);
+
+    const back = await persistentReader(broker.url);
+    await expect.poll(() => back.seqs.length).toBe(BACKLOG);
+    expect(new Set(back.seqs).size).toBe(BACKLOG);
+  });
+
+  it('routes messages between two brokers on one Redis, retained ones included', async () => {
+    const redis = await startRedis();
+    const store = openStore();
+    const token = await issueTestToken(store, registration('PAIR-1'));
+    const a = await startBroker(store, redis.url);
+    const b = await startBroker(store, redis.url);
+
+    const reader = await connectDevice(b.url, INGEST_PRINCIPAL, ADMIN);
+    const seqs: number[] = [];
+    reader.on('message', (_topic, payload) => seqs.push(seqOf(payload)));
+    await reader.subscribeAsync(ALL_ELEVATOR_TOPICS, { qos: 1 });
+    const device = await connectDevice(a.url, 'PAIR-1', token);
+    await publishFaults(device, 'PAIR-1', [1, 2]);
+    await expect.poll(() => seqs).toEqual([1, 2]);
+
+    const online = buildTopic('PAIR-1', 'online');
+    await device.publishAsync(online, '1', { qos: 1, retain: true });
+    await expect.poll(a.handled).toBe(3);
+    const late = await connectDevice(b.url, RECORDER_PRINCIPAL, ADMIN);
+    const retained = new Promise<string>((resolve) =>
+      late.on('message', (topic, payload, packet) => {
+        if (topic === online && packet.retain) resolve(payload.toString());
+      }),
+    );
+    await late.subscribeAsync(ALL_ELEVATOR_TOPICS, { qos: 1 });
+    expect(await retained).toBe('1');
+  });
+
+  it('hands a session over to the broker where its client connects again', async () => {
+    const redis = await startRedis();
+    const store = openStore();
+    const a = await startBroker(store, redis.url);
+    const b = await startBroker(store, redis.url);
+    const onA = await connectDevice(a.url, INGEST_PRINCIPAL, ADMIN);
+    await connectDevice(b.url, INGEST_PRINCIPAL, ADMIN);
+    await closed(onA);
+    await expect.poll(() => a.broker.status().clients).toBe(0);
+  });
+
+  it('says in its status that it keeps sessions in Redis, and whether Redis answers', async () => {
+    const redis = await startRedis();
+    const system = await startTestSystem({ LW_REDIS_URL: redis.url });
+    onTestFinished(() => system.stop());
+    const brokerHealth = async () => {
+      const response = await fetch(`${system.httpUrl}/api/health`);
+      return ((await response.json()) as { components: Record<string, unknown> }).components.broker;
+    };
+    expect(await brokerHealth()).toMatchObject({
+      status: 'up',
+      detail: { persistence: 'redis', redisReachable: true },
+    });
+
+    await redis.stop();
+    await expect
+      .poll(brokerHealth)
+      .toMatchObject({ status: 'down', detail: { persistence: 'redis', redisReachable: false } });
+    // It stops without waiting for the Redis that is gone.
+    await system.stop();
+  });
+
+  it('refuses to start when Redis does not answer', async () => {
+    const store = openStore();
+    await expect(startBroker(store, `redis://127.0.0.1:${await freePort()}`)).rejects.toMatchObject({
+      code: 'LW_ERR_REDIS_UNAVAILABLE',
+    });
+  });
+});
+
+describe('broker without Redis (the default)', () => {
+  it('keeps sessions and queues in memory, for as long as it runs', async () => {
+    const store = openStore();
+    const token = await issueTestToken(store, registration('MEMORY-1'));
+    const first = await startBroker(store);
+    expect(first.broker.status()).toMatchObject({ persistence: 'memory' });
+
+    const reader = await persistentReader(first.url);
+    await reader.client.subscribeAsync(ALL_ELEVATOR_TOPICS, { qos: 1 });
+    await reader.client.endAsync();
+    const device = await connectDevice(first.url, 'MEMORY-1', token);
+    await publishFaults(device, 'MEMORY-1', [1, 2]);
+    await expect.poll(first.handled).toBe(2);
+    const back = await persistentReader(first.url);
+    expect(back.sessionPresent).toBe(true);
+    await expect.poll(() => back.seqs).toEqual([1, 2]);
+    await back.client.endAsync();
+    await publishFaults(device, 'MEMORY-1', [3]);
+    await expect.poll(first.handled).toBe(3);
+    await device.endAsync();
+
+    await first.broker.close();
+    const second = await startBroker(store);
+    const afterRestart = await persistentReader(second.url);
+    expect(afterRestart.sessionPresent).toBe(false);
+  });
+});
