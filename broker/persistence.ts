@@ -63,11 +63,13 @@ export async function openBackends(redisUrl: string | undefined, logger: Logger)
   const reachable = () => connections.every((connection) => connection.status === 'ready');
 
   // An outage is logged once when it starts and once when it ends; ioredis reconnects by itself.
+  // Before the first connection, the error goes into the one that refuses to start instead.
+  let connected = false;
   let reportedDown = false;
   let lastError: Error | undefined;
   const onError = (error: Error) => {
     lastError = error;
-    if (reportedDown) return;
+    if (!connected || reportedDown) return;
     reportedDown = true;
     logger.error({ err: error, redis: address }, 'Redis is not reachable: broker sessions and routing wait for it');
   };
@@ -86,6 +88,7 @@ export async function openBackends(redisUrl: string | undefined, logger: Logger)
     const message = `Redis at ${address} (LW_REDIS_URL) is not reachable: ${reason}`;
     throw new LiftwatchError('LW_ERR_REDIS_UNAVAILABLE', message, { cause: error });
   }
+  connected = true;
 
   const persistence = aedesPersistenceRedis({ conn: db, maxSessionDelivery: MAX_SESSION_DELIVERY });
   const mq = mqemitterRedis({ pubConn: pub, subConn: sub });
