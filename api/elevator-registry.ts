@@ -8,6 +8,7 @@ import {
 } from '../contract/index.js';
 import { LiftwatchError } from '../lib/errors.js';
 import { generateSecret, hashSecret } from '../store/credentials.js';
+import type { TokenReplacementNotice } from '../lib/token-replacements.js';
 import type { ElevatorStore } from '../store/types.js';
 
 export interface IssuedCredentials {
@@ -28,10 +29,18 @@ export async function registerElevator(elevators: ElevatorStore, registration: E
   return { ...elevators.register(registration, tokenHash), token };
 }
 
-/** Issues a new device token; the old one stops working at once (a device already connected stays connected). */
-export async function reissueToken(elevators: ElevatorStore, id: string): Promise<IssuedCredentials> {
+/**
+ * Issues a new device token; the old one stops working at once. `notice` is told, so a broker in
+ * this process drops a device connected with the old token (one elsewhere finds it in the store).
+ */
+export async function reissueToken(
+  elevators: ElevatorStore,
+  id: string,
+  notice?: TokenReplacementNotice,
+): Promise<IssuedCredentials> {
   const { token, tokenHash } = await newToken();
   if (!elevators.replaceTokenHash(id, tokenHash)) throw new LiftwatchError('LW_ERR_NOT_FOUND', `No elevator ${id}`);
+  notice?.tokenReplaced(id);
   return { id, token };
 }
 

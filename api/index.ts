@@ -6,6 +6,7 @@ import type { TelemetryStore } from '../influx/types.js';
 import type { Scanner } from '../rules/scanner.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
+import type { TokenReplacementNotice } from '../lib/token-replacements.js';
 import type { Store } from '../store/types.js';
 import { installErrorHandling } from './errors.js';
 import { installConditionalGet } from './etag.js';
@@ -45,6 +46,8 @@ export interface ApiOptions {
   readonly keyGraceMs?: number;
   /** Default DEFAULT_LIVE_FEED_POLL_MS (250 ms). */
   readonly liveFeedPollMs?: number;
+  /** Told of each reissued device token, so a broker in this process drops the device at once. */
+  readonly tokenReplacements?: TokenReplacementNotice;
 }
 
 /** The live ticket feed looks for new events this often. */

@@ -1,17 +1,27 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { TOPIC_ROOT } from '../contract/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
+import type { TokenReplacementFeed } from '../lib/token-replacements.js';
 import { secretsEqual, verifySecret } from '../store/credentials.js';
 import type { ElevatorStore } from '../store/types.js';
 import { authenticate, type CredentialVerifier } from './hooks/authenticate.js';
 import { authorizePublish } from './hooks/authorize-publish.js';
 import { authorizeSubscribe } from './hooks/authorize-subscribe.js';
 import type { Principal } from './hooks/principal.js';
+import {
+  DEFAULT_TOKEN_CHECK_INTERVAL_MS,
+  installHardening,
+  type AddressFailures,
+  type PeerCertificate,
+} from './hardening.js';
+import { DEFAULT_LIMITS, type BrokerLimits } from './limits.js';
+import { createTlsServer, type BrokerTls } from './tls.js';
 import { openBackends, type PersistenceStatus } from './persistence.js';
 
 export interface BrokerOptions {
@@ -25,12 +35,25 @@ export interface BrokerOptions {
   readonly host: string;
   readonly port: number;
   readonly wsPort: number;
+  /** MQTT over TLS (mutual TLS when it has a CA); unset, none. */
+  readonly tls?: BrokerTls | null;
+  /** Each unset limit is its DEFAULT_LIMITS value. */
+  readonly limits?: Partial<BrokerLimits>;
+  /** Token replacements announced in this process: the device connected with the old token is dropped at once. */
+  readonly tokenReplacements?: TokenReplacementFeed;
+  /** How often the store is read for tokens replaced by another process; default 2 s. */
+  readonly tokenCheckIntervalMs?: number;
   /**
    * Takes each allowed publish on an elevator topic (ingest in this process); the publish, and
    * its PUBACK, wait until it resolves. A rejection refuses the publish: the device resends.
    */
   readonly accept?: (topic: string, payload: Buffer, qos: number) => Promise<void>;
 }
+
+/** A fixed header is at most five bytes: type and flags, and four of remaining length [MQTT-2.2]. */
+const MQTT_MAX_FIXED_HEADER_BYTES = 5;
+/** What ws calls a message over its maxPayload. */
+const WS_MESSAGE_TOO_LARGE = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 
 const ELEVATOR_TOPIC_PREFIX = `${TOPIC_ROOT}/`;
 
@@ -45,12 +68,14 @@ const AEDES_OPTIONS = {
 export interface BrokerAddresses {
   readonly port: number;
   readonly wsPort: number;
+  /** Null without TLS. */
+  readonly tlsPort: number | null;
 }
 
 export interface Broker {
   readonly aedes: Aedes;
   listen(): Promise<BrokerAddresses>;
-  status(): { listening: boolean; clients: number } & PersistenceStatus;
+  status(): { listening: boolean; clients: number; failingAddresses: AddressFailures[] } & PersistenceStatus;
   close(): Promise<void>;
 }
 
@@ -143,17 +168,45 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     logger.debug({ clientId: client?.id, err: error.message }, 'MQTT connection error'),
   );
 
-  const tcp = net.createServer((socket) => {
-    remoteAddresses.set(socket, socket.remoteAddress);
-    aedes.handle(socket);
+  const hardening = installHardening(aedes, {
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    elevators,
+    metrics,
+    logger,
+    tokenReplacements: options.tokenReplacements,
+    tokenCheckIntervalMs: options.tokenCheckIntervalMs ?? DEFAULT_TOKEN_CHECK_INTERVAL_MS,
+    addressOf: (conn) => remoteAddresses.get(conn),
   });
+  /** The connection rate limit, at accept: before a TLS handshake or an aedes client is spent on a flood. */
+  const admit = (socket: net.Socket) => hardening.admit(socket.remoteAddress) || (socket.destroy(), false);
+  const handle = (stream: Duplex, remote: string | undefined, peer?: PeerCertificate) => {
+    const conn = hardening.guard(stream, peer);
+    remoteAddresses.set(conn, remote);
+    aedes.handle(conn);
+  };
+
+  const tcp = net.createServer((socket) => admit(socket) && handle(socket, socket.remoteAddress));
   const web = http.createServer((_request, response) => response.writeHead(426).end('MQTT over WebSocket only\n'));
-  const wss = new WebSocketServer({ server: web });
+  web.on('connection', admit);
+  // ws holds a whole message before handing it on: its own limit keeps an oversize one out of memory.
+  const wss = new WebSocketServer({ server: web, maxPayload: hardening.maxPacketBytes + MQTT_MAX_FIXED_HEADER_BYTES });
   wss.on('connection', (socket, request) => {
+    const remote = request.socket.remoteAddress;
     const stream = createWebSocketStream(socket);
-    remoteAddresses.set(stream, request.socket.remoteAddress);
-    aedes.handle(stream);
+    // Ahead of the stream's own listener, which destroys it: one already destroyed was refused by the guard.
+    socket.prependListener('error', (error: Error & { code?: string }) => {
+      if (error.code === WS_MESSAGE_TOO_LARGE && !stream.destroyed) hardening.packetTooLarge(remote);
+    });
+    handle(stream, remote);
   });
+  const tls = options.tls;
+  const secure =
+    tls &&
+    createTlsServer(tls, {
+      admit,
+      handle: (socket, peer) => handle(socket, socket.remoteAddress, peer),
+      failed: hardening.tlsFailed,
+    });
   let listening = false;
 
   return {
@@ -161,16 +214,24 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     async listen() {
       const port = await listenOn(tcp, options.port, options.host);
       const wsPort = await listenOn(web, options.wsPort, options.host);
+      const tlsPort = secure ? await listenOn(secure, tls.port, options.host) : null;
       listening = true;
-      return { port, wsPort };
+      return { port, wsPort, tlsPort };
     },
-    status: () => ({ listening, clients: aedes.connectedClients, ...backends.status() }),
+    status: () => ({
+      listening,
+      clients: aedes.connectedClients,
+      failingAddresses: hardening.failingAddresses(),
+      ...backends.status(),
+    }),
     async close() {
       listening = false;
+      hardening.stop();
       for (const socket of wss.clients) socket.terminate();
       await Promise.all([
         closeServer(tcp),
         closeServer(web),
+        secure ? closeServer(secure) : undefined,
         backends.close(new Promise<void>((resolve) => aedes.close(() => resolve()))),
       ]);
     },

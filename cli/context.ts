@@ -1,6 +1,7 @@
 import { loadConfig, type Env, type LiftwatchConfig } from '../config/env.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { createMetrics, type Metrics } from '../lib/metrics.js';
+import { TokenReplacements } from '../lib/token-replacements.js';
 import { resolveAdminToken, type AdminToken } from '../store/admin-token.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
@@ -14,6 +15,8 @@ export interface Context {
   readonly store: Store;
   readonly admin: AdminToken;
   readonly teardown: Teardown;
+  /** The API announces replaced device tokens here; a broker in the same process drops those devices. */
+  readonly tokenReplacements: TokenReplacements;
 }
 
 export function openContext(env: Env = process.env as Env): Context {
@@ -29,6 +32,7 @@ export function openContext(env: Env = process.env as Env): Context {
     store,
     admin: resolveAdminToken(config.dataDir, config.adminToken),
     teardown,
+    tokenReplacements: new TokenReplacements(),
   };
 }
 

@@ -28,10 +28,14 @@ export function healthChecks({ store, telemetry, broker, ingest }: Components): 
   };
   if (broker) {
     checks.broker = () => {
-      const { listening, clients, ...persistence } = broker.status();
+      const { listening, clients, failingAddresses, ...persistence } = broker.status();
       // Without its Redis a broker can neither keep sessions nor reach the other brokers.
       const redisDown = persistence.persistence === 'redis' && !persistence.redisReachable;
-      return { status: listening && !redisDown ? 'up' : 'down', detail: { clients, ...persistence } };
+      return {
+        status: listening && !redisDown ? 'up' : 'down',
+        // The addresses with the most authentication failures: a bounded list, never metric labels.
+        detail: { clients, failingAddresses, ...persistence },
+      };
     };
   }
   if (ingest) {

@@ -4,6 +4,7 @@ import { build as buildFigures } from '../figures/index.js';
 import { build as buildApi } from '../api/index.js';
 import type { HealthCheck } from '../api/health.js';
 import { build as buildBroker, type Broker } from '../broker/index.js';
+import { readTlsFiles } from '../broker/tls.js';
 import { build as buildIngest, type Ingest } from '../ingest/index.js';
 import { urlHost } from '../lib/net.js';
 import { RulesEngine } from '../rules/engine.js';
@@ -20,7 +21,7 @@ const SPOOL_DIR = 'spool';
 
 /** The broker of this context's configuration, registered for teardown; not yet listening. */
 export async function brokerFor(
-  { config, store, admin, metrics, logger, teardown }: Context,
+  { config, store, admin, metrics, logger, teardown, tokenReplacements }: Context,
   ingest?: Ingest,
 ): Promise<Broker> {
   const broker = await buildBroker({
@@ -33,6 +34,9 @@ export async function brokerFor(
     host: config.host,
     port: config.mqtt.port,
     wsPort: config.mqtt.wsPort,
+    tls: config.mqtt.tls && readTlsFiles(config.mqtt.tls),
+    limits: config.mqtt.limits,
+    tokenReplacements,
   });
   teardown.add('broker', () => broker.close());
   return broker;
@@ -108,6 +112,7 @@ export async function listenApi(
     scanner,
     rateLimitPerMinute: config.http.rateLimitPerMinute,
     keyGraceMs: config.http.keyGraceMs,
+    tokenReplacements: context.tokenReplacements,
   });
   teardown.add('HTTP API', () => api.close());
   const webhooks = buildWebhooks({ store, logger, metrics, expireAfterMs: config.webhooks.expireAfterMs });
@@ -134,6 +139,8 @@ export interface RunningSystem {
   readonly telemetry: TelemetryConnection;
   readonly mqttUrl: string;
   readonly wsUrl: string;
+  /** Null without TLS. */
+  readonly tlsUrl: string | null;
   readonly httpUrl: string;
 }
 
@@ -147,7 +154,7 @@ export async function startSystem(context: Context): Promise<RunningSystem> {
   const rules = await rulesFor(context, telemetry);
   const ingest = ingestFor(context, telemetry, rules.engine);
   const broker = await brokerFor(context, ingest);
-  const { port, wsPort } = await broker.listen();
+  const { port, wsPort, tlsPort } = await broker.listen();
   const checks = healthChecks({ store: context.store, telemetry, broker, ingest });
   const httpUrl = await listenApi(context, telemetry, rules.scanner, checks);
   const host = urlHost(context.config.host);
@@ -158,6 +165,7 @@ export async function startSystem(context: Context): Promise<RunningSystem> {
     telemetry,
     mqttUrl: `mqtt://${host}:${port}`,
     wsUrl: `ws://${host}:${wsPort}`,
+    tlsUrl: tlsPort === null ? null : `mqtts://${host}:${tlsPort}`,
     httpUrl,
   };
 }

@@ -4,6 +4,9 @@ import { LiftwatchError } from '../lib/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/logger.js';
 import { urlHost } from '../lib/net.js';
 import { parseDuration } from '../lib/duration.js';
+import { parseSubnet } from '../broker/address-list.js';
+import { DEFAULT_LIMITS, MAX_KEEPALIVE_SECONDS, MAX_PAYLOAD_BYTES, type BrokerLimits } from '../broker/limits.js';
+import type { TlsFiles } from '../broker/tls.js';
 
 /** Unset and empty variables both mean "use the default". */
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -33,6 +36,20 @@ const duration = (fallbackMs: number) =>
       .refine((ms) => ms !== null && ms > 0, DURATION),
   ).transform((ms) => ms ?? fallbackMs);
 
+const SUBNETS = 'addresses or subnets (10.0.0.0/8) separated by commas, or none';
+const NO_SUBNETS = 'none';
+const subnetList = (fallback: readonly string[]) =>
+  optional(
+    z
+      .string()
+      .transform((text) => (text.trim() === NO_SUBNETS ? [] : text.split(',').map((item) => item.trim())))
+      .refine((items) => items.every((item) => parseSubnet(item) !== null), SUBNETS),
+  ).transform((items) => items ?? fallback);
+
+/** MQTT over TLS listens here when LW_TLS_CERT and LW_TLS_KEY are set (IANA's port for secure MQTT). */
+export const DEFAULT_MQTT_TLS_PORT = 8883;
+const MAX_MQTT_RATE = 1_000_000;
+
 const HOUR_MS = 3_600_000;
 /** A key replaced by a rotation keeps working this long. */
 export const DEFAULT_KEY_GRACE_MS = 24 * HOUR_MS;
@@ -56,6 +73,16 @@ export const envSchema = z.object({
   ),
   LW_MQTT_PORT: port(1883),
   LW_MQTT_WS_PORT: port(8083),
+  LW_MQTT_TLS_PORT: port(DEFAULT_MQTT_TLS_PORT),
+  LW_TLS_CERT: optional(z.string()),
+  LW_TLS_KEY: optional(z.string()),
+  LW_TLS_CA: optional(z.string()),
+  LW_MQTT_MAX_PAYLOAD_BYTES: positiveInt(DEFAULT_LIMITS.maxPayloadBytes, MAX_PAYLOAD_BYTES),
+  LW_MQTT_PUBLISH_RATE: wholeNumber(DEFAULT_LIMITS.publishRatePerSecond, MAX_MQTT_RATE),
+  LW_MQTT_PUBLISH_BURST: positiveInt(DEFAULT_LIMITS.publishBurst, MAX_MQTT_RATE),
+  LW_MQTT_CONNECT_RATE: wholeNumber(DEFAULT_LIMITS.connectRatePerMinute, MAX_MQTT_RATE),
+  LW_MQTT_MAX_KEEPALIVE: wholeNumber(DEFAULT_LIMITS.maxKeepaliveSeconds, MAX_KEEPALIVE_SECONDS),
+  LW_MQTT_RATE_EXEMPT: subnetList(DEFAULT_LIMITS.rateExempt),
   LW_HTTP_PORT: port(8080),
   LW_INFLUX_PORT: port(8086),
   INFLUX_URL: optional(z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })),
@@ -90,6 +117,9 @@ export interface LiftwatchConfig {
   readonly mqtt: {
     readonly port: number;
     readonly wsPort: number;
+    /** The MQTT-over-TLS listener's port and PEM files; null when LW_TLS_CERT and LW_TLS_KEY are unset. */
+    readonly tls: TlsFiles | null;
+    readonly limits: BrokerLimits;
     /** Where liftwatch's own clients (a split ingest, the simulator) reach the broker. */
     readonly url: string;
     /** Redis for the broker's sessions, queues and retained messages, shared by brokers; null keeps them in memory. */
@@ -125,6 +155,25 @@ export interface LiftwatchConfig {
   readonly logLevel: LogLevel;
 }
 
+/** Certificate and key come together; a CA (mutual TLS) only with them. Paths are relative to `cwd`. */
+function tlsFiles(e: z.output<typeof envSchema>, cwd: string): TlsFiles | null {
+  const { LW_TLS_CERT: certFile, LW_TLS_KEY: keyFile, LW_TLS_CA: caFile } = e;
+  const missing = (name: string, because: string) =>
+    new LiftwatchError('LW_ERR_CONFIG', `${name} is not set: expected a PEM file, ${because}`);
+  if (certFile === undefined && keyFile === undefined) {
+    if (caFile !== undefined) throw missing('LW_TLS_CERT', 'as LW_TLS_CA is set (mutual TLS needs a TLS listener)');
+    return null;
+  }
+  if (certFile === undefined) throw missing('LW_TLS_CERT', 'as LW_TLS_KEY is set');
+  if (keyFile === undefined) throw missing('LW_TLS_KEY', 'as LW_TLS_CERT is set');
+  return {
+    port: e.LW_MQTT_TLS_PORT,
+    certFile: path.resolve(cwd, certFile),
+    keyFile: path.resolve(cwd, keyFile),
+    caFile: caFile === undefined ? null : path.resolve(cwd, caFile),
+  };
+}
+
 /** Parses the environment once; a bad value throws LW_ERR_CONFIG naming the variable and what it accepts. */
 export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): LiftwatchConfig {
   const result = envSchema.safeParse(env);
@@ -143,6 +192,15 @@ export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): 
     mqtt: {
       port: e.LW_MQTT_PORT,
       wsPort: e.LW_MQTT_WS_PORT,
+      tls: tlsFiles(e, cwd),
+      limits: {
+        maxPayloadBytes: e.LW_MQTT_MAX_PAYLOAD_BYTES,
+        publishRatePerSecond: e.LW_MQTT_PUBLISH_RATE,
+        publishBurst: e.LW_MQTT_PUBLISH_BURST,
+        connectRatePerMinute: e.LW_MQTT_CONNECT_RATE,
+        maxKeepaliveSeconds: e.LW_MQTT_MAX_KEEPALIVE,
+        rateExempt: e.LW_MQTT_RATE_EXEMPT,
+      },
       url: e.LW_MQTT_URL ?? `mqtt://${reach}:${e.LW_MQTT_PORT}`,
       redisUrl: e.LW_REDIS_URL ?? null,
     },

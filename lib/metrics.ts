@@ -83,6 +83,17 @@ export function createMetrics() {
       help: 'Publishes refused by the ACL (the client is disconnected)',
       registers,
     }),
+    mqttRefusals: new Counter({
+      name: 'lw_mqtt_refusals_total',
+      help: 'MQTT connections refused or closed by a broker limit, by reason: payload_too_large, packet_too_large, publish_rate, connect_rate, tls_handshake, token_replaced',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    keepaliveClamped: new Counter({
+      name: 'lw_mqtt_keepalive_clamped_total',
+      help: 'MQTT connections whose keepalive (0 or over the maximum) was clamped to the maximum',
+      registers,
+    }),
   };
 }
 

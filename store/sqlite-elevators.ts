@@ -44,6 +44,9 @@ export class SqliteElevatorStore implements ElevatorStore {
         'SELECT use_unit, id FROM elevators ORDER BY use_unit, id',
       ),
       tokenHash: db.prepare<[string], { hash: string }>('SELECT hash FROM device_tokens WHERE elevator_id = ?'),
+      tokensIssuedSince: db.prepare<[string], { id: string; tokenHash: string }>(
+        'SELECT elevator_id AS id, hash AS tokenHash FROM device_tokens WHERE issued_at >= ?',
+      ),
     };
     this.insertBoth = db.transaction((registration: ElevatorRegistration, tokenHash: string, now: string): boolean => {
       const inserted = this.statements.insert.run({ ...registration, registeredAt: now }).changes === 1;
@@ -111,5 +114,9 @@ export class SqliteElevatorStore implements ElevatorStore {
 
   replaceTokenHash(id: string, tokenHash: string): boolean {
     return this.statements.replaceToken.run(tokenHash, new Date().toISOString(), id).changes === 1;
+  }
+
+  tokensIssuedSince(since: Date): Array<{ id: string; tokenHash: string }> {
+    return this.statements.tokensIssuedSince.all(since.toISOString());
   }
 }

@@ -43,6 +43,8 @@ export interface ElevatorStore {
   tokenHash(id: string): string | undefined;
   /** Replaces the token hash; false when the elevator is not registered. */
   replaceTokenHash(id: string, tokenHash: string): boolean;
+  /** Token hashes issued (registered or replaced) at or after `since`. */
+  tokensIssuedSince(since: Date): Array<{ id: string; tokenHash: string }>;
 }
 
 export interface DeadLetter {

@@ -11,6 +11,7 @@ import {
   registeredElevatorSchema,
 } from '../../contract/index.js';
 import { LiftwatchError } from '../../lib/errors.js';
+import type { TokenReplacementNotice } from '../../lib/token-replacements.js';
 import type { Store } from '../../store/types.js';
 import { inScope, principalOf, scopeOf, type Auth } from '../auth.js';
 import { importElevators, registerElevator, reissueToken } from '../elevator-registry.js';
@@ -18,13 +19,17 @@ import { importElevators, registerElevator, reissueToken } from '../elevator-reg
 export interface ElevatorRouteOptions {
   readonly store: Store;
   readonly auth: Auth;
+  readonly tokenReplacements?: TokenReplacementNotice | undefined;
 }
 
 const CSV_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
 const idParams = z.object({ id: elevatorIdSchema });
 
 /** The registry: register (token shown once), import CSV, list, read, reissue a token. */
-export const elevatorRoutes: FastifyPluginAsyncZod<ElevatorRouteOptions> = async (app, { store, auth }) => {
+export const elevatorRoutes: FastifyPluginAsyncZod<ElevatorRouteOptions> = async (
+  app,
+  { store, auth, tokenReplacements },
+) => {
   const adminOnly = auth.allow('admin');
   const readers = auth.allow('admin', 'regulator', 'insurer', 'use-unit');
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_BODY_LIMIT_BYTES }, (_request, body, done) =>
@@ -74,6 +79,6 @@ export const elevatorRoutes: FastifyPluginAsyncZod<ElevatorRouteOptions> = async
   app.post(
     '/api/elevators/:id/token',
     { onRequest: adminOnly, schema: { params: idParams, response: { 200: elevatorCredentialsSchema } } },
-    async (request) => reissueToken(store.elevators, request.params.id),
+    async (request) => reissueToken(store.elevators, request.params.id, tokenReplacements),
   );
 };

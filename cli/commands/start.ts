@@ -88,6 +88,7 @@ Options:
       const system = await startSystem(context);
       say('liftwatch is running');
       say(`  MQTT        ${system.mqttUrl}   (WebSocket: ${system.wsUrl})`);
+      if (system.tlsUrl) say(`  MQTT/TLS    ${system.tlsUrl}`);
       say(`  HTTP API    ${system.httpUrl}/api/elevators`);
       say(`  Health      ${system.httpUrl}/api/health   metrics: ${system.httpUrl}/metrics`);
       const local = system.telemetry.embedded ? ` (local influxd, data in ${config.dataDir}/influxdb)` : '';

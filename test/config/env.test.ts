@@ -58,3 +58,50 @@ describe('loadConfig', () => {
     expect((caught as LiftwatchError).message).toMatch(message);
   });
 });
+
+describe('loadConfig: the broker limits and TLS', () => {
+  it('has the documented defaults: loopback exempt from the rates, no TLS', () => {
+    expect(loadConfig({}).mqtt).toMatchObject({
+      tls: null,
+      limits: {
+        maxPayloadBytes: 16384,
+        publishRatePerSecond: 50,
+        publishBurst: 200,
+        connectRatePerMinute: 60,
+        maxKeepaliveSeconds: 1200,
+        rateExempt: ['127.0.0.0/8', '::1'],
+      },
+    });
+  });
+
+  it('takes a list of exempt addresses and subnets, or none', () => {
+    expect(loadConfig({ LW_MQTT_RATE_EXEMPT: '10.0.0.0/8, 192.0.2.7,fd00::/8' }).mqtt.limits.rateExempt).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.7',
+      'fd00::/8',
+    ]);
+    expect(loadConfig({ LW_MQTT_RATE_EXEMPT: 'none' }).mqtt.limits.rateExempt).toEqual([]);
+    expect(() => loadConfig({ LW_MQTT_RATE_EXEMPT: '10.0.0.0/33' })).toThrow(
+      /LW_MQTT_RATE_EXEMPT="10.0.0.0\/33" is not valid: expected addresses or subnets/,
+    );
+  });
+
+  it('listens for TLS with a certificate and key, paths relative to the working directory; a CA adds mutual TLS', () => {
+    expect(loadConfig({ LW_TLS_CERT: 'tls/cert.pem', LW_TLS_KEY: '/etc/key.pem' }, '/srv').mqtt.tls).toEqual({
+      port: 8883,
+      certFile: '/srv/tls/cert.pem',
+      keyFile: '/etc/key.pem',
+      caFile: null,
+    });
+    const mutual = loadConfig({ LW_TLS_CERT: 'c', LW_TLS_KEY: 'k', LW_TLS_CA: 'ca', LW_MQTT_TLS_PORT: '0' }, '/srv');
+    expect(mutual.mqtt.tls).toMatchObject({ port: 0, caFile: '/srv/ca' });
+  });
+
+  it.each([
+    [{ LW_TLS_CERT: 'c' }, /LW_TLS_KEY is not set/],
+    [{ LW_TLS_KEY: 'k' }, /LW_TLS_CERT is not set/],
+    [{ LW_TLS_CA: 'ca' }, /LW_TLS_CERT is not set: expected a PEM file, as LW_TLS_CA is set/],
+  ])('refuses half a TLS configuration: %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -55,6 +55,22 @@ export function storeContract(name: string, open: () => Store) {
       expect(store.elevators.tokenHash('E1')).toBe('new');
       expect(store.elevators.replaceTokenHash('NOPE', 'x')).toBe(false);
     });
+
+    it('lists the tokens issued since a time: registered or replaced', async () => {
+      const store = open();
+      store.elevators.register(registration('E1'), 'h1');
+      store.elevators.register(registration('E2'), 'h2');
+      // the store keeps millisecond times: a time 2 ms later is strictly after both
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      const since = new Date();
+      expect(store.elevators.tokensIssuedSince(since)).toEqual([]);
+      store.elevators.replaceTokenHash('E2', 'h2-new');
+      store.elevators.register(registration('E3'), 'h3');
+      expect(store.elevators.tokensIssuedSince(since).sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+        { id: 'E2', tokenHash: 'h2-new' },
+        { id: 'E3', tokenHash: 'h3' },
+      ]);
+    });
   });
 
   describe(`${name}: dead letters`, () => {

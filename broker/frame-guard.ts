@@ -1,0 +1,109 @@
+import { Duplex } from 'node:stream';
+
+/** Where a scan stands in a connection's byte stream. */
+export interface FrameState {
+  /** Bytes of the current packet's body still to pass. */
+  readonly skip: number;
+  /** Bytes of the current fixed header read so far; 0 at the first byte of a packet. */
+  readonly headerBytes: number;
+  /** The remaining length decoded so far: a lower bound until its last byte. */
+  readonly length: number;
+}
+
+export const FRAME_START: FrameState = { skip: 0, headerBytes: 0, length: 0 };
+
+export type FrameVerdict = 'ok' | 'too-large' | 'malformed';
+
+/** The remaining length takes at most four bytes, seven bits each, low bits first [MQTT-2.2.3]. */
+const MAX_LENGTH_BYTES = 4;
+const CONTINUATION_BIT = 0x80;
+const VALUE_BITS = 0x7f;
+const LENGTH_BASE = 128;
+
+/**
+ * Follows the fixed headers through a chunk, skipping packet bodies, and refuses a packet whose
+ * remaining length is over `maxRemainingLength` as soon as its length bytes say so: before its
+ * body arrives, which mqtt-packet (aedes' parser, with no size limit) would buffer whole.
+ */
+export function scanFrames(
+  state: FrameState,
+  chunk: Uint8Array,
+  maxRemainingLength: number,
+): { state: FrameState; verdict: FrameVerdict } {
+  let { skip, headerBytes, length } = state;
+  let at = 0;
+  while (at < chunk.length) {
+    if (skip > 0) {
+      const passed = Math.min(skip, chunk.length - at);
+      skip -= passed;
+      at += passed;
+      continue;
+    }
+    const byte = chunk[at++] as number;
+    if (headerBytes === 0) {
+      // the packet type and flags; the length follows
+      headerBytes = 1;
+      length = 0;
+      continue;
+    }
+    length += (byte & VALUE_BITS) * LENGTH_BASE ** (headerBytes - 1);
+    if (length > maxRemainingLength) return { state, verdict: 'too-large' };
+    if (byte & CONTINUATION_BIT) {
+      if (headerBytes === MAX_LENGTH_BYTES) return { state, verdict: 'malformed' };
+      headerBytes++;
+      continue;
+    }
+    skip = length;
+    headerBytes = 0;
+  }
+  return { state: { skip, headerBytes, length }, verdict: 'ok' };
+}
+
+/**
+ * A connection as aedes sees it: the bytes of `inner`, unchanged, until a packet announces a
+ * remaining length over `maxRemainingLength`; then `onRefused` is told and both ends close.
+ */
+export class FrameGuard extends Duplex {
+  private state = FRAME_START;
+
+  constructor(
+    private readonly inner: Duplex,
+    private readonly maxRemainingLength: number,
+    private readonly onRefused: (verdict: Exclude<FrameVerdict, 'ok'>) => void,
+  ) {
+    super({ allowHalfOpen: false });
+    inner.on('data', (chunk: Buffer) => this.pass(chunk));
+    inner.on('end', () => this.push(null));
+    inner.on('error', (error) => this.destroy(error));
+    inner.on('close', () => this.destroy());
+  }
+
+  private pass(chunk: Buffer): void {
+    const { state, verdict } = scanFrames(this.state, chunk, this.maxRemainingLength);
+    if (verdict !== 'ok') {
+      this.onRefused(verdict);
+      this.destroy();
+      return;
+    }
+    this.state = state;
+    if (!this.push(chunk)) this.inner.pause();
+  }
+
+  override _read(): void {
+    this.inner.resume();
+  }
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.inner.write(chunk, encoding)) callback();
+    else this.inner.once('drain', () => callback());
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.inner.end(() => callback());
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.inner.destroy();
+    callback(error);
+  }
+}

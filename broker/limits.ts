@@ -1,0 +1,44 @@
+const KIB = 1024;
+
+/** The broker's limits. Each default is the documented default of its environment variable. */
+export interface BrokerLimits {
+  /** Largest PUBLISH payload; a larger one closes the connection, nothing stored (LW_MQTT_MAX_PAYLOAD_BYTES). */
+  readonly maxPayloadBytes: number;
+  /** Publishes a second each elevator may keep up; 0 turns the limit off (LW_MQTT_PUBLISH_RATE). */
+  readonly publishRatePerSecond: number;
+  /** Publishes an elevator may make at once, above the rate (LW_MQTT_PUBLISH_BURST). */
+  readonly publishBurst: number;
+  /** New connections a minute from one address, and at most that many at once; 0 is off (LW_MQTT_CONNECT_RATE). */
+  readonly connectRatePerMinute: number;
+  /** Longest keepalive, seconds: 0 (none) or longer is clamped to it; 0 keeps each as asked (LW_MQTT_MAX_KEEPALIVE). */
+  readonly maxKeepaliveSeconds: number;
+  /** Addresses and subnets the publish and connection rates do not apply to (LW_MQTT_RATE_EXEMPT). */
+  readonly rateExempt: readonly string[];
+}
+
+export const DEFAULT_LIMITS: BrokerLimits = {
+  /** Our payloads are about 200 bytes; this leaves room for long maintenance item lists. */
+  maxPayloadBytes: 16 * KIB,
+  /** An elevator publishes a few messages a minute; a device above this is broken or hostile. */
+  publishRatePerSecond: 50,
+  /** Room for a terminal that sends what it buffered while offline. */
+  publishBurst: 200,
+  /** Room for a few devices behind one NAT reconnecting after a broker restart. */
+  connectRatePerMinute: 60,
+  /** 20 minutes: a dead connection is found within 30. */
+  maxKeepaliveSeconds: 1200,
+  /** This machine: liftwatch's own ingest, simulator and replay. */
+  rateExempt: ['127.0.0.0/8', '::1'],
+};
+
+/**
+ * Room beyond the payload in the largest packet a device needs: a PUBLISH's topic and packet id,
+ * or a CONNECT's client id, username, token and will topic. A packet announcing more than
+ * payload + this ends its connection at its fixed header.
+ */
+export const PACKET_HEADROOM_BYTES = KIB;
+/** The largest remaining length four length bytes can say [MQTT-2.2.3]. */
+const MQTT_MAX_REMAINING_LENGTH = 268_435_455;
+export const MAX_PAYLOAD_BYTES = MQTT_MAX_REMAINING_LENGTH - PACKET_HEADROOM_BYTES;
+/** The keepalive field has 16 bits [MQTT-3.1.2.10]. */
+export const MAX_KEEPALIVE_SECONDS = 65_535;
