@@ -76,8 +76,8 @@ describe('docker-compose.yml', () => {
     for (const name of new Set(required)) expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
   });
 
-  it('publishes the ports of the operator contract', () => {
-    expect(liftwatch.ports).toEqual(['1883:1883', '8083:8083', '8080:8080']);
+  it('publishes the ports of the operator contract, and MQTT over TLS', () => {
+    expect(liftwatch.ports).toEqual(['1883:1883', '8083:8083', '8883:8883', '8080:8080']);
   });
 });
 
