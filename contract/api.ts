@@ -2,8 +2,15 @@ import { z } from 'zod';
 import { plainText } from './text.js';
 import { elevatorIdSchema } from './topics.js';
 
-/** A name in the registry (district, use unit, insurer, contractor): plain text, Chinese welcome. */
-export const registryLabel = plainText(128).trim().min(1);
+/**
+ * A name in the registry (district, use unit, insurer, contractor): plain text, Chinese welcome.
+ * Each becomes an InfluxDB tag value, which cannot end with a backslash: line protocol reads it
+ * as escaping the separator after it, and has no way to write one there.
+ */
+export const registryLabel = plainText(128)
+  .trim()
+  .min(1)
+  .refine((label) => !label.endsWith('\\'), 'must not end with a backslash');
 
 /** `POST /api/elevators` and each row of `POST /api/elevators/import`. */
 export const elevatorRegistrationSchema = z.object({
