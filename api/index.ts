@@ -24,6 +24,7 @@ import { principalRoutes } from './routes/principals.js';
 import { referenceRoutes } from './routes/reference.js';
 import { ticketEventRoutes } from './routes/ticket-events.js';
 import { ticketRoutes } from './routes/tickets.js';
+import { pilotDataRoutes } from './routes/pilot-data.js';
 import { createAuth } from './auth.js';
 
 export interface ApiOptions {
@@ -91,6 +92,7 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(digestRoutes, routeOptions);
   await app.register(elevatorRecentRoutes, routeOptions);
   await app.register(referenceRoutes, routeOptions);
+  await app.register(pilotDataRoutes, routeOptions);
   await app.register(consoleRoutes);
   return app;
 }

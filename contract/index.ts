@@ -9,3 +9,4 @@ export * from './principals.js';
 export * from './events.js';
 export * from './elevator-recent.js';
 export * from './reference.js';
+export * from './pilot-data.js';

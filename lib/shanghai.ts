@@ -26,3 +26,13 @@ export function shanghaiMonthStart(epochMs: number, monthsAgo = 0): number {
   const local = new Date(epochMs + OFFSET_MS);
   return Date.UTC(local.getUTCFullYear(), local.getUTCMonth() - monthsAgo, 1) - OFFSET_MS;
 }
+
+/** The Shanghai calendar date (`YYYY-MM-DD`) of `epochMs`. */
+export function shanghaiDate(epochMs: number): string {
+  return new Date(epochMs + OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** The Shanghai year [start, end) as epoch ms: 1 January 00:00 to the next 1 January 00:00. */
+export function shanghaiYear(year: number): { start: number; end: number } {
+  return { start: Date.UTC(year, 0, 1) - OFFSET_MS, end: Date.UTC(year + 1, 0, 1) - OFFSET_MS };
+}

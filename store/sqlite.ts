@@ -10,6 +10,9 @@ import { SqlitePrincipalStore } from './sqlite-principals.js';
 import { SqliteDigestStore } from './sqlite-digests.js';
 import { SqliteRuleConfigStore } from './sqlite-rule-configs.js';
 import { SqliteTicketStore } from './sqlite-tickets.js';
+import { SqlitePolicyStore } from './sqlite-policies.js';
+import { SqliteClaimStore } from './sqlite-claims.js';
+import { SqliteSatisfactionStore } from './sqlite-satisfaction.js';
 
 export const STORE_FILE = 'liftwatch.sqlite';
 
@@ -161,6 +164,42 @@ const MIGRATIONS: readonly string[] = [
      name TEXT PRIMARY KEY,
      last_id INTEGER NOT NULL
    ) STRICT;`,
+  `-- The pilot report's data. Money in fen (integers: exact sums); policy dates are Shanghai
+   -- calendar dates, both covered; claim times epoch ms.
+   CREATE TABLE policies (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     elevator TEXT NOT NULL REFERENCES elevators(id),
+     insurer TEXT NOT NULL,
+     valid_from TEXT NOT NULL,
+     valid_to TEXT NOT NULL,
+     premium_fen INTEGER NOT NULL,
+     premium_source TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX policies_by_elevator ON policies (elevator, valid_from);
+   CREATE INDEX policies_by_period ON policies (valid_from, valid_to);
+   CREATE TABLE claims (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     elevator TEXT NOT NULL REFERENCES elevators(id),
+     policy_id INTEGER NOT NULL REFERENCES policies(id),
+     amount_fen INTEGER NOT NULL,
+     occurred_at INTEGER NOT NULL,
+     reported_at INTEGER NOT NULL,
+     paid_at INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   ) STRICT;
+   -- The same accident entered twice (a file imported again) is refused.
+   CREATE UNIQUE INDEX claims_once ON claims (elevator, occurred_at, reported_at);
+   CREATE INDEX claims_by_paid ON claims (paid_at);
+   CREATE TABLE satisfaction (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     district TEXT NOT NULL,
+     use_unit TEXT NOT NULL,
+     period TEXT NOT NULL,
+     percent REAL NOT NULL,
+     created_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE UNIQUE INDEX satisfaction_once ON satisfaction (district, use_unit, period);`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -186,6 +225,9 @@ function storeOver(db: Database.Database): Store {
     tickets: new SqliteTicketStore(db),
     ruleConfigs: new SqliteRuleConfigStore(db),
     digests: new SqliteDigestStore(db),
+    policies: new SqlitePolicyStore(db),
+    claims: new SqliteClaimStore(db),
+    satisfaction: new SqliteSatisfactionStore(db),
     check: () => void probe.get(),
     close: () => db.close(),
   };

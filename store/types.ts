@@ -18,7 +18,17 @@ import type {
   Delivery,
   DeliveryListQuery,
   TicketEventQuery,
+  Policy,
+  PolicyInput,
+  PolicyListQuery,
+  Claim,
+  ClaimInput,
+  ClaimListQuery,
+  Satisfaction,
+  SatisfactionInput,
+  SatisfactionListQuery,
 } from '../contract/index.js';
+import type { LiftwatchError } from '../lib/errors.js';
 
 export interface Page<T> {
   readonly items: T[];
@@ -153,6 +163,49 @@ export interface DigestStore {
   list(query: DigestListQuery): Page<Digest>;
 }
 
+/** Insurance policies; one elevator has at most one policy on any day. */
+export interface PolicyStore {
+  /**
+   * Stores each in one transaction; a row that cannot be stored gives its error instead:
+   * LW_ERR_POLICY_OVERLAP when the elevator has a policy (stored, or earlier in `policies`) on one of its days.
+   */
+  addMany(policies: readonly PolicyInput[], now: Date): Array<Policy | LiftwatchError>;
+  /** The policy covering the elevator on this date (`YYYY-MM-DD`). */
+  covering(elevator: string, date: string): Policy | undefined;
+  /** Policies whose period overlaps the calendar year, by elevator and start. */
+  ofYear(year: number): Policy[];
+  /** By id; an insurer's scope is its own policies, a use unit's those of its elevators. */
+  list(query: PolicyListQuery, scope?: Scope): Page<Policy>;
+}
+
+/** A claim to store, with the policy that covered the accident. */
+export type NewClaim = ClaimInput & { readonly policy: string };
+
+/** Claims paid under the policies. */
+export interface ClaimStore {
+  /**
+   * Stores each in one transaction; a row that cannot be stored gives its error instead:
+   * LW_ERR_DUPLICATE when the elevator has a claim that occurred and was reported at the same times.
+   */
+  addMany(claims: readonly NewClaim[], now: Date): Array<Claim | LiftwatchError>;
+  /** Claims paid in [from, to), epoch ms. */
+  paidBetween(from: number, to: number): Claim[];
+  /** By id; an insurer's scope is the claims on its policies, a use unit's those of its elevators. */
+  list(query: ClaimListQuery, scope?: Scope): Page<Claim>;
+}
+
+/** Satisfaction survey results, one per district or use unit and period. */
+export interface SatisfactionStore {
+  /**
+   * Stores each in one transaction; a row that cannot be stored gives its error instead:
+   * LW_ERR_DUPLICATE when the same district or use unit already has a result for the period.
+   */
+  addMany(results: readonly SatisfactionInput[], now: Date): Array<Satisfaction | LiftwatchError>;
+  /** Results of periods in the year. */
+  ofYear(year: number): Satisfaction[];
+  list(query: SatisfactionListQuery): Page<Satisfaction>;
+}
+
 /** A key as stored: only its SHA-256, never the key itself. */
 export interface StoredKey {
   readonly keyId: string;
@@ -246,6 +299,9 @@ export interface Store {
   readonly tickets: TicketStore;
   readonly ruleConfigs: RuleConfigStore;
   readonly digests: DigestStore;
+  readonly policies: PolicyStore;
+  readonly claims: ClaimStore;
+  readonly satisfaction: SatisfactionStore;
   /** Throws when the database cannot be read. */
   check(): void;
   close(): void;

@@ -66,13 +66,42 @@ function concrete(path: string): string {
     .replace('/api/rules/{id}', '/api/rules/door-lock-recurring');
 }
 
+/** Records of A's elevator, for the routes that enter them (as JSON, or as a CSV import). */
+const A_RECORDS: Record<string, Record<string, string | number>> = {
+  '/api/policies': {
+    elevator: A_ELEVATOR,
+    insurer: B_INSURER,
+    from: '2026-01-01',
+    to: '2026-12-31',
+    premiumYuan: 1000,
+    premiumSource: 'self-funded',
+  },
+  '/api/claims': {
+    elevator: A_ELEVATOR,
+    amountYuan: 10,
+    occurredAt: '2026-01-02T00:00:00Z',
+    reportedAt: '2026-01-02T00:00:00Z',
+    paidAt: '2026-01-02T00:00:00Z',
+  },
+  '/api/satisfaction': { district: '渝中区', useUnit: 'UU-ALPHA', period: '2026', percent: 50 },
+};
+const asCsv = (record: Record<string, string | number>) =>
+  `${Object.keys(record).join(',')}\n${Object.values(record).join(',')}\n`;
+
 /** A body that passes validation where the route takes one, so the check is the principal, not the schema. */
 function bodyFor(method: string, path: string): object | undefined {
   if (method === 'get' || method === 'delete') return undefined;
   if (path === '/api/insurers/{id}') return { name: 'Taken over' };
   if (path === '/api/keys/rotate') return { kind: 'insurer', id: A_INSURER };
   if (path.startsWith('/api/tickets/')) return { note: 'not yours' };
-  return {};
+  return A_RECORDS[path] ?? {};
+}
+
+/** The request for a route: an import sends A's record as CSV. */
+function requestFor(method: string, path: string) {
+  const record = A_RECORDS[path.replace(/\/import$/, '')];
+  if (path.endsWith('/import') && record) return { payload: asCsv(record), headers: { 'content-type': 'text/csv' } };
+  return { payload: bodyFor(method, path), headers: {} };
 }
 
 describe('scoped access, every route', () => {
@@ -95,15 +124,19 @@ describe('scoped access, every route', () => {
     const tried: string[] = [];
     for (const { method, path } of routes) {
       if (path === '/api/ticket-events/live') continue; // a stream: checked through /api/ticket-events
+      const { payload, headers } = requestFor(method, path);
       const response = await app.inject({
         method: method.toUpperCase() as 'GET',
         url: concrete(path),
-        headers: { authorization: `Bearer ${keys.b}` },
-        payload: bodyFor(method, path),
+        headers: { authorization: `Bearer ${keys.b}`, ...headers },
+        payload,
       });
       tried.push(`${method} ${path} -> ${response.statusCode}`);
       const what = `${method.toUpperCase()} ${concrete(path)}: ${response.statusCode} ${response.body.slice(0, 200)}`;
-      if (response.statusCode < 300) {
+      if (path.endsWith('/import') && response.statusCode < 300) {
+        // The row is refused as not found; the reason names the elevator B itself sent.
+        expect(response.json(), what).toMatchObject({ created: [], rejected: [{ code: 'LW_ERR_NOT_FOUND' }] });
+      } else if (response.statusCode < 300) {
         // Allowed routes answer only with B's own things (or nothing of anyone's).
         expect(response.body, what).not.toContain(A_ELEVATOR);
         expect(response.body, what).not.toContain(A_INSURER);
@@ -120,6 +153,7 @@ describe('scoped access, every route', () => {
     expect(store.principals.insurer(A_INSURER)?.name).toBe('Alpha');
     expect((await app.inject({ url: '/api/me', headers: { authorization: `Bearer ${keys.a}` } })).statusCode).toBe(200);
     expect(store.deliveries.get(aDelivery, {})?.status).toBe('pending');
+    expect(store.policies.list({ limit: 10 }).items).toEqual([]);
   });
 
   it('insurer A sees and acts on its own ticket; a use unit sees only its own', async () => {
@@ -144,11 +178,12 @@ describe('scoped access, every route', () => {
     expect(changes.length).toBeGreaterThan(10);
     const statusBefore = store.tickets.get(aTicket)?.status;
     for (const { method, path } of changes) {
+      const { payload, headers } = requestFor(method, path);
       const response = await app.inject({
         method: method.toUpperCase() as 'POST',
         url: concrete(path),
-        headers: regulator,
-        payload: bodyFor(method, path),
+        headers: { ...regulator, ...headers },
+        payload,
       });
       expect(response.statusCode, `${method} ${path}: ${response.body}`).toBe(403);
     }

@@ -3,6 +3,7 @@ import { openScratchStore, openSqliteStore } from '../../store/sqlite.js';
 import { DEAD_LETTER_LIMITS } from '../../store/sqlite-dead-letters.js';
 import type { Store } from '../../store/types.js';
 import { registration, tempDir } from '../helpers/fixtures.js';
+import { pilotStoreContract } from './pilot.contract.js';
 import { storeContract } from './store.contract.js';
 
 const opened: Store[] = [];
@@ -16,6 +17,7 @@ const open = (dir = tempDir()) => {
 };
 
 storeContract('SQLite store', () => open());
+pilotStoreContract('SQLite store', () => open());
 
 describe('SQLite store', () => {
   it('keeps what it stored across a reopen of the file', () => {
@@ -34,8 +36,10 @@ describe('SQLite store', () => {
   });
 });
 
-storeContract('scratch store (SQLite in memory)', () => {
+const scratch = () => {
   const store = openScratchStore();
   opened.push(store);
   return store;
-});
+};
+storeContract('scratch store (SQLite in memory)', scratch);
+pilotStoreContract('scratch store (SQLite in memory)', scratch);
