@@ -9,6 +9,7 @@ import { replayCommand } from './commands/replay.js';
 import { rulesCommand } from './commands/rules.js';
 import { scoreCommand } from './commands/score.js';
 import { brokerCommand } from './commands/broker.js';
+import { dashboardsCommand } from './commands/dashboards.js';
 import { ingestCommand } from './commands/ingest.js';
 import { simulateCommand } from './commands/simulate.js';
 import { startCommand } from './commands/start.js';
@@ -23,6 +24,7 @@ const COMMANDS: readonly Command[] = [
   simulateCommand,
   replayCommand,
   scoreCommand,
+  dashboardsCommand,
 ];
 
 /** Exit codes: 0 done, 1 failed while running, 2 bad configuration or command line. */
