@@ -22,7 +22,7 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604
 /** Grafana rounds the raw interval up to one of these. */
 const NICE_INTERVALS = ['1m', '2m', '5m', '10m', '15m', '30m', '1h', '3h', '6h', '12h', '1d', '7d'];
 
-export function durationMs(text: string): number {
+function durationMs(text: string): number {
   const match = /^(\d+)(ms|s|m|h|d|w)$/.exec(text);
   if (!match) throw new Error(`"${text}" is not a Grafana interval`);
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];

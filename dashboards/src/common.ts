@@ -18,6 +18,7 @@ import {
   DashboardLinkType,
   MappingType,
   QueryVariableBuilder,
+  type DataTransformerConfig,
   ThresholdsConfigBuilder,
   ThresholdsMode,
   VariableRefresh,
@@ -73,6 +74,39 @@ export const TAG_TITLES: Readonly<Record<Variable, string>> = {
   insurer: '保险公司',
   contractor: '维保单位',
 };
+
+/** Chinese headers for the raw columns tables list. */
+export const COLUMN_TITLES = {
+  ...TAG_TITLES,
+  Time: '时间',
+  code: '代码',
+  category: '类别',
+  severity: '严重度',
+  floor: '楼层',
+  detail: '说明',
+  ticket: '工单',
+  rule: '规则',
+  event: '事件',
+  action: '签到/签退',
+  kind: '保养类别',
+  technician: '技师',
+  visitContractor: '到访维保单位',
+} as const;
+export type TitledColumn = keyof typeof COLUMN_TITLES;
+
+/**
+ * Heads these columns in Chinese (and drops Time when the rows are not points in time). Grafana
+ * applies field config after transformations, so overrides refer to the new titles.
+ */
+export function titled(columns: readonly TitledColumn[], { withTime }: { withTime: boolean }): DataTransformerConfig {
+  return {
+    id: 'organize',
+    options: {
+      ...(withTime ? {} : { excludeByName: { Time: true } }),
+      renameByName: Object.fromEntries(columns.map((column) => [column, COLUMN_TITLES[column]])),
+    },
+  };
+}
 
 const COLORS = { good: 'green', warn: 'orange', bad: 'red' } as const;
 

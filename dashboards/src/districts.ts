@@ -2,6 +2,7 @@ import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { count, from, tagValues, type Variable } from '../influxql.js';
 import { influx } from '../targets.js';
 import {
+  COLUMN_TITLES,
   LIFTS_PER_KPI,
   UNITS,
   WIDTH,
@@ -14,6 +15,7 @@ import {
   stat,
   table,
   timeSeries,
+  titled,
   valueNames,
   variable,
 } from './common.js';
@@ -141,13 +143,10 @@ export const districts = () =>
         .span(WIDTH.half)
         .withTarget(influx('A', faultsByCode).table())
         .transformations([
-          {
-            id: 'organize',
-            options: { excludeByName: { Time: true }, renameByName: { code: '代码', category: '类别' } },
-          },
+          titled(['code', 'category'], { withTime: false }),
           { id: 'sortBy', options: { sort: [{ field: FAULT_COUNT, desc: true }] } },
         ])
-        .overrideByName('code', [property('mappings', valueNames(FAULTS))])
+        .overrideByName(COLUMN_TITLES.code, [property('mappings', valueNames(FAULTS))])
         .overrideByName(FAULT_COUNT, [property('unit', UNITS.times)]),
     )
     .withPanel(

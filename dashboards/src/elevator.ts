@@ -3,6 +3,7 @@ import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { count, from, last, mean, raw, spread, sum, tagValues, type Variable } from '../influxql.js';
 import { influx } from '../targets.js';
 import {
+  COLUMN_TITLES,
   UNITS,
   WIDTH,
   dashboard,
@@ -11,6 +12,7 @@ import {
   stateTimeline,
   table,
   timeSeries,
+  titled,
   valueNames,
   variable,
 } from './common.js';
@@ -154,56 +156,22 @@ export const elevator = () =>
       table({ title: '故障记录', description: `The latest ${LIST_ROWS} fault and event messages, newest first.` })
         .span(WIDTH.third)
         .withTarget(influx('A', faultLog).table())
-        .transformations([
-          {
-            id: 'organize',
-            options: {
-              renameByName: {
-                Time: '时间',
-                code: '代码',
-                severity: '严重度',
-                category: '类别',
-                floor: '楼层',
-                detail: '说明',
-              },
-            },
-          },
-        ])
-        .overrideByName('code', [property('mappings', valueNames(FAULTS))]),
+        .transformations([titled(['Time', 'code', 'severity', 'category', 'floor', 'detail'], { withTime: true })])
+        .overrideByName(COLUMN_TITLES.code, [property('mappings', valueNames(FAULTS))]),
     )
     .withPanel(
       table({ title: '维保记录', description: `The latest ${LIST_ROWS} maintenance check-ins and check-outs.` })
         .span(WIDTH.third)
         .withTarget(influx('A', visitLog).table())
-        .transformations([
-          {
-            id: 'organize',
-            options: {
-              renameByName: {
-                Time: '时间',
-                action: '签到/签退',
-                kind: '类别',
-                technician: '技师',
-                visitContractor: '维保单位',
-              },
-            },
-          },
-        ])
-        .overrideByName('action', [property('mappings', valueNames(MAINTENANCE_ACTION_NAMES))])
-        .overrideByName('kind', [property('mappings', valueNames(MAINTENANCE_KIND_NAMES))]),
+        .transformations([titled(['Time', 'action', 'kind', 'technician', 'visitContractor'], { withTime: true })])
+        .overrideByName(COLUMN_TITLES.action, [property('mappings', valueNames(MAINTENANCE_ACTION_NAMES))])
+        .overrideByName(COLUMN_TITLES.kind, [property('mappings', valueNames(MAINTENANCE_KIND_NAMES))]),
     )
     .withPanel(
       table({ title: '工单', description: `The latest ${LIST_ROWS} events of this elevator's tickets.` })
         .span(WIDTH.third)
         .withTarget(influx('A', ticketLog).table())
-        .transformations([
-          {
-            id: 'organize',
-            options: {
-              renameByName: { Time: '时间', ticket: '工单', rule: '规则', severity: '严重度', event: '事件' },
-            },
-          },
-        ])
-        .overrideByName('event', [property('mappings', valueNames(TICKET_EVENTS))])
+        .transformations([titled(['Time', 'ticket', 'rule', 'severity', 'event'], { withTime: true })])
+        .overrideByName(COLUMN_TITLES.event, [property('mappings', valueNames(TICKET_EVENTS))])
         .overrideByName(COLUMNS.sinceOpened, [property('unit', UNITS.minutes), property('decimals', 1)]),
     );

@@ -18,6 +18,7 @@ import {
   table,
   thresholds,
   timeSeries,
+  titled,
 } from './common.js';
 import {
   COLUMNS,
@@ -191,20 +192,10 @@ export const fleetHealth = () =>
         .span(WIDTH.half)
         .withTarget(influx('A', worstElevators).table())
         .transformations([
-          {
-            id: 'organize',
-            options: {
-              excludeByName: { Time: true },
-              renameByName: {
-                elevator: TAG_TITLES.elevator,
-                district: TAG_TITLES.district,
-                use_unit: TAG_TITLES.use_unit,
-              },
-            },
-          },
+          titled(['elevator', 'district', 'use_unit'], { withTime: false }),
           { id: 'sortBy', options: { sort: [{ field: COLUMNS.faults, desc: true }] } },
         ])
-        .overrideByName('elevator', [ELEVATOR_LINK])
+        .overrideByName(TAG_TITLES.elevator, [ELEVATOR_LINK])
         .overrideByName(COLUMNS.faults, [property('unit', UNITS.times)]),
     )
     .withRow(new RowBuilder('趋势'))

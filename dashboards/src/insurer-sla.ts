@@ -2,6 +2,7 @@ import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { from, raw, tagValues, type Variable } from '../influxql.js';
 import { influx } from '../targets.js';
 import {
+  COLUMN_TITLES,
   HEIGHT,
   PERCENT,
   UNITS,
@@ -15,6 +16,7 @@ import {
   stat,
   table,
   timeSeries,
+  titled,
   valueNames,
   variable,
 } from './common.js';
@@ -177,22 +179,8 @@ export const insurerSla = () =>
     .withPanel(
       table({ title: '最近工单事件', description: `The latest ${JOURNAL_ROWS} ticket events, newest first.` })
         .withTarget(influx('A', journal).table())
-        .transformations([
-          {
-            id: 'organize',
-            options: {
-              renameByName: {
-                Time: '时间',
-                ticket: '工单',
-                elevator: '电梯',
-                rule: '规则',
-                severity: '严重度',
-                event: '事件',
-              },
-            },
-          },
-        ])
-        .overrideByName('event', [property('mappings', valueNames(TICKET_EVENTS))])
+        .transformations([titled(['Time', 'ticket', 'elevator', 'rule', 'severity', 'event'], { withTime: true })])
+        .overrideByName(COLUMN_TITLES.event, [property('mappings', valueNames(TICKET_EVENTS))])
         .overrideByName(COLUMNS.sinceOpened, [property('unit', UNITS.minutes), property('decimals', 1)])
         .span(WIDTH.full),
     );
