@@ -25,6 +25,7 @@ import { referenceRoutes } from './routes/reference.js';
 import { ticketEventRoutes } from './routes/ticket-events.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { pilotDataRoutes } from './routes/pilot-data.js';
+import { reportRoutes } from './routes/reports.js';
 import { createAuth } from './auth.js';
 
 export interface ApiOptions {
@@ -93,6 +94,7 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(elevatorRecentRoutes, routeOptions);
   await app.register(referenceRoutes, routeOptions);
   await app.register(pilotDataRoutes, routeOptions);
+  await app.register(reportRoutes, routeOptions);
   await app.register(consoleRoutes);
   return app;
 }

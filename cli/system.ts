@@ -8,6 +8,7 @@ import { readTlsFiles } from '../broker/tls.js';
 import { build as buildIngest, type Ingest } from '../ingest/index.js';
 import { urlHost } from '../lib/net.js';
 import { RulesEngine } from '../rules/engine.js';
+import { pilotReportJobs } from '../reports/pilot-drafts.js';
 import { digestJobs } from '../rules/digests.js';
 import { rebuildFromHistory } from '../rules/history.js';
 import { Scanner } from '../rules/scanner.js';
@@ -50,6 +51,7 @@ export interface RulesRuntime {
 /**
  * The rules: the engine (its memory rebuilt from InfluxDB first) for what ingest hands it, and
  * the scheduled rules on node-cron, their tickets settled by the engine when an elevator speaks.
+ * The same scheduler drafts the digests and, in December, the pilot report.
  */
 export async function rulesFor(
   { store, logger, metrics, teardown }: Context,
@@ -66,7 +68,11 @@ export async function rulesFor(
     onOpened: (rule, elevator) => engine.expectSettlement(rule, elevator),
   });
   const scheduler = new Scheduler(rulesLogger);
-  scheduler.start([...scanJobs(scanner), ...digestJobs({ store, telemetry: telemetry.store })]);
+  scheduler.start([
+    ...scanJobs(scanner),
+    ...digestJobs({ store, telemetry: telemetry.store }),
+    ...pilotReportJobs(store),
+  ]);
   teardown.add('scheduler', () => scheduler.stop());
   return { engine, scanner };
 }

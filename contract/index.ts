@@ -10,3 +10,4 @@ export * from './events.js';
 export * from './elevator-recent.js';
 export * from './reference.js';
 export * from './pilot-data.js';
+export * from './pilot-report.js';

@@ -13,6 +13,7 @@ import { SqliteTicketStore } from './sqlite-tickets.js';
 import { SqlitePolicyStore } from './sqlite-policies.js';
 import { SqliteClaimStore } from './sqlite-claims.js';
 import { SqliteSatisfactionStore } from './sqlite-satisfaction.js';
+import { SqliteReportStore } from './sqlite-reports.js';
 
 export const STORE_FILE = 'liftwatch.sqlite';
 
@@ -200,6 +201,17 @@ const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL
    ) STRICT;
    CREATE UNIQUE INDEX satisfaction_once ON satisfaction (district, use_unit, period);`,
+  `-- Drafted reports: drafting a year and district again replaces its draft.
+   CREATE TABLE reports (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     kind TEXT NOT NULL,
+     year INTEGER NOT NULL,
+     district TEXT NOT NULL,
+     as_of TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     body TEXT NOT NULL
+   ) STRICT;
+   CREATE UNIQUE INDEX reports_one_draft ON reports (kind, year, district);`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -228,6 +240,7 @@ function storeOver(db: Database.Database): Store {
     policies: new SqlitePolicyStore(db),
     claims: new SqliteClaimStore(db),
     satisfaction: new SqliteSatisfactionStore(db),
+    reports: new SqliteReportStore(db),
     check: () => void probe.get(),
     close: () => db.close(),
   };

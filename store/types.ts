@@ -27,6 +27,10 @@ import type {
   Satisfaction,
   SatisfactionInput,
   SatisfactionListQuery,
+  PilotReport,
+  PilotDraft,
+  PilotDraftInfo,
+  PilotDraftListQuery,
 } from '../contract/index.js';
 import type { LiftwatchError } from '../lib/errors.js';
 
@@ -206,6 +210,13 @@ export interface SatisfactionStore {
   list(query: SatisfactionListQuery): Page<Satisfaction>;
 }
 
+/** Drafted reports, one per year and district: drafting again replaces it. */
+export interface ReportStore {
+  putPilot(report: PilotReport, now: Date): PilotDraft;
+  getPilot(id: string): PilotDraft | undefined;
+  listPilot(query: PilotDraftListQuery): Page<PilotDraftInfo>;
+}
+
 /** A key as stored: only its SHA-256, never the key itself. */
 export interface StoredKey {
   readonly keyId: string;
@@ -302,6 +313,7 @@ export interface Store {
   readonly policies: PolicyStore;
   readonly claims: ClaimStore;
   readonly satisfaction: SatisfactionStore;
+  readonly reports: ReportStore;
   /** Throws when the database cannot be read. */
   check(): void;
   close(): void;

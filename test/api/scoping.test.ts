@@ -22,6 +22,7 @@ const keys: Record<'a' | 'b' | 'regulator' | 'unitOfB', string> = { a: '', b: ''
 let aTicket = '';
 let aKeyId = '';
 let aDelivery = '';
+let aDraft = '';
 let routes: Array<{ method: (typeof METHODS)[number]; path: string }> = [];
 
 async function post(url: string, payload: object) {
@@ -44,6 +45,10 @@ beforeAll(async () => {
   const doorLock = { rule: 'door-lock-recurring', severity: 'major', category: 'hazard', title: 'Door lock' } as const;
   aTicket = store.tickets.record(entrapmentTicket(elevator, doorLock), new Date()).ticket.id;
   aDelivery = store.deliveries.list({ limit: 10 }, {}).items[0]!.id;
+  aDraft = store.reports.putPilot(
+    { year: 2026, district: null, asOf: '2026-12-01', summary: [], elevators: [] },
+    new Date(),
+  ).id;
   const document = (await app.inject({ url: '/docs/json' })).json() as { paths: Record<string, object> };
   routes = Object.entries(document.paths).flatMap(([path, operations]) =>
     METHODS.filter((method) => method in operations).map((method) => ({ method, path })),
@@ -63,7 +68,8 @@ function concrete(path: string): string {
     .replace('/api/insurers/{id}', `/api/insurers/${A_INSURER}`)
     .replace('/api/deliveries/{id}', `/api/deliveries/${aDelivery}`)
     .replace('{keyId}', aKeyId)
-    .replace('/api/rules/{id}', '/api/rules/door-lock-recurring');
+    .replace('/api/rules/{id}', '/api/rules/door-lock-recurring')
+    .replace('/api/reports/pilot/drafts/{id}', `/api/reports/pilot/drafts/${aDraft}`);
 }
 
 /** Records of A's elevator, for the routes that enter them (as JSON, or as a CSV import). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PolicyInput } from '../../contract/index.js';
+import type { PilotReport, PolicyInput } from '../../contract/index.js';
 import { LiftwatchError } from '../../lib/errors.js';
 import type { Store } from '../../store/types.js';
 import { registration } from '../helpers/fixtures.js';
@@ -194,6 +194,41 @@ export function pilotStoreContract(name: string, open: () => Store) {
       const second = store.satisfaction.list({ limit: 1, district: '渝中区', after: first.next ?? undefined });
       expect([...first.items, ...second.items].map((s) => s.useUnit)).toEqual([null, 'UU-00001']);
       expect(second.next).toBeNull();
+    });
+  });
+
+  describe(`${name}: report drafts`, () => {
+    const report = (year: number, district: string | null, asOf: string): PilotReport => ({
+      year,
+      district,
+      asOf,
+      summary: [],
+      elevators: [],
+    });
+
+    it('keeps one draft per year and district, replacing it when drafted again', () => {
+      const store = open();
+      const first = store.reports.putPilot(report(2026, null, '2026-12-01'), NOW);
+      const later = new Date(NOW.getTime() + 1000);
+      const again = store.reports.putPilot(report(2026, null, '2026-12-02'), later);
+      expect(again).toEqual({
+        id: first.id,
+        year: 2026,
+        district: null,
+        asOf: '2026-12-02',
+        createdAt: later.toISOString(),
+        report: report(2026, null, '2026-12-02'),
+      });
+      const district = store.reports.putPilot(report(2026, '渝中区', '2026-12-01'), NOW);
+      store.reports.putPilot(report(2025, null, '2025-12-01'), NOW);
+      expect(store.reports.getPilot(district.id)?.report.district).toBe('渝中区');
+      expect(store.reports.getPilot('999')).toBeUndefined();
+      expect(store.reports.listPilot({ limit: 10, year: 2026 }).items.map((d) => d.district)).toEqual([null, '渝中区']);
+      const page = store.reports.listPilot({ limit: 2 });
+      expect(page.items[0]).not.toHaveProperty('report');
+      expect(store.reports.listPilot({ limit: 2, after: page.next ?? undefined }).items.map((d) => d.year)).toEqual([
+        2025,
+      ]);
     });
   });
 }
