@@ -6,6 +6,7 @@ import { TraceError } from '../simulators/trace.js';
 import type { Command } from './command.js';
 import { apiCommand } from './commands/api.js';
 import { replayCommand } from './commands/replay.js';
+import { reportCommand } from './commands/report.js';
 import { rulesCommand } from './commands/rules.js';
 import { scoreCommand } from './commands/score.js';
 import { brokerCommand } from './commands/broker.js';
@@ -24,6 +25,7 @@ const COMMANDS: readonly Command[] = [
   simulateCommand,
   replayCommand,
   scoreCommand,
+  reportCommand,
   dashboardsCommand,
 ];
 
