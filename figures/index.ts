@@ -127,7 +127,7 @@ export function build(options: FiguresOptions): Figures {
     if (queued.has(name)) return;
     queued.add(name);
     running = running
-      .then(job)
+      .then(() => job())
       .catch((error: unknown) => logger.warn({ err: error }, `figures: ${name} failed`))
       .finally(() => queued.delete(name));
   };

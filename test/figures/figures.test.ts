@@ -47,4 +47,22 @@ describe('figures for the dashboards', () => {
     expect(bySeverity.major).toMatchObject({ open: 1, ageUnder1d: 1 });
     store.close();
   });
+
+  it('once started, copies new events and writes the backlog on its own', async () => {
+    const store = openSqliteStore(tempDir());
+    const telemetry = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
+    await telemetry.ensureDatabase();
+    const elevator = store.elevators.register(registration('FIG-3'), 'h');
+    store.tickets.record(entrapmentTicket(elevator), new Date());
+    const figures = build({ store, telemetry, logger: pino({ level: 'silent' }), pollMs: 20 });
+    figures.start();
+    await expect
+      .poll(async () => (await telemetry.query('SELECT open FROM ticket_backlog')).flatMap((s) => s.rows).length)
+      .toBe(1);
+    await expect
+      .poll(async () => (await telemetry.query('SELECT ticket FROM ticket_events')).flatMap((s) => s.rows).length)
+      .toBe(1);
+    await figures.stop();
+    store.close();
+  });
 });
