@@ -1,12 +1,10 @@
-import { pino } from 'pino';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { EmbeddedInflux } from '../../influx/embedded.js';
+import { describe, expect, it } from 'vitest';
 import { InfluxHttpStore } from '../../influx/http-store.js';
-import { freePort } from '../../lib/net.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import { runCli } from '../helpers/cli.js';
+import { cliPorts, ownInflux } from '../helpers/influx.js';
 import { connectDevice, publish } from '../helpers/device.js';
-import { registration, tempDir } from '../helpers/fixtures.js';
+import { registration } from '../helpers/fixtures.js';
 import { issueTestToken } from '../helpers/tokens.js';
 
 /** A second signal must end liftwatch at once, not after the ingest's 10 s wait for InfluxDB. */
@@ -14,20 +12,9 @@ const FORCED_EXIT_MS = 3000;
 
 describe('stopping', () => {
   it('a second SIGTERM exits at once; what InfluxDB had not taken is written at the next start', async () => {
-    const influx = new EmbeddedInflux({
-      dir: tempDir(),
-      host: '127.0.0.1',
-      port: await freePort(),
-      binary: 'influxd',
-      logger: pino({ level: 'silent' }),
-    });
-    await influx.start();
-    onTestFinished(() => influx.stop());
+    const influx = await ownInflux();
     const env = {
-      LW_DATA_DIR: tempDir(),
-      LW_MQTT_PORT: String(await freePort()),
-      LW_MQTT_WS_PORT: String(await freePort()),
-      LW_HTTP_PORT: String(await freePort()),
+      ...(await cliPorts()),
       INFLUX_URL: influx.url,
     };
     const store = openSqliteStore(env.LW_DATA_DIR);

@@ -1,14 +1,12 @@
 import type { MqttClient } from 'mqtt';
 import type { PayloadInputOf } from '../../contract/index.js';
-import { pino } from 'pino';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { EmbeddedInflux } from '../../influx/embedded.js';
 import { InfluxHttpStore } from '../../influx/http-store.js';
-import { freePort } from '../../lib/net.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import { runCli } from '../helpers/cli.js';
+import { cliPorts, ownInflux } from '../helpers/influx.js';
 import { connectDevice, publish } from '../helpers/device.js';
-import { registration, tempDir, uniqueDatabase } from '../helpers/fixtures.js';
+import { registration, uniqueDatabase } from '../helpers/fixtures.js';
 import { startTestSystem } from '../helpers/system.js';
 import { issueTestToken } from '../helpers/tokens.js';
 
@@ -55,15 +53,7 @@ function publishAll(devices: ReadonlyArray<{ client: MqttClient; id: string }>, 
 
 describe('nothing lost', () => {
   it('stores exactly 10,000 QoS 1 messages from 100 elevators though InfluxDB stops for part of the run', async () => {
-    const influx = new EmbeddedInflux({
-      dir: tempDir(),
-      host: '127.0.0.1',
-      port: await freePort(),
-      binary: 'influxd',
-      logger: pino({ level: 'silent' }),
-    });
-    await influx.start();
-    onTestFinished(() => influx.stop());
+    const influx = await ownInflux();
     const system = await startTestSystem({ INFLUX_URL: influx.url });
     onTestFinished(() => system.stop());
     const devices = await Promise.all(
@@ -94,10 +84,7 @@ describe('nothing lost', () => {
 
   it('stores every message exactly once when liftwatch is killed with SIGKILL in the middle of a stream', async () => {
     const env = {
-      LW_DATA_DIR: tempDir(),
-      LW_MQTT_PORT: String(await freePort()),
-      LW_MQTT_WS_PORT: String(await freePort()),
-      LW_HTTP_PORT: String(await freePort()),
+      ...(await cliPorts()),
       INFLUX_URL: inject('influxUrl'),
       INFLUX_DB: uniqueDatabase(),
       LW_BATCH_INTERVAL_MS: '50',

@@ -1,15 +1,13 @@
 import fs from 'node:fs';
 import type { MqttClient } from 'mqtt';
-import { pino } from 'pino';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildTopic, type PayloadInputOf } from '../../contract/index.js';
-import { EmbeddedInflux } from '../../influx/embedded.js';
 import { InfluxHttpStore } from '../../influx/http-store.js';
-import { freePort } from '../../lib/net.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import { runCli } from '../helpers/cli.js';
+import { cliPorts, ownInflux } from '../helpers/influx.js';
 import { connectDevice } from '../helpers/device.js';
-import { registration, tempDir } from '../helpers/fixtures.js';
+import { registration } from '../helpers/fixtures.js';
 import { issueTestToken } from '../helpers/tokens.js';
 
 const T0 = Date.parse('2026-11-21T08:00:00+08:00');
@@ -46,20 +44,9 @@ async function metric(httpUrl: string, name: string): Promise<number> {
 
 describe('overload', () => {
   it('holds QoS 1 back while the spool is full, sheds QoS 0 telemetry, keeps serving health, and stores every QoS 1 message once', async () => {
-    const influx = new EmbeddedInflux({
-      dir: tempDir(),
-      host: '127.0.0.1',
-      port: await freePort(),
-      binary: 'influxd',
-      logger: pino({ level: 'silent' }),
-    });
-    await influx.start();
-    onTestFinished(() => influx.stop());
+    const influx = await ownInflux();
     const env = {
-      LW_DATA_DIR: tempDir(),
-      LW_MQTT_PORT: String(await freePort()),
-      LW_MQTT_WS_PORT: String(await freePort()),
-      LW_HTTP_PORT: String(await freePort()),
+      ...(await cliPorts()),
       INFLUX_URL: influx.url,
       LW_SPOOL_MAX_BYTES: String(SPOOL_BYTES),
       LW_BATCH_INTERVAL_MS: '50',
