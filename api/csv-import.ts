@@ -28,7 +28,7 @@ interface CsvRow {
 }
 
 /** The rows of a CSV with a header that has every column; LW_ERR_CSV_MALFORMED (nothing imported) otherwise. */
-function readRows(csv: string, columns: readonly string[]): CsvRow[] {
+export function readRows(csv: string, columns: readonly string[]): CsvRow[] {
   let rows: CsvRow[];
   try {
     rows = parse(csv, {

@@ -1,4 +1,4 @@
-import { parse } from 'csv-parse/sync';
+import { readRows } from './csv-import.js';
 import { z } from 'zod';
 import {
   ELEVATOR_CSV_COLUMNS,
@@ -44,44 +44,13 @@ export async function reissueToken(
   return { id, token };
 }
 
-interface CsvRow {
-  info: { lines: number };
-  record: Record<string, string>;
-}
-
-function parseCsv(text: string): CsvRow[] {
-  try {
-    return parse(text, {
-      columns: true,
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      info: true,
-    });
-  } catch (error) {
-    throw new LiftwatchError(
-      'LW_ERR_CSV_MALFORMED',
-      `The CSV cannot be parsed, nothing was imported: ${(error as Error).message}`,
-    );
-  }
-}
-
 /**
  * Registers every valid row of a CSV with the columns of `POST /api/elevators`. A bad row is
  * reported and skipped; the good rows are stored in one transaction; a file that cannot be
  * parsed imports nothing.
  */
 export async function importElevators(elevators: ElevatorStore, csv: string): Promise<ImportReport> {
-  const rows = parseCsv(csv);
-  const header = rows[0] ? Object.keys(rows[0].record) : [];
-  const missing = ELEVATOR_CSV_COLUMNS.filter((column) => !header.includes(column));
-  if (rows.length > 0 && missing.length > 0) {
-    throw new LiftwatchError(
-      'LW_ERR_CSV_MALFORMED',
-      `The CSV header lacks ${missing.join(', ')}; nothing was imported`,
-    );
-  }
+  const rows = readRows(csv, ELEVATOR_CSV_COLUMNS);
 
   const rejected: ImportReport['rejected'] = [];
   const accepted: Array<{ line: number; registration: ElevatorRegistration }> = [];

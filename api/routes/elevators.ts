@@ -14,6 +14,7 @@ import { LiftwatchError } from '../../lib/errors.js';
 import type { TokenReplacementNotice } from '../../lib/token-replacements.js';
 import type { Store } from '../../store/types.js';
 import { inScope, principalOf, scopeOf, type Auth } from '../auth.js';
+import { acceptCsv, csvBody } from '../csv-import.js';
 import { importElevators, registerElevator, reissueToken } from '../elevator-registry.js';
 
 export interface ElevatorRouteOptions {
@@ -22,7 +23,6 @@ export interface ElevatorRouteOptions {
   readonly tokenReplacements?: TokenReplacementNotice | undefined;
 }
 
-const CSV_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
 const idParams = z.object({ id: elevatorIdSchema });
 
 /** The registry: register (token shown once), import CSV, list, read, reissue a token. */
@@ -32,9 +32,7 @@ export const elevatorRoutes: FastifyPluginAsyncZod<ElevatorRouteOptions> = async
 ) => {
   const adminOnly = auth.allow('admin');
   const readers = auth.allow('admin', 'regulator', 'insurer', 'use-unit');
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_BODY_LIMIT_BYTES }, (_request, body, done) =>
-    done(null, body),
-  );
+  acceptCsv(app);
 
   app.post(
     '/api/elevators',
@@ -45,12 +43,7 @@ export const elevatorRoutes: FastifyPluginAsyncZod<ElevatorRouteOptions> = async
   app.post(
     '/api/elevators/import',
     { onRequest: adminOnly, schema: { response: { 200: elevatorImportReportSchema } } },
-    async (request) => {
-      if (typeof request.body !== 'string') {
-        throw new LiftwatchError('LW_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the CSV with Content-Type: text/csv');
-      }
-      return importElevators(store.elevators, request.body);
-    },
+    async (request) => importElevators(store.elevators, csvBody(request)),
   );
 
   app.get(
