@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { consoleRoutes } from '../console/index.js';
+import { DEFAULT_MIN_VISIT_MINUTES } from '../contract/index.js';
 import { DEFAULT_KEY_GRACE_MS, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../config/env.js';
 import type { TelemetryStore } from '../influx/types.js';
 import type { Scanner } from '../rules/scanner.js';
@@ -26,7 +27,7 @@ import { ticketEventRoutes } from './routes/ticket-events.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { pilotDataRoutes } from './routes/pilot-data.js';
 import { reportRoutes } from './routes/reports.js';
-import { riskRoutes } from './routes/risk.js';
+import { maintenanceRoutes } from './routes/maintenance.js';
 import { createAuth } from './auth.js';
 
 export interface ApiOptions {
@@ -49,6 +50,8 @@ export interface ApiOptions {
   readonly keyGraceMs?: number;
   /** Default DEFAULT_LIVE_FEED_POLL_MS (250 ms). */
   readonly liveFeedPollMs?: number;
+  /** Visits shorter than this are flagged for a spot check; default DEFAULT_MIN_VISIT_MINUTES (20), as LW_MIN_VISIT_MINUTES. */
+  readonly minVisitMinutes?: number;
   /** Told of each reissued device token, so a broker in this process drops the device at once. */
   readonly tokenReplacements?: TokenReplacementNotice;
 }
@@ -84,6 +87,7 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
     auth: createAuth({ principals: options.store.principals, adminToken: options.adminToken }),
     keyGraceMs: options.keyGraceMs ?? DEFAULT_KEY_GRACE_MS,
     liveFeedPollMs: options.liveFeedPollMs ?? DEFAULT_LIVE_FEED_POLL_MS,
+    minVisitMinutes: options.minVisitMinutes ?? DEFAULT_MIN_VISIT_MINUTES,
   };
   await app.register(principalRoutes, routeOptions);
   await app.register(elevatorRoutes, routeOptions);
@@ -96,7 +100,7 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(referenceRoutes, routeOptions);
   await app.register(pilotDataRoutes, routeOptions);
   await app.register(reportRoutes, routeOptions);
-  await app.register(riskRoutes, routeOptions);
+  await app.register(maintenanceRoutes, routeOptions);
   await app.register(consoleRoutes);
   return app;
 }

@@ -118,6 +118,7 @@ export async function listenApi(
     scanner,
     rateLimitPerMinute: config.http.rateLimitPerMinute,
     keyGraceMs: config.http.keyGraceMs,
+    minVisitMinutes: config.maintenance.minVisitMinutes,
     tokenReplacements: context.tokenReplacements,
   });
   teardown.add('HTTP API', () => api.close());

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LiftwatchError } from '../lib/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/logger.js';
 import { urlHost } from '../lib/net.js';
+import { DEFAULT_MIN_VISIT_MINUTES } from '../contract/maintenance.js';
 import { parseDuration } from '../lib/duration.js';
 import { parseSubnet } from '../broker/address-list.js';
 import { DEFAULT_LIMITS, MAX_KEEPALIVE_SECONDS, MAX_PAYLOAD_BYTES, type BrokerLimits } from '../broker/limits.js';
@@ -65,6 +66,9 @@ const MAX_SPOOL_BYTES = 1024 * GIB;
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
+/** A maintenance visit shorter than LW_MIN_VISIT_MINUTES is flagged for the insurer's spot check; at most a working day. */
+const MAX_MIN_VISIT_MINUTES = 480;
+
 /** The operator contract of DESIGN.md: every variable, its default, and what it accepts. */
 export const envSchema = z.object({
   LW_DATA_DIR: optional(z.string()).transform((value) => value ?? './data'),
@@ -102,6 +106,7 @@ export const envSchema = z.object({
   LW_RATE_LIMIT_PER_MINUTE: wholeNumber(DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_RATE_LIMIT_PER_MINUTE),
   LW_KEY_GRACE: duration(DEFAULT_KEY_GRACE_MS),
   LW_WEBHOOK_EXPIRE: duration(DEFAULT_WEBHOOK_EXPIRE_MS),
+  LW_MIN_VISIT_MINUTES: positiveInt(DEFAULT_MIN_VISIT_MINUTES, MAX_MIN_VISIT_MINUTES),
   LW_LOG_LEVEL: optional(z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`)).transform(
     (value): LogLevel => value ?? 'info',
   ),
@@ -136,6 +141,10 @@ export interface LiftwatchConfig {
   readonly webhooks: {
     /** A delivery not accepted within this long is marked failed, kept, and can be retried by hand. */
     readonly expireAfterMs: number;
+  };
+  readonly maintenance: {
+    /** Visits shorter than this many minutes are flagged for the insurer's spot check. */
+    readonly minVisitMinutes: number;
   };
   readonly influx: {
     /** A running InfluxDB 1.x API; null starts the local influxd. */
@@ -211,6 +220,7 @@ export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): 
       keyGraceMs: e.LW_KEY_GRACE,
     },
     webhooks: { expireAfterMs: e.LW_WEBHOOK_EXPIRE },
+    maintenance: { minVisitMinutes: e.LW_MIN_VISIT_MINUTES },
     influx: {
       url: e.INFLUX_URL ?? null,
       db: e.INFLUX_DB,

@@ -24,7 +24,7 @@ const CONTENT_TYPES: Readonly<Record<ReportFormat, string>> = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
-type Cell = string | number | null;
+export type Cell = string | number | null;
 type Headers = Readonly<Record<string, string>>;
 
 /** A table in its columns' order, each value as a spreadsheet cell; a missing value is an empty cell. */
@@ -45,7 +45,7 @@ const tables = (report: PilotReport) => ({
   '2': table(INSURED_ELEVATOR_HEADERS, report.elevators),
 });
 
-function csvField(value: Cell): string {
+export function csvField(value: Cell): string {
   const text = value === null ? '' : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
