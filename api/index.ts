@@ -27,6 +27,7 @@ import { ticketEventRoutes } from './routes/ticket-events.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { pilotDataRoutes } from './routes/pilot-data.js';
 import { reportRoutes } from './routes/reports.js';
+import { riskRoutes } from './routes/risk.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { createAuth } from './auth.js';
 
@@ -100,6 +101,7 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(referenceRoutes, routeOptions);
   await app.register(pilotDataRoutes, routeOptions);
   await app.register(reportRoutes, routeOptions);
+  await app.register(riskRoutes, routeOptions);
   await app.register(maintenanceRoutes, routeOptions);
   await app.register(consoleRoutes);
   return app;

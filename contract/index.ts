@@ -11,4 +11,5 @@ export * from './elevator-recent.js';
 export * from './reference.js';
 export * from './pilot-data.js';
 export * from './pilot-report.js';
+export * from './risk.js';
 export * from './maintenance.js';

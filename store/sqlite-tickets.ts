@@ -141,6 +141,10 @@ export class SqliteTicketStore implements TicketStore {
            sum(${OPEN}) AS active
          FROM tickets GROUP BY use_unit, severity`,
       ),
+      openedByElevatorAndRule: db.prepare<[number, number], { elevator: string; rule: string; opened: number }>(
+        `SELECT elevator, rule, count(*) AS opened FROM tickets
+         WHERE opened_at >= ? AND opened_at < ? AND status != 'false_alarm' GROUP BY elevator, rule`,
+      ),
       insert: db.prepare(
         `INSERT INTO tickets (elevator, rule, rule_version, config_version, severity, category, status, title, external,
            district, use_unit, insurer, contractor, opened_at, first_occurrence_at, last_occurrence_at, occurrence_count,
@@ -234,6 +238,10 @@ export class SqliteTicketStore implements TicketStore {
 
   countsByUseUnit(from: number, to: number) {
     return this.statements.countsByUseUnit.all(from, to);
+  }
+
+  openedByElevatorAndRule(from: number, to: number) {
+    return this.statements.openedByElevatorAndRule.all(from, to);
   }
 
   get(id: string): TicketDetail | undefined {

@@ -122,6 +122,8 @@ export interface TicketStore {
     from: number,
     to: number,
   ): Array<{ useUnit: string; severity: FaultSeverity; opened: number; active: number }>;
+  /** Per elevator and rule: tickets opened (event time) in [from, to), false alarms left out. */
+  openedByElevatorAndRule(from: number, to: number): Array<{ elevator: string; rule: string; opened: number }>;
   get(id: string): TicketDetail | undefined;
   /** Oldest first unless `order` says newest. */
   list(query: Omit<TicketListQuery, 'order'> & Partial<Pick<TicketListQuery, 'order'>>, scope?: Scope): Page<Ticket>;

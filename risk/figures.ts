@@ -1,0 +1,137 @@
+import { FAULT_SEVERITIES, type Elevator, type FaultCategory, type FaultSeverity } from '../contract/index.js';
+import type { Series, TelemetryStore } from '../influx/types.js';
+import { LiftwatchError } from '../lib/errors.js';
+import { shanghaiDate } from '../lib/shanghai.js';
+import { fullYears } from '../reports/pilot.js';
+import type { TicketStore } from '../store/types.js';
+import { MAINTENANCE_MAX_DAYS, type RiskFigures } from './formula.js';
+
+export const DAY_MS = 86_400_000;
+/** Equipment faults only: mode changes, alarm buttons and mains power cuts say nothing of the lift's condition. */
+const EQUIPMENT: FaultCategory = 'hazard';
+/** The history factors look at the last 12 months. */
+export const WINDOW_DAYS = 365;
+/** Below a day of telemetry, runs per day says nothing. */
+const MIN_OBSERVED_DAYS = 1;
+
+/** Rules whose tickets say a fault keeps coming back (docs/rules.md). */
+export const isRecurringRule = (rule: string) =>
+  rule.endsWith('-recurring') || rule.endsWith('-trend') || rule === 'repeat-after-maintenance';
+
+/** What InfluxDB and the tickets say about every elevator (or one), read with one query per figure. */
+export interface FleetFigures {
+  readonly from: number;
+  readonly to: number;
+  readonly fleetMedianRunsPerDay: number | null;
+  figuresOf(elevator: Elevator): RiskFigures;
+  observedDaysOf(elevator: string): number;
+}
+
+const timeOf = (row: Readonly<Record<string, unknown>> | undefined) =>
+  typeof row?.time === 'number' ? row.time : undefined;
+
+/** Rows of a query grouped by elevator, keyed by elevator id. */
+function rowsByElevator(series: readonly Series[]): Map<string, ReadonlyArray<Readonly<Record<string, unknown>>>> {
+  const rows = new Map<string, ReadonlyArray<Readonly<Record<string, unknown>>>>();
+  for (const one of series) if (one.tags.elevator) rows.set(one.tags.elevator, one.rows);
+  return rows;
+}
+
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Days past the legal maximum between `from`, each check-out and `to`. */
+export function overdueDays(from: number, checkouts: readonly number[], to: number): number {
+  const times = [from, ...checkouts, to];
+  let overdue = 0;
+  for (let index = 1; index < times.length; index++) {
+    overdue += Math.max(0, (times[index]! - times[index - 1]!) / DAY_MS - MAINTENANCE_MAX_DAYS);
+  }
+  return overdue;
+}
+
+/**
+ * Reads the window's figures. Runs per day are read for the whole fleet even for one elevator:
+ * the fleet median must not depend on who asks.
+ */
+export async function readFleetFigures(
+  telemetry: TelemetryStore,
+  tickets: TicketStore,
+  now: number,
+  only?: string,
+): Promise<FleetFigures> {
+  const from = now - WINDOW_DAYS * DAY_MS;
+  const window = `time > ${from}ms AND time <= ${now}ms`;
+  // Ids passed elevatorIdSchema ([A-Za-z0-9_-]), so one is safe inside the quotes.
+  const scoped = only === undefined ? window : `elevator = '${only}' AND ${window}`;
+  const [spread, first, last, faults, checkouts] = await Promise.all([
+    telemetry.query(`SELECT spread(runs) AS runs FROM telemetry WHERE ${window} GROUP BY elevator`),
+    telemetry.query(`SELECT first(runs) FROM telemetry WHERE ${window} GROUP BY elevator`),
+    telemetry.query(`SELECT last(runs) FROM telemetry WHERE ${window} GROUP BY elevator`),
+    telemetry.query(
+      `SELECT count(seq) AS faults FROM faults WHERE category = '${EQUIPMENT}' AND ${scoped} GROUP BY elevator, severity`,
+    ),
+    telemetry.query(`SELECT "action" FROM maintenance WHERE "action" = 'checkout' AND ${scoped} GROUP BY elevator`),
+  ]).catch((error: unknown) => {
+    throw new LiftwatchError('LW_ERR_INFLUX_UNAVAILABLE', 'InfluxDB did not answer the risk score’s queries', {
+      cause: error,
+    });
+  });
+  const runs = new Map([...rowsByElevator(spread)].map(([id, rows]) => [id, Number(rows[0]?.runs ?? 0)]));
+  const firstSeen = new Map([...rowsByElevator(first)].map(([id, rows]) => [id, timeOf(rows[0])]));
+  const lastSeen = new Map([...rowsByElevator(last)].map(([id, rows]) => [id, timeOf(rows[0])]));
+  const observedDaysOf = (id: string) => {
+    const start = firstSeen.get(id);
+    const end = lastSeen.get(id);
+    return start === undefined || end === undefined ? 0 : (end - start) / DAY_MS;
+  };
+  const runsPerDay = new Map<string, number>();
+  for (const [id, count] of runs) {
+    const days = observedDaysOf(id);
+    if (days >= MIN_OBSERVED_DAYS) runsPerDay.set(id, count / days);
+  }
+  const fleetMedianRunsPerDay = median([...runsPerDay.values()]);
+
+  const faultCounts = new Map<string, Record<FaultSeverity, number>>();
+  for (const one of faults) {
+    const id = one.tags.elevator;
+    const severity = one.tags.severity as FaultSeverity | undefined;
+    if (!id || !severity || !FAULT_SEVERITIES.includes(severity)) continue;
+    const counts = faultCounts.get(id) ?? { critical: 0, major: 0, minor: 0, info: 0 };
+    counts[severity] += Number(one.rows[0]?.faults ?? 0);
+    faultCounts.set(id, counts);
+  }
+  const checkoutTimes = new Map(
+    [...rowsByElevator(checkouts)].map(([id, rows]) => [id, rows.map(timeOf).filter((at) => at !== undefined)]),
+  );
+  const recurring = new Map<string, number>();
+  for (const row of tickets.openedByElevatorAndRule(from, now)) {
+    if (isRecurringRule(row.rule)) recurring.set(row.elevator, (recurring.get(row.elevator) ?? 0) + row.opened);
+  }
+  const asOf = shanghaiDate(now);
+
+  return {
+    from,
+    to: now,
+    fleetMedianRunsPerDay,
+    observedDaysOf,
+    figuresOf(elevator) {
+      const visits = checkoutTimes.get(elevator.id) ?? [];
+      // Watched since its first telemetry (or first check-out) in the window; unwatched, no verdict.
+      const watchedFrom = firstSeen.get(elevator.id) ?? visits[0];
+      return {
+        ageYears: fullYears(elevator.installedOn, asOf),
+        faults: faultCounts.get(elevator.id) ?? { critical: 0, major: 0, minor: 0, info: 0 },
+        runs: runs.get(elevator.id) ?? null,
+        runsPerDay: runsPerDay.get(elevator.id) ?? null,
+        fleetMedianRunsPerDay,
+        recurringTickets: recurring.get(elevator.id) ?? 0,
+        overdueDays: watchedFrom === undefined ? null : overdueDays(watchedFrom, visits, now),
+      };
+    },
+  };
+}
