@@ -1,13 +1,15 @@
 /**
  * `npm run bench [-- name ...]`: runs the named benchmarks (all by default), prints a table
  * and a JSON summary of each. Figures are for this machine only, compared with a baseline
- * measured in the same run; they are never assertions.
+ * measured in the same run; they are never assertions. The fuzz is the exception: a failure
+ * it finds sets the exit code.
  */
 import os from 'node:os';
+import { fuzzBenchmark } from './fuzz.js';
 import { qualityBenchmark } from './quality.js';
 import { simulatorBenchmark } from './simulator.js';
 
-const BENCHMARKS = { simulator: simulatorBenchmark, quality: qualityBenchmark } as const;
+const BENCHMARKS = { simulator: simulatorBenchmark, quality: qualityBenchmark, fuzz: fuzzBenchmark } as const;
 type Name = keyof typeof BENCHMARKS;
 
 function table(rows: ReadonlyArray<Record<string, unknown>>): string {
