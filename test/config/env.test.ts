@@ -64,7 +64,7 @@ describe('loadConfig: the broker limits and TLS', () => {
     expect(loadConfig({}).mqtt).toMatchObject({
       tls: null,
       limits: {
-        maxPayloadBytes: 16384,
+        maxPayloadBytes: 65536,
         publishRatePerSecond: 50,
         publishBurst: 200,
         connectRatePerMinute: 60,

@@ -210,3 +210,53 @@ export function inputArbitrary(output: JsonSchema, input: JsonSchema): fc.Arbitr
   }
   return valueArbitrary(output);
 }
+
+/** A character of three UTF-8 bytes that JSON does not escape: the most bytes a UTF-16 unit can take. */
+const WIDEST_CHARACTER = '重';
+const NARROW_CHARACTER = 'x';
+
+const jsonLength = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+const longest = (values: readonly unknown[]) =>
+  values.reduce((best, value) => (jsonLength(value) > jsonLength(best) ? value : best));
+
+/**
+ * The valid value of `output` (in its `input` form) with the most bytes as JSON: every optional
+ * property, every array full, every string at its maxLength of the widest character it allows.
+ */
+export function largestValue(output: JsonSchema, input: JsonSchema = output): unknown {
+  if (output.type === 'integer' && input.anyOf?.some(isDateTime)) {
+    return isoWithOffset(output.maximum ?? 0, -MAX_OFFSET_MINUTES, MAX_FRACTION_DIGITS, false);
+  }
+  if (output.anyOf) {
+    return longest(output.anyOf.map((variant, i) => largestValue(variant, input.anyOf?.[i] ?? variant)));
+  }
+  if (output.enum) return longest(output.enum);
+  if ('const' in output) return output.const;
+  switch (output.type) {
+    case 'integer':
+    case 'number':
+      return longest([output.minimum ?? Number.MIN_SAFE_INTEGER, output.maximum ?? Number.MAX_SAFE_INTEGER]);
+    case 'boolean':
+      return false;
+    case 'string': {
+      if (output.format !== undefined) return fc.sample(formattedArbitrary(output.format), 1)[0];
+      const pattern = patternOf(output);
+      const character = (pattern?.test(WIDEST_CHARACTER) ?? true) ? WIDEST_CHARACTER : NARROW_CHARACTER;
+      return character.repeat(output.maxLength ?? output.minLength ?? 1);
+    }
+    case 'array':
+      if (!output.items) throw new Error('an array schema without items');
+      return Array.from({ length: output.maxItems ?? output.minItems ?? 1 }, () =>
+        largestValue(output.items as JsonSchema, input.items ?? (output.items as JsonSchema)),
+      );
+    case 'object':
+      return Object.fromEntries(
+        Object.entries(output.properties ?? {}).map(([key, value]) => [
+          key,
+          largestValue(value, input.properties?.[key] ?? value),
+        ]),
+      );
+    default:
+      throw new Error(`the fuzz cannot size JSON Schema type ${String(output.type)}`);
+  }
+}
