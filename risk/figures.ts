@@ -68,10 +68,11 @@ export async function readFleetFigures(
   const window = `time > ${from}ms AND time <= ${now}ms`;
   // Ids passed elevatorIdSchema ([A-Za-z0-9_-]), so one is safe inside the quotes.
   const scoped = only === undefined ? window : `elevator = '${only}' AND ${window}`;
-  const [spread, first, last, faults, checkouts] = await Promise.all([
-    telemetry.query(`SELECT spread(runs) AS runs FROM telemetry WHERE ${window} GROUP BY elevator`),
-    telemetry.query(`SELECT first(runs) FROM telemetry WHERE ${window} GROUP BY elevator`),
-    telemetry.query(`SELECT last(runs) FROM telemetry WHERE ${window} GROUP BY elevator`),
+  // The first and last point of each elevator, not spread(): reading one point a series stays fast on a
+  // year of a city's telemetry, where spread() scans every point (over 15 s for 21 million here).
+  const [first, last, faults, checkouts] = await Promise.all([
+    telemetry.query(`SELECT runs FROM telemetry WHERE ${window} GROUP BY elevator ORDER BY time ASC LIMIT 1`),
+    telemetry.query(`SELECT runs FROM telemetry WHERE ${window} GROUP BY elevator ORDER BY time DESC LIMIT 1`),
     telemetry.query(
       `SELECT count(seq) AS faults FROM faults WHERE category = '${EQUIPMENT}' AND ${scoped} GROUP BY elevator, severity`,
     ),
@@ -81,9 +82,14 @@ export async function readFleetFigures(
       cause: error,
     });
   });
-  const runs = new Map([...rowsByElevator(spread)].map(([id, rows]) => [id, Number(rows[0]?.runs ?? 0)]));
-  const firstSeen = new Map([...rowsByElevator(first)].map(([id, rows]) => [id, timeOf(rows[0])]));
-  const lastSeen = new Map([...rowsByElevator(last)].map(([id, rows]) => [id, timeOf(rows[0])]));
+  const firstRow = new Map([...rowsByElevator(first)].map(([id, rows]) => [id, rows[0]]));
+  const lastRow = new Map([...rowsByElevator(last)].map(([id, rows]) => [id, rows[0]]));
+  const firstSeen = new Map([...firstRow].map(([id, row]) => [id, timeOf(row)]));
+  const lastSeen = new Map([...lastRow].map(([id, row]) => [id, timeOf(row)]));
+  // `runs` is a cumulative counter; a counter reset in the window would make this negative.
+  const runs = new Map(
+    [...lastRow].map(([id, row]) => [id, Math.max(0, Number(row?.runs ?? 0) - Number(firstRow.get(id)?.runs ?? 0))]),
+  );
   const observedDaysOf = (id: string) => {
     const start = firstSeen.get(id);
     const end = lastSeen.get(id);

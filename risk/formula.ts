@@ -29,7 +29,7 @@ export const OVERDUE_CAP_DAYS = 60;
 export interface RiskFigures {
   readonly ageYears: number;
   readonly faults: Readonly<Record<FaultSeverity, number>>;
-  /** Runs in the window (spread of the cumulative counter); null without telemetry. */
+  /** Runs in the window (the cumulative counter's last value less its first); null without telemetry. */
   readonly runs: number | null;
   readonly runsPerDay: number | null;
   readonly fleetMedianRunsPerDay: number | null;
