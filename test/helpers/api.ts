@@ -7,10 +7,14 @@ import { Scanner } from '../../rules/scanner.js';
 import type { Store } from '../../store/types.js';
 import { uniqueDatabase } from './fixtures.js';
 
-/** The HTTP API over `store`, for app.inject(), with the suite's influxd and a database of its own. */
-export function buildTestApi(store: Store, adminToken: string, options: Partial<ApiOptions> = {}) {
+/**
+ * The HTTP API over `store`, for app.inject(), with the suite's influxd and a database of its own,
+ * created so routes that read InfluxDB answer with nothing rather than "database not found".
+ */
+export async function buildTestApi(store: Store, adminToken: string, options: Partial<ApiOptions> = {}) {
   const logger = pino({ level: 'silent' });
   const telemetry = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
+  if (!options.telemetry) await telemetry.ensureDatabase();
   return build({
     store,
     adminToken,
