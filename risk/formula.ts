@@ -63,6 +63,11 @@ function factor(
   };
 }
 
+const WEIGHTS_TEXT = Object.entries(SEVERITY_WEIGHTS)
+  .filter(([, weight]) => weight > 0)
+  .map(([severity, weight]) => `${severity} ×${weight}`)
+  .join(', ');
+
 function faultFactor({ faults, runs }: RiskFigures): RiskFactor {
   const weighted = (Object.keys(SEVERITY_WEIGHTS) as FaultSeverity[]).reduce(
     (sum, severity) => sum + faults[severity] * SEVERITY_WEIGHTS[severity],
@@ -73,7 +78,7 @@ function faultFactor({ faults, runs }: RiskFigures): RiskFactor {
     'faults',
     clamp01(rate / FAULT_RATE_CAP),
     { ...faults, weightedFaults: weighted, runs, weightedPer1000Runs: rate },
-    `${weighted} weighted faults (critical ×10, major ×3, minor ×1) per 1,000 runs: ${rate.toFixed(FIGURE_PLACES)}`,
+    `${weighted} weighted faults (${WEIGHTS_TEXT}) per 1,000 runs: ${rate.toFixed(FIGURE_PLACES)}`,
   );
 }
 

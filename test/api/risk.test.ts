@@ -170,6 +170,7 @@ describe('GET /api/elevators/:id/risk', () => {
         weightedPer1000Runs: 0.03,
       },
     });
+    expect(faults?.explanation).toBe('19 weighted faults (critical ×10, major ×3, minor ×1) per 1,000 runs: 0.03');
     expect(recurring).toMatchObject({ weight: 20, normalised: 0.6, figures: { recurringTickets: 3 } });
     expect(usage).toMatchObject({
       weight: 10,
