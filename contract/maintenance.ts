@@ -66,6 +66,7 @@ export const overdueElevatorSchema = z.object({
   lastCheckOutAt: time.nullable().describe(`null: no check-out in the last ${2 * MAINTENANCE_MAX_DAYS} days`),
   daysSince: z.number().nullable().describe('Whole days since the last check-out'),
 });
+export type OverdueElevator = z.infer<typeof overdueElevatorSchema>;
 
 export const overdueUseUnitSchema = z.object({
   useUnit: z.string(),
@@ -76,6 +77,7 @@ export const overdueListSchema = z.object({
   maxDays: z.int(),
   useUnits: z.array(overdueUseUnitSchema),
 });
+export type OverdueList = z.infer<typeof overdueListSchema>;
 
 export const LEAGUE_FORMATS = ['json', 'csv'] as const;
 

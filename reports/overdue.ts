@@ -1,4 +1,4 @@
-import { MAINTENANCE_MAX_DAYS, type Elevator } from '../contract/index.js';
+import { MAINTENANCE_MAX_DAYS, type Elevator, type OverdueElevator, type OverdueList } from '../contract/index.js';
 import type { TelemetryStore } from '../influx/types.js';
 import { DAY_MS, checkoutsByElevator } from './visits.js';
 
@@ -9,12 +9,14 @@ const LOOKBACK_DAYS = 2 * MAINTENANCE_MAX_DAYS;
  * Elevators overdue for maintenance at `asOf`: more than 15 days since their last check-out
  * (exactly 15 days is still on time), grouped per use unit.
  */
-export async function overdueByUseUnit(telemetry: TelemetryStore, elevators: readonly Elevator[], asOf: number) {
+export async function overdueByUseUnit(
+  telemetry: TelemetryStore,
+  elevators: readonly Elevator[],
+  asOf: number,
+): Promise<OverdueList> {
+  // The end is exclusive: a check-out at `asOf` itself counts.
   const checkouts = await checkoutsByElevator(telemetry, asOf - LOOKBACK_DAYS * DAY_MS, asOf + 1);
-  const useUnits = new Map<
-    string,
-    Array<{ elevator: string; contractor: string; lastCheckOutAt: string | null; daysSince: number | null }>
-  >();
+  const useUnits = new Map<string, OverdueElevator[]>();
   for (const elevator of elevators) {
     const last = checkouts.get(elevator.id)?.at(-1);
     if (last !== undefined && asOf - last <= MAINTENANCE_MAX_DAYS * DAY_MS) continue;
