@@ -46,11 +46,14 @@ async function record(values: Values, config: LiftwatchConfig) {
     parseDurationOption('--progress-every', values['progress-every'], PROGRESS_EVERY),
   );
   const stop: Array<Promise<unknown>> = [untilSignal(logger)];
+  let deadline: NodeJS.Timeout | undefined;
   if (values.duration !== undefined) {
     const ms = parseDurationOption('--duration', values.duration, '1m');
-    stop.push(new Promise((resolve) => setTimeout(resolve, ms)));
+    stop.push(new Promise((resolve) => (deadline = setTimeout(resolve, ms))));
   }
   await Promise.race(stop);
+  // Stopped by Ctrl-C before the duration: the pending timer must not keep the process alive.
+  clearTimeout(deadline);
   clearInterval(progress);
   const { messages, elevators, registered } = await recorder.stop();
   say(

@@ -31,6 +31,23 @@ async function influx(query: string): Promise<unknown[][]> {
   return body.results[0]?.series?.flatMap((series) => series.values) ?? [];
 }
 
+/** Resolves once the file has stopped growing for a while: what was published has been recorded. */
+async function settled(file: string, quietMs = 1000, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let size = -1;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    const now = fs.existsSync(file) ? fs.statSync(file).size : 0;
+    if (now !== size) {
+      size = now;
+      since = Date.now();
+    } else if (size > 0 && Date.now() - since >= quietMs) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function finish(cli: CliRun) {
   const code = await cli.exited();
   return { code, stdout: cli.stdout(), stderr: cli.stderr() };
@@ -131,7 +148,8 @@ describe('liftwatch replay and score', () => {
   it('records a run, plays it back and scores the truth against the tickets liftwatch opened', async () => {
     const trace = path.join(dir, 'trace.jsonl');
     const truth = path.join(dir, 'replay-truth.jsonl');
-    const recorder = runCli(['replay', 'record', '--out', trace, '--duration', '4s'], env);
+    // Stopped with Ctrl-C once the run is in, not after a fixed window a slow machine might miss.
+    const recorder = runCli(['replay', 'record', '--out', trace, '--duration', '2m'], env);
     await recorder.waitFor(/recording into/);
     const simulate = await finish(
       runCli(
@@ -140,6 +158,8 @@ describe('liftwatch replay and score', () => {
       ),
     );
     expect(simulate.code).toBe(0);
+    await settled(trace);
+    recorder.child.kill('SIGINT');
     const recorded = await finish(recorder);
     expect(recorded.code).toBe(0);
     expect(recorded.stdout).toMatch(/done\. \d+ messages from 2 elevators \(2 registry rows\)/);
