@@ -15,6 +15,7 @@ import type { HealthCheck } from './health.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 import { installRequestIdHeader, requestId } from './request-id.js';
+import { dashboardRoutes } from './routes/dashboards.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { digestRoutes } from './routes/digests.js';
 import { elevatorRecentRoutes } from './routes/elevator-recent.js';
@@ -99,6 +100,7 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(digestRoutes, routeOptions);
   await app.register(elevatorRecentRoutes, routeOptions);
   await app.register(referenceRoutes, routeOptions);
+  await app.register(dashboardRoutes, routeOptions);
   await app.register(pilotDataRoutes, routeOptions);
   await app.register(reportRoutes, routeOptions);
   await app.register(riskRoutes, routeOptions);

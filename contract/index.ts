@@ -11,5 +11,6 @@ export * from './elevator-recent.js';
 export * from './reference.js';
 export * from './pilot-data.js';
 export * from './pilot-report.js';
-export * from './risk.js';
 export * from './maintenance.js';
+export * from './risk.js';
+export * from './dashboard-preview.js';
