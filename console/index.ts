@@ -9,6 +9,8 @@ import { LiftwatchError } from '../lib/errors.js';
 export const CONSOLE_PATH = '/console';
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 const INDEX = 'index.html';
+/** The Grafana dashboards' figures, drawn from `GET /api/dashboards/:uid` (dashboards.js). */
+const DASHBOARDS = 'dashboards.html';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -61,6 +63,7 @@ export const consoleRoutes: FastifyPluginAsync = async (app) => {
   const hidden = { schema: { hide: true } };
   app.get(CONSOLE_PATH, hidden, (request, reply) => send(INDEX, request, reply));
   app.get(`${CONSOLE_PATH}/`, hidden, (request, reply) => send(INDEX, request, reply));
+  app.get(`${CONSOLE_PATH}/dashboards`, hidden, (request, reply) => send(DASHBOARDS, request, reply));
   app.get<{ Params: { file: string } }>(`${CONSOLE_PATH}/:file`, hidden, (request, reply) =>
     send(request.params.file, request, reply),
   );

@@ -9,6 +9,8 @@ import { queueView } from './queue.js';
 import { signInView } from './signin.js';
 import { ticketView } from './ticket.js';
 
+/** Who may open the dashboards page (GET /api/dashboards refuses the others). */
+const DASHBOARD_READERS = ['admin', 'regulator'];
 const bar = document.getElementById('bar');
 const main = document.getElementById('main');
 
@@ -79,6 +81,9 @@ function renderBar() {
       principal
         ? [
             h('a', { href: '#/' }, t('nav.queue')),
+            DASHBOARD_READERS.includes(principal.kind)
+              ? h('a', { href: '/console/dashboards', id: 'dashboards-link' }, t('nav.dashboards'))
+              : null,
             h('span', { class: 'live', dataset: { live } }, t(`live.${live}`)),
             h(
               'span',
