@@ -1,15 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadDashboards, summaryOf } from '../../dashboards/preview.js';
+import { previewPage } from '../../console/preview-page.js';
+import type { TimeRange } from '../../dashboards/grafana.js';
+import { loadDashboards, previewDashboard, queryWith, summaryOf } from '../../dashboards/preview.js';
 import { busiest, fillDashboardFleet } from '../helpers/dashboard-fleet.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 /**
  * The dashboards without Grafana: a short simulated run in a real influxd, then the console's
  * dashboards page in Debian's chromium, signed in as the regulator: every panel of every
- * dashboard drawn with data. Screenshots go to test-artifacts/dashboards/.
+ * dashboard drawn with data; the static file of `liftwatch dashboards preview` the same.
+ * Screenshots go to test-artifacts/dashboards/.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/dashboards';
@@ -23,6 +27,7 @@ const RANGE = '30d';
 const dashboards = loadDashboards().map((dashboard) => ({ dashboard, ...summaryOf(dashboard) }));
 let system: TestSystem;
 let browser: Browser;
+let range: TimeRange;
 const keys = { regulator: '', insurer: '' };
 const pageErrors: string[] = [];
 
@@ -87,7 +92,7 @@ beforeAll(async () => {
     startTestSystem(),
     chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }),
   ]);
-  await fillDashboardFleet(system);
+  range = await fillDashboardFleet(system);
   keys.regulator = await createKey('regulators', { id: 'SAMR-CQ', name: '重庆市市场监管局' });
   keys.insurer = await createKey('insurers', { id: 'INS-PICC', name: '人保财险重庆分公司' });
 }, 120_000);
@@ -173,6 +178,35 @@ describe('the dashboards page', () => {
     await page.waitForSelector('html[lang="en"]');
     expect(await page.textContent('h1')).toBe('Dashboards');
     expect(await page.textContent('#range option:checked')).toBe('Last 30 days');
+    await page.context().close();
+  });
+
+  it('the static preview file draws the same dashboards, opened from disk', async () => {
+    const query = queryWith(system.telemetry.store);
+    const previews = await Promise.all(
+      dashboards.map(async ({ dashboard }) => {
+        const requested: Record<string, string[]> = {};
+        for (const variable of dashboard.templating.list ?? []) {
+          if (variable.multi) continue;
+          const elevators = (await system.query(`SHOW TAG VALUES FROM "telemetry" WITH KEY = "${variable.name}"`))
+            .flatMap((series) => series.rows)
+            .map((row) => String(row.value));
+          requested[variable.name] = [(await busiest(system, variable.name, elevators)) ?? ''];
+        }
+        return previewDashboard(dashboard, query, range, requested);
+      }),
+    );
+    const file = path.resolve(ARTIFACTS, 'preview.html');
+    fs.writeFileSync(file, previewPage(previews, new Date()));
+    const page = await newPage();
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('.preview-dashboard .dash-grid');
+    for (const { uid, panels } of dashboards) {
+      const states = await panelStates(page, `#${uid}`);
+      expect(states.count, uid).toBe(panels);
+      expect(states.without, `${uid}: panels without data`).toEqual([]);
+    }
+    await screenshot(page, 'static-preview');
     await page.context().close();
   });
 });
