@@ -28,7 +28,8 @@ const PROPERTIES: ReadonlyArray<{
 /**
  * The long fuzz of test/fuzz against a whole liftwatch (local influxd): random and mutated MQTT
  * packets at the broker socket, payloads made from the contract and mutated at ingest and over
- * MQTT. Seeded (LW_FUZZ_SEED picks another seed); any failure sets the exit code.
+ * MQTT. Seeded (LW_FUZZ_SEED picks another seed); a failure ends its property unshrunk (the
+ * seed and the batch replay it) and sets the exit code.
  */
 export async function fuzzBenchmark() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-fuzz-'));
@@ -45,7 +46,7 @@ export async function fuzzBenchmark() {
   try {
     const target = fuzzTarget(context, await startSystem(context));
     for (const { run, numRuns } of PROPERTIES) {
-      const result = await run(target, { numRuns, seed });
+      const result = await run(target, { numRuns, seed, shrink: false });
       process.stderr.write(`fuzz: ${result.property}: ${result.inputs} inputs, ${result.failures} failures\n`);
       if (result.report) process.stderr.write(`${result.report}\n`);
       results.push(result);

@@ -15,6 +15,12 @@ export const DEFAULT_FUZZ_SEED = 20_261_125;
 const SEED_VARIABLE = 'LW_FUZZ_SEED';
 const MB = 1024 * 1024;
 
+/** Counterexamples with huge strings run to megabytes: the report keeps their beginning and the error. */
+const MAX_REPORT_CHARS = 20_000;
+const REPORT_TAIL_CHARS = 4_000;
+const shortened = (report: string) =>
+  `${report.slice(0, MAX_REPORT_CHARS - REPORT_TAIL_CHARS)}\n[... ${report.length - MAX_REPORT_CHARS} characters left out ...]\n${report.slice(-REPORT_TAIL_CHARS)}`;
+
 export function fuzzSeed(env: NodeJS.ProcessEnv = process.env): number {
   const text = env[SEED_VARIABLE];
   if (text === undefined || text === '') return DEFAULT_FUZZ_SEED;
@@ -147,10 +153,11 @@ export interface PropertyRun<T> {
   readonly seed: number;
   readonly heapBoundMb: number;
   /**
-   * Stop at the first failure without shrinking: for properties of a whole process (a broker
-   * that fell over fails every later run too, so shrinking would only mislead).
+   * Shrink a counterexample to a smaller one that still fails. Not for properties of a whole
+   * process (a broker that fell over fails every later run too, so shrinking would mislead),
+   * nor for long runs, where shrinking a stateful property can take longer than the run.
    */
-  readonly endOnFailure?: boolean;
+  readonly shrink: boolean;
 }
 
 /** Runs a property with fast-check, watching uncaught errors and heap growth; never throws. */
@@ -161,7 +168,7 @@ export async function runProperty<T>(run: PropertyRun<T>): Promise<FuzzResult> {
     fc.check(fc.asyncProperty(run.arbitrary, run.predicate), {
       numRuns: run.numRuns,
       seed: run.seed,
-      endOnFailure: run.endOnFailure ?? false,
+      endOnFailure: !run.shrink,
     }),
   );
   const durationMs = Math.round(performance.now() - started);
@@ -176,6 +183,7 @@ export async function runProperty<T>(run: PropertyRun<T>): Promise<FuzzResult> {
   const growth = after.heapUsedMb - before.heapUsedMb;
   if (growth > run.heapBoundMb) reports.push(`heap grew by ${growth} MB, over the ${run.heapBoundMb} MB bound`);
   if (reports.length > 0) reports.push(`replay with ${SEED_VARIABLE}=${run.seed}`);
+  const report = reports.join('\n');
   return {
     property: run.name,
     inputs: run.counter.inputs,
@@ -186,6 +194,6 @@ export async function runProperty<T>(run: PropertyRun<T>): Promise<FuzzResult> {
     before,
     after,
     heapBoundMb: run.heapBoundMb,
-    report: reports.length > 0 ? reports.join('\n') : null,
+    report: reports.length === 0 ? null : report.length > MAX_REPORT_CHARS ? shortened(report) : report,
   };
 }

@@ -24,6 +24,7 @@ describe('payloads generated from the contract and mutated', () => {
       const result = await fuzzIngestPayloads(fuzzTarget(system.context, system), {
         numRuns: INGEST_RUNS,
         seed: fuzzSeed(),
+        shrink: true,
       });
       expect(result.failures, result.report ?? '').toBe(0);
       expect(result.runs).toBe(INGEST_RUNS);
@@ -37,6 +38,7 @@ describe('payloads generated from the contract and mutated', () => {
       const result = await fuzzMqttPayloads(fuzzTarget(system.context, system), {
         numRuns: MQTT_RUNS,
         seed: fuzzSeed(),
+        shrink: true,
       });
       expect(result.failures, result.report ?? '').toBe(0);
       expect(result.runs).toBe(MQTT_RUNS);

@@ -53,6 +53,9 @@ const HUGE_SIZES = [1_000, 20_000, 300_000] as const;
 const DEEP_NESTING = 100_000;
 /** How far past a bound an out-of-range number goes. */
 const MAX_OVERSHOOT = 1_000_000;
+/** Out-of-range times as RFC 3339 in UTC with milliseconds. */
+const UTC_OFFSET = 0;
+const MILLISECOND_DIGITS = 3;
 /** A fraction that makes an integer a non-integer. */
 const HALF = 0.5;
 const LARGEST_ENUM_DISTANCE = 1000;
@@ -122,14 +125,14 @@ function outOfRange(input: JsonSchema, output: JsonSchema): fc.Arbitrary<unknown
     const min = bounds.minimum;
     candidates.push(overshoot.map((by) => min - by));
     if (input.anyOf?.some((variant) => variant.format === 'date-time')) {
-      candidates.push(overshoot.map((by) => isoWithOffset(min - by, 0, 3, true)));
+      candidates.push(overshoot.map((by) => isoWithOffset(min - by, UTC_OFFSET, MILLISECOND_DIGITS, true)));
     }
   }
   if (bounds.maximum !== undefined) {
     const max = bounds.maximum;
     candidates.push(overshoot.map((by) => max + by));
     if (input.anyOf?.some((variant) => variant.format === 'date-time')) {
-      candidates.push(overshoot.map((by) => isoWithOffset(max + by, 0, 3, true)));
+      candidates.push(overshoot.map((by) => isoWithOffset(max + by, UTC_OFFSET, MILLISECOND_DIGITS, true)));
     }
   }
   if (bounds.type === 'integer') {

@@ -33,6 +33,8 @@ export interface FuzzSize {
   /** fast-check runs; each is a batch of inputs. */
   readonly numRuns: number;
   readonly seed: number;
+  /** Shrink a failing batch of payloads to a smaller one (the broker socket's never shrink). */
+  readonly shrink: boolean;
 }
 
 /**
@@ -50,6 +52,8 @@ const MAX_CONNECTIONS_PER_BATCH = 24;
 /** Messages per run: each run registers an elevator of its own, sends them all, then checks them all. */
 const MAX_MESSAGES_PER_RUN = 64;
 const PUBLISH_TIMEOUT_MS = 10_000;
+/** How long a failed check waits to look again, telling a point InfluxDB shows late from a lost one. */
+const LATE_CHECK_MS = 2000;
 /** Point times are whole milliseconds. */
 const CLOCK_TICK_MS = 1;
 const UNREGISTERED_ID = 'FZ-NOBODY';
@@ -127,7 +131,7 @@ export async function fuzzBrokerSocket(target: FuzzTarget, { numRuns, seed }: Fu
     numRuns,
     seed,
     heapBoundMb: HEAP_BOUND_MB,
-    endOnFailure: true,
+    shrink: false,
   });
 }
 
@@ -303,6 +307,28 @@ async function checkStored(target: FuzzTarget, elevatorId: string, sent: readonl
     else untimed.push(point);
   }
   await target.ingest.flush();
+  const problems = await storedProblems(target, elevatorId, expected, untimed);
+  if (problems.length === 0) return;
+  // Tell a point InfluxDB shows late from one that is lost, and say what the writer saw.
+  await new Promise((resolve) => setTimeout(resolve, LATE_CHECK_MS));
+  const later = await storedProblems(target, elevatorId, expected, untimed);
+  const rejected = (await target.metrics.pointsRejected.get()).values[0]?.value ?? 0;
+  throw new Error(
+    [
+      'InfluxDB does not hold what was accepted:',
+      ...problems,
+      `${LATE_CHECK_MS} ms later: ${later.length === 0 ? 'all there' : later.join('\n')}`,
+      `writer: ${show(target.ingest.status().writer)}, points InfluxDB refused so far: ${rejected}`,
+    ].join('\n'),
+  );
+}
+
+async function storedProblems(
+  target: FuzzTarget,
+  elevatorId: string,
+  expected: ReadonlyMap<string, Point>,
+  untimed: readonly Point[],
+): Promise<string[]> {
   const measurements = TOPIC_KINDS.map((kind) => `"${kind}"`).join(',');
   const series: Series[] = await target.telemetry.query(
     `SELECT * FROM ${measurements} WHERE "elevator" = '${elevatorId}' GROUP BY *`,
@@ -333,7 +359,7 @@ async function checkStored(target: FuzzTarget, elevatorId: string, sent: readonl
       problems.push(...fieldMismatches(point, other.row).map((mismatch) => `${other.key}: ${mismatch}`));
     });
   }
-  if (problems.length > 0) throw new Error(`InfluxDB does not hold what was accepted:\n${problems.join('\n')}`);
+  return problems;
 }
 
 const lastDeadLetterId = (target: FuzzTarget) => target.store.deadLetters.list({ limit: 1 })[0]?.id ?? 0;
@@ -342,7 +368,7 @@ const lastDeadLetterId = (target: FuzzTarget) => target.store.deadLetters.list({
  * Property 2, at ingest directly: every message of a run is handled without a rejection, every
  * refused one is a dead letter with its reason, every accepted one is stored.
  */
-export async function fuzzIngestPayloads(target: FuzzTarget, { numRuns, seed }: FuzzSize): Promise<FuzzResult> {
+export async function fuzzIngestPayloads(target: FuzzTarget, { numRuns, seed, shrink }: FuzzSize): Promise<FuzzResult> {
   const counter = new InputCounter();
   let runIndex = 0;
   return runProperty({
@@ -365,6 +391,7 @@ export async function fuzzIngestPayloads(target: FuzzTarget, { numRuns, seed }: 
     numRuns,
     seed,
     heapBoundMb: HEAP_BOUND_MB,
+    shrink,
   });
 }
 
@@ -394,7 +421,7 @@ async function publishAll(client: MqttClient, sent: readonly Sent[]): Promise<vo
  * Property 2, over MQTT: a registered device publishes the run's messages to its own topics
  * (QoS 1, each acknowledged), then the same checks as at ingest.
  */
-export async function fuzzMqttPayloads(target: FuzzTarget, { numRuns, seed }: FuzzSize): Promise<FuzzResult> {
+export async function fuzzMqttPayloads(target: FuzzTarget, { numRuns, seed, shrink }: FuzzSize): Promise<FuzzResult> {
   const counter = new InputCounter();
   let runIndex = 0;
   return runProperty({
@@ -420,5 +447,6 @@ export async function fuzzMqttPayloads(target: FuzzTarget, { numRuns, seed }: Fu
     numRuns,
     seed,
     heapBoundMb: HEAP_BOUND_MB,
+    shrink,
   });
 }
