@@ -186,16 +186,19 @@ export const onlineNow = (scope: Scope) =>
     .select(sum('state').as(COLUMNS.online), count('state').minus(sum('state')).as(COLUMNS.offline))
     .untilRangeEnd();
 
-/** Elevators online in each interval (their last flag in it, carried forward). */
+/**
+ * Elevators online in each interval: those whose terminal reported telemetry in it (every minute
+ * while online). Not the online flags carried forward: InfluxDB 1.6 answers a subquery with
+ * fill(previous) once per shard, so an interval came back twice, once as 1 and once as 0.
+ */
 export const onlineOverTime = (scope: Scope) =>
-  from('online')
-    .select(last('online').as('state'))
+  from('telemetry')
+    .select(last('runs').as('runs'))
     .filteredBy(...scope.filters)
     .byTime()
     .groupBy('elevator')
-    .fill('previous')
     .asSource()
-    .select(sum('state').as(COLUMNS.online))
+    .select(count('runs').as(COLUMNS.online))
     .byTime();
 
 /**
