@@ -36,7 +36,7 @@ export interface IngestOptions {
 export type DeadLetterReason = 'invalid_topic' | 'invalid_payload' | 'unregistered_elevator' | 'internal_error';
 
 export interface IngestStatus {
-  readonly source: 'in-process' | 'mqtt' | 'none';
+  readonly source: 'in-process' | 'mqtt';
   readonly mqttConnected: boolean | null;
   readonly writer: BatchWriterStatus;
 }
@@ -93,7 +93,6 @@ export function build(options: IngestOptions): Ingest {
   const writer = new BatchWriter(options.telemetry, spool, options.batch, metrics, logger);
   const sequences = new SequenceTracker();
   const registry = new RegistryCache(store.elevators);
-  let source: IngestStatus['source'] = 'none';
   let client: MqttClient | null = null;
 
   function deadLetter(topic: string, payload: Buffer, reason: DeadLetterReason, detail: string, receivedAt: Date) {
@@ -163,13 +162,9 @@ export function build(options: IngestOptions): Ingest {
   }
 
   return {
-    handle: (topic, payload, handleOptions) => {
-      source = source === 'none' ? 'in-process' : source;
-      return handle(topic, payload, handleOptions);
-    },
+    handle,
 
     subscribe(url, password) {
-      source = 'mqtt';
       const connection = mqtt.connect(url, {
         clientId: INGEST_PRINCIPAL,
         username: INGEST_PRINCIPAL,
@@ -204,6 +199,8 @@ export function build(options: IngestOptions): Ingest {
     },
 
     status() {
+      // Fed by the broker in this process unless it subscribed as a client of a broker elsewhere.
+      const source = client ? 'mqtt' : 'in-process';
       return { source, mqttConnected: client ? client.connected : null, writer: writer.status() };
     },
 

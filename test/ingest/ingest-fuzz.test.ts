@@ -1,15 +1,9 @@
-import { pino } from 'pino';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TOPIC_KINDS } from '../../contract/index.js';
-import { InfluxHttpStore } from '../../influx/http-store.js';
-import { build } from '../../ingest/index.js';
-import { createMetrics } from '../../lib/metrics.js';
 import { Random } from '../../simulators/random.js';
-import { openSqliteStore } from '../../store/sqlite.js';
-import { registration, tempDir, uniqueDatabase } from '../helpers/fixtures.js';
+import { ingestFor } from '../helpers/ingest.js';
 
 const MESSAGES = 3000;
-const SPOOL_BYTES = 64 * 1024 * 1024;
 const VALID = [
   { kind: 'faults', payload: { ts: 1_764_000_000_000, seq: 1, code: 2, floor: 1 } },
   {
@@ -31,19 +25,7 @@ function mutate(random: Random, payload: unknown): string {
 describe('ingest under hostile input', () => {
   it('never throws: every message becomes a point or a dead letter', async () => {
     const random = new Random(20261125);
-    const store = openSqliteStore(tempDir());
-    store.elevators.register(registration('FUZZ'), 'hash');
-    const telemetry = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
-    await telemetry.ensureDatabase();
-    const metrics = createMetrics();
-    const ingest = build({
-      store,
-      telemetry,
-      metrics,
-      logger: pino({ level: 'silent' }),
-      batch: { batchSize: 500, batchIntervalMs: 50 },
-      spool: { dir: tempDir(), maxBytes: SPOOL_BYTES },
-    });
+    const { store, metrics, ingest } = await ingestFor('FUZZ');
 
     let expectedPoints = 0;
     const handled: Array<Promise<void>> = [];

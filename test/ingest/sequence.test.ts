@@ -1,11 +1,6 @@
-import { pino } from 'pino';
-import { describe, expect, inject, it } from 'vitest';
-import { InfluxHttpStore } from '../../influx/http-store.js';
-import { build } from '../../ingest/index.js';
+import { describe, expect, it } from 'vitest';
 import { SEQUENCE_WINDOW, SequenceTracker } from '../../ingest/sequence.js';
-import { createMetrics } from '../../lib/metrics.js';
-import { openSqliteStore } from '../../store/sqlite.js';
-import { registration, tempDir, uniqueDatabase } from '../helpers/fixtures.js';
+import { ingestFor } from '../helpers/ingest.js';
 
 describe('SequenceTracker', () => {
   it.each([
@@ -36,19 +31,7 @@ describe('SequenceTracker', () => {
 
 describe('ingest and seq', () => {
   it('stores a message seen twice once, and records the messages a device skipped', async () => {
-    const store = openSqliteStore(tempDir());
-    store.elevators.register(registration('SEQ-1'), 'hash');
-    const telemetry = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
-    await telemetry.ensureDatabase();
-    const metrics = createMetrics();
-    const ingest = build({
-      store,
-      telemetry,
-      metrics,
-      logger: pino({ level: 'silent' }),
-      batch: { batchSize: 100, batchIntervalMs: 20 },
-      spool: { dir: tempDir(), maxBytes: 1024 * 1024 },
-    });
+    const { store, telemetry, metrics, ingest } = await ingestFor('SEQ-1');
     const fault = (seq: number) =>
       Buffer.from(JSON.stringify({ ts: 1_764_000_000_000 + seq, seq, code: 102, floor: 3 }));
     for (const seq of [1, 2, 2, 6, 1]) await ingest.handle('elevators/SEQ-1/faults', fault(seq));
