@@ -1,19 +1,15 @@
 /**
- * `npm run bench [-- name ...]`: runs the named benchmarks (all by default), prints a table
- * and a JSON summary of each. Figures are for this machine only, compared with a baseline
- * measured in the same run; they are never assertions. The fuzz is the exception: a failure
- * it finds sets the exit code.
+ * `npm run bench [-- name ... [--flag value ...]]`: runs the named benchmarks (all but the long
+ * ones by default), prints a table and a JSON summary of each. Figures are for this machine only,
+ * compared with a baseline measured in the same run; they are never assertions. A benchmark
+ * that loses messages or finds a failure (the fuzz) sets the exit code.
  */
 import os from 'node:os';
-import { fuzzBenchmark } from './fuzz.js';
-import { qualityBenchmark } from './quality.js';
-import { simulatorBenchmark } from './simulator.js';
-
-const BENCHMARKS = { simulator: simulatorBenchmark, quality: qualityBenchmark, fuzz: fuzzBenchmark } as const;
-type Name = keyof typeof BENCHMARKS;
+import { BENCHMARKS, DEFAULT_BENCHMARKS, type BenchmarkName } from './registry.js';
+import { parseBenchArgs, BenchUsageError } from './args.js';
 
 function table(rows: ReadonlyArray<Record<string, unknown>>): string {
-  const columns = Object.keys(rows[0] ?? {});
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
   const cell = (value: unknown) => (value === null || value === undefined ? '-' : String(value));
   const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column]).length)));
   const line = (values: string[]) => `| ${values.map((value, i) => value.padEnd(widths[i] as number)).join(' | ')} |`;
@@ -24,18 +20,21 @@ function table(rows: ReadonlyArray<Record<string, unknown>>): string {
   ].join('\n');
 }
 
-const requested = process.argv.slice(2);
-const unknown = requested.filter((name) => !(name in BENCHMARKS));
-if (unknown.length > 0) {
-  process.stderr.write(`unknown benchmark ${unknown.join(', ')}; there are: ${Object.keys(BENCHMARKS).join(', ')}\n`);
+let parsed: ReturnType<typeof parseBenchArgs>;
+try {
+  parsed = parseBenchArgs(process.argv.slice(2), Object.keys(BENCHMARKS));
+} catch (error) {
+  if (!(error instanceof BenchUsageError)) throw error;
+  process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-for (const name of (requested.length > 0 ? requested : Object.keys(BENCHMARKS)) as Name[]) {
-  process.stdout.write(`\n## ${name} (${machine})\n`);
-  const result: { rows: ReadonlyArray<Record<string, unknown>>; ratios: Record<string, number>; detail?: unknown } =
-    await BENCHMARKS[name]();
+const names = (parsed.names.length > 0 ? parsed.names : DEFAULT_BENCHMARKS) as readonly BenchmarkName[];
+for (const name of names) {
+  process.stdout.write(`\n## ${name} (${machine}, ${new Date().toISOString()})\n`);
+  const result = await BENCHMARKS[name](parsed.flags);
   process.stdout.write(`${table(result.rows)}\n`);
   for (const [label, value] of Object.entries(result.ratios)) process.stdout.write(`${label}: ${value}\n`);
-  process.stdout.write(`${JSON.stringify({ benchmark: name, machine, ...result })}\n`);
+  process.stdout.write(`${JSON.stringify({ benchmark: name, machine, flags: parsed.flags, ...result })}\n`);
+  if (result.failed) process.exitCode = 1;
 }

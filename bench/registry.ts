@@ -1,0 +1,26 @@
+import type { BenchFlags } from './args.js';
+import { fuzzBenchmark } from './fuzz.js';
+import { qualityBenchmark } from './quality.js';
+import { simulatorBenchmark } from './simulator.js';
+
+export interface BenchResult {
+  readonly rows: ReadonlyArray<Record<string, unknown>>;
+  readonly ratios: Record<string, number | string>;
+  readonly detail?: unknown;
+  /** Set when the run lost messages or found a failure: its figures are not a result. */
+  readonly failed?: boolean;
+}
+
+export type Benchmark = (flags: BenchFlags) => Promise<BenchResult>;
+
+/** Every benchmark by name; each starts and stops everything it needs. */
+export const BENCHMARKS = {
+  simulator: simulatorBenchmark,
+  quality: qualityBenchmark,
+  fuzz: fuzzBenchmark,
+} satisfies Record<string, Benchmark>;
+
+export type BenchmarkName = keyof typeof BENCHMARKS;
+
+/** What `npm run bench` runs with no names: all but the long ones (fuzz about 15 minutes, quality about 10). */
+export const DEFAULT_BENCHMARKS: readonly BenchmarkName[] = ['simulator'];
