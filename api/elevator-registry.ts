@@ -2,14 +2,16 @@ import { readRows } from './csv-import.js';
 import { z } from 'zod';
 import {
   ELEVATOR_CSV_COLUMNS,
+  ELEVATOR_CSV_OPTIONAL_COLUMNS,
   elevatorImportReportSchema,
   elevatorRegistrationSchema,
   type ElevatorRegistration,
+  type GatewayInput,
 } from '../contract/index.js';
 import { LiftwatchError } from '../lib/errors.js';
 import { generateSecret, hashSecret } from '../store/credentials.js';
 import type { TokenReplacementNotice } from '../lib/token-replacements.js';
-import type { ElevatorStore } from '../store/types.js';
+import type { ElevatorStore, GatewayStore } from '../store/types.js';
 
 export interface IssuedCredentials {
   readonly id: string;
@@ -44,19 +46,29 @@ export async function reissueToken(
   return { id, token };
 }
 
+/** Registers a building gateway; its token is returned here and never again. */
+export async function registerGateway(gateways: GatewayStore, input: GatewayInput) {
+  const { token, tokenHash } = await newToken();
+  return { ...gateways.create(input, tokenHash), token };
+}
+
 /**
  * Registers every valid row of a CSV with the columns of `POST /api/elevators`. A bad row is
  * reported and skipped; the good rows are stored in one transaction; a file that cannot be
  * parsed imports nothing.
  */
 export async function importElevators(elevators: ElevatorStore, csv: string): Promise<ImportReport> {
-  const rows = readRows(csv, ELEVATOR_CSV_COLUMNS);
+  const rows = readRows(
+    csv,
+    ELEVATOR_CSV_COLUMNS.filter((column) => !ELEVATOR_CSV_OPTIONAL_COLUMNS.includes(column)),
+  );
 
   const rejected: ImportReport['rejected'] = [];
   const accepted: Array<{ line: number; registration: ElevatorRegistration }> = [];
   const seen = new Set<string>();
   for (const { info, record } of rows) {
-    const result = elevatorRegistrationSchema.safeParse(record);
+    const { gateway, ...required } = record;
+    const result = elevatorRegistrationSchema.safeParse(gateway ? record : required);
     const id = record.id || undefined;
     if (!result.success) {
       rejected.push({
@@ -79,21 +91,20 @@ export async function importElevators(elevators: ElevatorStore, csv: string): Pr
   }
 
   const issued = await Promise.all(accepted.map(async (row) => ({ ...row, ...(await newToken()) })));
-  const { taken } = elevators.registerMany(issued);
+  const { taken, unknownGateway } = elevators.registerMany(issued);
   const takenIds = new Set(taken);
+  const noGateway = new Set(unknownGateway);
   for (const row of issued) {
-    if (takenIds.has(row.registration.id)) {
-      rejected.push({
-        line: row.line,
-        id: row.registration.id,
-        code: 'LW_ERR_ELEVATOR_EXISTS',
-        reason: 'already registered',
-      });
+    const { id, gateway } = row.registration;
+    if (takenIds.has(id)) {
+      rejected.push({ line: row.line, id, code: 'LW_ERR_ELEVATOR_EXISTS', reason: 'already registered' });
+    } else if (noGateway.has(id)) {
+      rejected.push({ line: row.line, id, code: 'LW_ERR_VALIDATION', reason: `no gateway ${gateway} is registered` });
     }
   }
   rejected.sort((a, b) => a.line - b.line);
   const created = issued
-    .filter((row) => !takenIds.has(row.registration.id))
+    .filter((row) => !takenIds.has(row.registration.id) && !noGateway.has(row.registration.id))
     .map((row) => ({ id: row.registration.id, token: row.token }));
   return { created, rejected };
 }

@@ -20,6 +20,7 @@ import { deadLetterRoutes } from './routes/dead-letters.js';
 import { digestRoutes } from './routes/digests.js';
 import { elevatorRecentRoutes } from './routes/elevator-recent.js';
 import { elevatorRoutes } from './routes/elevators.js';
+import { gatewayRoutes } from './routes/gateways.js';
 import { healthRoutes } from './routes/health.js';
 import { ruleRoutes } from './routes/rules.js';
 import { principalRoutes } from './routes/principals.js';
@@ -93,6 +94,7 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   };
   await app.register(principalRoutes, routeOptions);
   await app.register(elevatorRoutes, routeOptions);
+  await app.register(gatewayRoutes, routeOptions);
   await app.register(deadLetterRoutes, routeOptions);
   await app.register(ticketRoutes, routeOptions);
   await app.register(ticketEventRoutes, routeOptions);

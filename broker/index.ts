@@ -9,10 +9,11 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { TokenReplacementFeed } from '../lib/token-replacements.js';
 import { secretsEqual, verifySecret } from '../store/credentials.js';
-import type { ElevatorStore } from '../store/types.js';
+import type { ElevatorStore, GatewayStore } from '../store/types.js';
 import { authenticate, type CredentialVerifier } from './hooks/authenticate.js';
 import { authorizePublish } from './hooks/authorize-publish.js';
 import { authorizeSubscribe } from './hooks/authorize-subscribe.js';
+import { GatewayCache } from './hooks/gateway-cache.js';
 import type { Principal } from './hooks/principal.js';
 import {
   DEFAULT_TOKEN_CHECK_INTERVAL_MS,
@@ -26,6 +27,8 @@ import { openBackends, type PersistenceStatus } from './persistence.js';
 
 export interface BrokerOptions {
   readonly elevators: ElevatorStore;
+  /** Building gateways; unset, none may connect. */
+  readonly gateways?: GatewayStore;
   /** The admin key, which a separately running ingest presents as its MQTT password. */
   readonly adminToken: string;
   readonly metrics: Metrics;
@@ -108,7 +111,12 @@ export async function build(options: BrokerOptions): Promise<Broker> {
       return hash !== undefined && (await verifySecret(token, hash));
     },
     verifyService: (secret) => secretsEqual(secret, options.adminToken),
+    async verifyGateway(gatewayId, token) {
+      const hash = options.gateways?.tokenHash(gatewayId);
+      return hash !== undefined && (await verifySecret(token, hash));
+    },
   };
+  const gatewayCache = new GatewayCache(elevators);
 
   const backends = await openBackends(options.redisUrl, logger);
   const aedes = new Aedes({
@@ -141,7 +149,7 @@ export async function build(options: BrokerOptions): Promise<Broker> {
       );
     },
     authorizePublish(client, packet, done) {
-      const decision = authorizePublish(client ? principals.get(client) : undefined, packet);
+      const decision = authorizePublish(client ? principals.get(client) : undefined, packet, gatewayCache.gatewayOf);
       if (decision.allowed) {
         if (!options.accept || !packet.topic.startsWith(ELEVATOR_TOPIC_PREFIX)) return done(null);
         return void options.accept(packet.topic, packet.payload as Buffer, packet.qos).then(
@@ -227,6 +235,7 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     async close() {
       listening = false;
       hardening.stop();
+      gatewayCache.stop();
       for (const socket of wss.clients) socket.terminate();
       await Promise.all([
         closeServer(tcp),

@@ -28,6 +28,7 @@ export async function brokerFor(
   const broker = await buildBroker({
     accept: ingest && ((topic, payload, qos) => ingest.handle(topic, payload, { qos })),
     elevators: store.elevators,
+    gateways: store.gateways,
     adminToken: admin.token,
     metrics,
     logger,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { plainText } from './text.js';
-import { elevatorIdSchema } from './topics.js';
+import { elevatorIdSchema, gatewayIdSchema } from './topics.js';
 
 /**
  * A name in the registry (district, use unit, insurer, contractor): plain text, Chinese welcome.
@@ -21,10 +21,13 @@ export const elevatorRegistrationSchema = z.object({
   contractor: registryLabel,
   installedOn: z.iso.date(),
   residentsServed: z.coerce.number().int().min(0),
+  gateway: gatewayIdSchema.optional().describe('The building gateway that publishes for this elevator, if any'),
 });
 export type ElevatorRegistration = z.infer<typeof elevatorRegistrationSchema>;
 
-/** The CSV import's header, in this order. */
+/** Columns a CSV import may leave out (or blank): older files have no gateway column. */
+export const ELEVATOR_CSV_OPTIONAL_COLUMNS: readonly string[] = ['gateway'];
+/** The CSV import's header, in this order; the optional columns last. */
 export const ELEVATOR_CSV_COLUMNS = elevatorRegistrationSchema.keyof().options;
 
 export const elevatorSchema = elevatorRegistrationSchema.extend({

@@ -6,6 +6,7 @@ export * from './payloads.js';
 export * from './tickets.js';
 export * from './topics.js';
 export * from './principals.js';
+export * from './gateways.js';
 export * from './events.js';
 export * from './elevator-recent.js';
 export * from './reference.js';

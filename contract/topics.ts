@@ -7,6 +7,20 @@ export const elevatorIdSchema = z
   .regex(ELEVATOR_ID_PATTERN, 'elevator id must be 1 to 32 characters of A-Z, a-z, 0-9, _ or -');
 export type ElevatorId = z.infer<typeof elevatorIdSchema>;
 
+/**
+ * A building gateway: one MQTT connection that publishes for the elevators of a building, each
+ * on that elevator's own topics, allowed only for elevators whose registry record names it. Its
+ * id has the elevator id alphabet; it connects with username and client id `gateway:{id}` (the
+ * colon keeps gateways apart from elevator ids) and its token as password.
+ */
+export const GATEWAY_USERNAME_PREFIX = 'gateway:';
+export const gatewayIdSchema = z
+  .string()
+  .regex(ELEVATOR_ID_PATTERN, 'gateway id must be 1 to 32 characters of A-Z, a-z, 0-9, _ or -');
+export type GatewayId = z.infer<typeof gatewayIdSchema>;
+
+export const gatewayUsername = (id: GatewayId): string => `${GATEWAY_USERNAME_PREFIX}${id}`;
+
 export const TOPIC_ROOT = 'elevators';
 export const TOPIC_KINDS = ['telemetry', 'faults', 'doors', 'maintenance', 'online'] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];

@@ -57,8 +57,9 @@ async function call<T>(
   return json;
 }
 
-const csvCell = (value: string | number) => {
-  const text = String(value);
+/** An absent optional value (no gateway) is a blank cell. */
+const csvCell = (value: string | number | undefined) => {
+  const text = value === undefined ? '' : String(value);
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 };
 

@@ -12,6 +12,7 @@ interface ElevatorRow {
   installed_on: string;
   residents_served: number;
   registered_at: string;
+  gateway: string | null;
 }
 
 const toElevator = (row: ElevatorRow): Elevator => ({
@@ -23,17 +24,24 @@ const toElevator = (row: ElevatorRow): Elevator => ({
   installedOn: row.installed_on,
   residentsServed: row.residents_served,
   registeredAt: row.registered_at,
+  ...(row.gateway === null ? {} : { gateway: row.gateway }),
 });
+
+/** What an insert could not do: the id is taken, or the gateway it names is not registered. */
+type InsertOutcome = 'inserted' | 'taken' | 'unknown-gateway';
 
 export class SqliteElevatorStore implements ElevatorStore {
   private readonly statements;
   private readonly insertBoth;
+  private readonly gatewayListeners = new Set<(id: string) => void>();
 
   constructor(private readonly db: Database.Database) {
     this.statements = {
       insert: db.prepare(
-        `INSERT INTO elevators (id, district, use_unit, insurer, contractor, installed_on, residents_served, registered_at)
-         VALUES (@id, @district, @useUnit, @insurer, @contractor, @installedOn, @residentsServed, @registeredAt)
+        `INSERT INTO elevators (id, district, use_unit, insurer, contractor, installed_on, residents_served, registered_at,
+           gateway, gateway_set_at)
+         VALUES (@id, @district, @useUnit, @insurer, @contractor, @installedOn, @residentsServed, @registeredAt,
+           @gateway, @gatewaySetAt)
          ON CONFLICT (id) DO NOTHING`,
       ),
       insertToken: db.prepare('INSERT INTO device_tokens (elevator_id, hash, issued_at) VALUES (?, ?, ?)'),
@@ -47,29 +55,42 @@ export class SqliteElevatorStore implements ElevatorStore {
       tokensIssuedSince: db.prepare<[string], { id: string; tokenHash: string }>(
         'SELECT elevator_id AS id, hash AS tokenHash FROM device_tokens WHERE issued_at >= ?',
       ),
+      gatewayExists: db.prepare<[string], { id: string }>('SELECT id FROM gateways WHERE id = ?'),
+      setGateway: db.prepare('UPDATE elevators SET gateway = ?, gateway_set_at = ? WHERE id = ?'),
+      gatewayOf: db.prepare<[string], { gateway: string | null }>('SELECT gateway FROM elevators WHERE id = ?'),
+      gatewaysSetSince: db.prepare<[string], { id: string; gateway: string | null }>(
+        'SELECT id, gateway FROM elevators WHERE gateway_set_at >= ?',
+      ),
     };
-    this.insertBoth = db.transaction((registration: ElevatorRegistration, tokenHash: string, now: string): boolean => {
-      const inserted = this.statements.insert.run({ ...registration, registeredAt: now }).changes === 1;
-      if (inserted) this.statements.insertToken.run(registration.id, tokenHash, now);
-      return inserted;
-    });
+    this.insertBoth = db.transaction((registration: ElevatorRegistration, tokenHash: string, now: string) => {
+      const gateway = registration.gateway ?? null;
+      if (gateway !== null && !this.statements.gatewayExists.get(gateway)) return 'unknown-gateway';
+      const row = { ...registration, gateway, gatewaySetAt: gateway === null ? null : now, registeredAt: now };
+      if (this.statements.insert.run(row).changes !== 1) return 'taken';
+      this.statements.insertToken.run(registration.id, tokenHash, now);
+      return 'inserted';
+    }) as (registration: ElevatorRegistration, tokenHash: string, now: string) => InsertOutcome;
   }
 
   register(registration: ElevatorRegistration, tokenHash: string): Elevator {
-    if (!this.insertBoth(registration, tokenHash, new Date().toISOString())) {
+    const outcome = this.insertBoth(registration, tokenHash, new Date().toISOString());
+    if (outcome === 'taken')
       throw new LiftwatchError('LW_ERR_ELEVATOR_EXISTS', `Elevator ${registration.id} is already registered`);
-    }
+    if (outcome === 'unknown-gateway')
+      throw new LiftwatchError('LW_ERR_VALIDATION', `No gateway ${registration.gateway} is registered`);
     return this.get(registration.id) as Elevator;
   }
 
-  registerMany(rows: ReadonlyArray<{ registration: ElevatorRegistration; tokenHash: string }>): { taken: string[] } {
+  registerMany(rows: ReadonlyArray<{ registration: ElevatorRegistration; tokenHash: string }>) {
     const now = new Date().toISOString();
     return this.db.transaction(() => {
-      const taken: string[] = [];
+      const refused = { taken: [] as string[], unknownGateway: [] as string[] };
       for (const { registration, tokenHash } of rows) {
-        if (!this.insertBoth(registration, tokenHash, now)) taken.push(registration.id);
+        const outcome = this.insertBoth(registration, tokenHash, now);
+        if (outcome === 'taken') refused.taken.push(registration.id);
+        else if (outcome === 'unknown-gateway') refused.unknownGateway.push(registration.id);
       }
-      return { taken };
+      return refused;
     })();
   }
 
@@ -118,5 +139,26 @@ export class SqliteElevatorStore implements ElevatorStore {
 
   tokensIssuedSince(since: Date): Array<{ id: string; tokenHash: string }> {
     return this.statements.tokensIssuedSince.all(since.toISOString());
+  }
+
+  setGateway(id: string, gateway: string | null): boolean {
+    if (gateway !== null && !this.statements.gatewayExists.get(gateway))
+      throw new LiftwatchError('LW_ERR_VALIDATION', `No gateway ${gateway} is registered`);
+    const changed = this.statements.setGateway.run(gateway, new Date().toISOString(), id).changes === 1;
+    if (changed) for (const listener of this.gatewayListeners) listener(id);
+    return changed;
+  }
+
+  gatewayOf(id: string): string | null | undefined {
+    return this.statements.gatewayOf.get(id)?.gateway;
+  }
+
+  gatewaysSetSince(since: Date): Array<{ id: string; gateway: string | null }> {
+    return this.statements.gatewaysSetSince.all(since.toISOString());
+  }
+
+  onGatewaySet(listener: (id: string) => void): () => void {
+    this.gatewayListeners.add(listener);
+    return () => this.gatewayListeners.delete(listener);
   }
 }

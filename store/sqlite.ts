@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from './types.js';
 import { SqliteElevatorStore } from './sqlite-elevators.js';
+import { SqliteGatewayStore } from './sqlite-gateways.js';
 import { SqliteDeadLetterStore } from './sqlite-dead-letters.js';
 import { SqliteCursorStore } from './sqlite-cursors.js';
 import { SqliteDeliveryStore } from './sqlite-deliveries.js';
@@ -212,6 +213,17 @@ const MIGRATIONS: readonly string[] = [
      body TEXT NOT NULL
    ) STRICT;
    CREATE UNIQUE INDEX reports_one_draft ON reports (kind, year, district);`,
+  `-- Building gateways: one connection publishing for the elevators that name it.
+   CREATE TABLE gateways (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     token_hash TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   ) STRICT;
+   ALTER TABLE elevators ADD COLUMN gateway TEXT REFERENCES gateways(id);
+   -- When the gateway was last set, so a broker in another process sees the change.
+   ALTER TABLE elevators ADD COLUMN gateway_set_at TEXT;
+   CREATE INDEX elevators_by_gateway_change ON elevators (gateway_set_at) WHERE gateway_set_at IS NOT NULL;`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -233,6 +245,7 @@ function storeOver(db: Database.Database): Store {
     deliveries: new SqliteDeliveryStore(db),
     cursors: new SqliteCursorStore(db),
     elevators: new SqliteElevatorStore(db),
+    gateways: new SqliteGatewayStore(db),
     deadLetters: new SqliteDeadLetterStore(db),
     tickets: new SqliteTicketStore(db),
     ruleConfigs: new SqliteRuleConfigStore(db),

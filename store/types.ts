@@ -3,6 +3,8 @@ import type {
   DigestListQuery,
   Elevator,
   ElevatorRegistration,
+  Gateway,
+  GatewayInput,
   Ticket,
   TicketAction,
   TicketCategory,
@@ -42,10 +44,16 @@ export interface Page<T> {
 
 /** The elevator registry and each elevator's device-token hash. */
 export interface ElevatorStore {
-  /** Registers an elevator with its token hash; throws LW_ERR_ELEVATOR_EXISTS for a taken id. */
+  /**
+   * Registers an elevator with its token hash; throws LW_ERR_ELEVATOR_EXISTS for a taken id,
+   * LW_ERR_VALIDATION for a gateway that is not registered.
+   */
   register(registration: ElevatorRegistration, tokenHash: string): Elevator;
-  /** Registers many in one transaction; ids already taken are returned instead of inserted. */
-  registerMany(rows: ReadonlyArray<{ registration: ElevatorRegistration; tokenHash: string }>): { taken: string[] };
+  /** Registers many in one transaction; ids already taken, or naming an unknown gateway, are returned instead. */
+  registerMany(rows: ReadonlyArray<{ registration: ElevatorRegistration; tokenHash: string }>): {
+    taken: string[];
+    unknownGateway: string[];
+  };
   get(id: string): Elevator | undefined;
   list(
     options: { limit: number; after?: string | undefined; district?: string | undefined },
@@ -59,6 +67,25 @@ export interface ElevatorStore {
   replaceTokenHash(id: string, tokenHash: string): boolean;
   /** Token hashes issued (registered or replaced) at or after `since`. */
   tokensIssuedSince(since: Date): Array<{ id: string; tokenHash: string }>;
+  /** Sets (or with null clears) the elevator's gateway; false when the elevator is not registered. */
+  setGateway(id: string, gateway: string | null): boolean;
+  /** The gateway that publishes for the elevator: null for none, undefined when it is not registered. */
+  gatewayOf(id: string): string | null | undefined;
+  /** Gateways set or cleared at or after `since` (by this process or another). */
+  gatewaysSetSince(since: Date): Array<{ id: string; gateway: string | null }>;
+  /** Calls `listener` with the elevator id when this store changes a gateway; returns the unsubscribe. */
+  onGatewaySet(listener: (id: string) => void): () => void;
+}
+
+/** Building gateways and their token hashes. */
+export interface GatewayStore {
+  /** Throws LW_ERR_GATEWAY_EXISTS for a taken id. */
+  create(input: GatewayInput, tokenHash: string): Gateway;
+  /** Creates many in one transaction (bulk provisioning); ids already taken are returned instead. */
+  createMany(rows: ReadonlyArray<{ input: GatewayInput; tokenHash: string }>): { taken: string[] };
+  get(id: string): Gateway | undefined;
+  list(options: { limit: number; after?: string | undefined }): Page<Gateway>;
+  tokenHash(id: string): string | undefined;
 }
 
 export interface DeadLetter {
@@ -308,6 +335,7 @@ export interface Store {
   readonly deliveries: DeliveryStore;
   readonly cursors: CursorStore;
   readonly elevators: ElevatorStore;
+  readonly gateways: GatewayStore;
   readonly deadLetters: DeadLetterStore;
   readonly tickets: TicketStore;
   readonly ruleConfigs: RuleConfigStore;

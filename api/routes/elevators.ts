@@ -7,6 +7,7 @@ import {
   elevatorPageSchema,
   elevatorRegistrationSchema,
   elevatorSchema,
+  elevatorUpdateSchema,
   listQuerySchema,
   registeredElevatorSchema,
 } from '../../contract/index.js';
@@ -25,7 +26,7 @@ export interface ElevatorRouteOptions {
 
 const idParams = z.object({ id: elevatorIdSchema });
 
-/** The registry: register (token shown once), import CSV, list, read, reissue a token. */
+/** The registry: register (token shown once), import CSV, list, read, set the gateway, reissue a token. */
 export const elevatorRoutes: FastifyPluginAsyncZod<ElevatorRouteOptions> = async (
   app,
   { store, auth, tokenReplacements },
@@ -66,6 +67,19 @@ export const elevatorRoutes: FastifyPluginAsyncZod<ElevatorRouteOptions> = async
       if (!elevator || !inScope(principalOf(request), elevator))
         throw new LiftwatchError('LW_ERR_NOT_FOUND', `No elevator ${request.params.id}`);
       return elevator;
+    },
+  );
+
+  app.patch(
+    '/api/elevators/:id',
+    {
+      onRequest: adminOnly,
+      schema: { params: idParams, body: elevatorUpdateSchema, response: { 200: elevatorSchema } },
+    },
+    async (request) => {
+      if (!store.elevators.setGateway(request.params.id, request.body.gateway))
+        throw new LiftwatchError('LW_ERR_NOT_FOUND', `No elevator ${request.params.id}`);
+      return store.elevators.get(request.params.id);
     },
   );
 

@@ -1,4 +1,4 @@
-import { ELEVATOR_ID_PATTERN, SERVICE_PRINCIPALS } from '../../contract/index.js';
+import { ELEVATOR_ID_PATTERN, GATEWAY_USERNAME_PREFIX, SERVICE_PRINCIPALS } from '../../contract/index.js';
 import type { Principal } from './principal.js';
 
 /** CONNACK return codes of MQTT 3.1.1, table 3.1. */
@@ -24,11 +24,16 @@ export interface CredentialVerifier {
   verifyDevice(elevatorId: string, token: string): Promise<boolean>;
   /** True when `secret` is the admin key, which liftwatch's own readers present. */
   verifyService(secret: string): boolean;
+  /** True when `token` is the registered gateway's token; without it no gateway gets in. */
+  verifyGateway?(gatewayId: string, token: string): Promise<boolean>;
 }
 
 const refuse = (returnCode: RefusalCode, reason: string): ConnectDecision => ({ accepted: false, returnCode, reason });
 
-/** Deny by default: only a registered elevator with its token, or one of liftwatch's readers with the admin key. */
+/**
+ * Deny by default: only a registered elevator or building gateway with its token, or one of
+ * liftwatch's readers with the admin key.
+ */
 export async function authenticate(request: ConnectRequest, verifier: CredentialVerifier): Promise<ConnectDecision> {
   const { clientId, username } = request;
   const password = request.password?.toString('utf8');
@@ -41,6 +46,7 @@ export async function authenticate(request: ConnectRequest, verifier: Credential
     return { accepted: true, principal: { kind: 'service', name: username } };
   }
 
+  if (username.startsWith(GATEWAY_USERNAME_PREFIX)) return authenticateGateway(request, password, verifier);
   if (!ELEVATOR_ID_PATTERN.test(username))
     return refuse(CONNACK.badUsernameOrPassword, 'username is not an elevator id');
   // [MQTT-3.1.3-9] the client id is bound to the identity: one elevator, one session
@@ -49,4 +55,19 @@ export async function authenticate(request: ConnectRequest, verifier: Credential
     return refuse(CONNACK.badUsernameOrPassword, 'unknown elevator or wrong token');
   }
   return { accepted: true, principal: { kind: 'elevator', id: username } };
+}
+
+/** A gateway connects as `gateway:{id}`, with that as its client id too: one gateway, one session. */
+async function authenticateGateway(
+  { clientId, username }: ConnectRequest,
+  password: string,
+  verifier: CredentialVerifier,
+): Promise<ConnectDecision> {
+  const id = (username as string).slice(GATEWAY_USERNAME_PREFIX.length);
+  if (!ELEVATOR_ID_PATTERN.test(id)) return refuse(CONNACK.badUsernameOrPassword, 'username names no gateway id');
+  // [MQTT-3.1.3-9] a rejected client id is answered with return code 2
+  if (clientId !== username) return refuse(CONNACK.identifierRejected, 'client id must equal the username');
+  if (!(await verifier.verifyGateway?.(id, password)))
+    return refuse(CONNACK.badUsernameOrPassword, 'unknown gateway or wrong token');
+  return { accepted: true, principal: { kind: 'gateway', id } };
 }

@@ -32,6 +32,24 @@ describe('authenticate', () => {
     expect(await connect(clientId, username, password)).toMatchObject({ accepted: false, returnCode });
   });
 
+  it('accepts a gateway as gateway:{id} with its token and that username as client id', async () => {
+    const gateways: CredentialVerifier = {
+      ...verifier,
+      verifyGateway: async (id, token) => id === 'GW-1' && token === 'gw',
+    };
+    const viaGateway = (clientId: string, username: string, password: string) =>
+      authenticate({ clientId, username, password: Buffer.from(password) }, gateways);
+    expect(await viaGateway('gateway:GW-1', 'gateway:GW-1', 'gw')).toEqual({
+      accepted: true,
+      principal: { kind: 'gateway', id: 'GW-1' },
+    });
+    expect(await viaGateway('gateway:GW-1', 'gateway:GW-1', 'good-token')).toMatchObject({ returnCode: 4 });
+    expect(await viaGateway('GW-1', 'gateway:GW-1', 'gw')).toMatchObject({ returnCode: 2 });
+    expect(await viaGateway('gateway:', 'gateway:', 'gw')).toMatchObject({ returnCode: 4 });
+    // No gateway verifier (a broker without a gateway registry): no gateway gets in.
+    expect(await connect('gateway:GW-1', 'gateway:GW-1', 'gw')).toMatchObject({ accepted: false });
+  });
+
   it("accepts liftwatch's readers (ingest, recorder) with the admin key only", async () => {
     expect(await connect(INGEST_PRINCIPAL, INGEST_PRINCIPAL, 'admin-secret')).toEqual({
       accepted: true,
@@ -69,6 +87,35 @@ describe('authorizePublish', () => {
     ['no principal', undefined, 'elevators/E1/faults', false],
   ] as const)('denies %s', (_case, principal, topic, retain) => {
     expect(publish(principal, topic, retain)).toBe(false);
+  });
+
+  describe('for a building gateway', () => {
+    const gw: Principal = { kind: 'gateway', id: 'GW-1' };
+    const registry: Record<string, string | null> = { E1: 'GW-1', E2: 'GW-2', E3: null };
+    const byGateway = (topic: string, retain = false, principal: Principal = gw) =>
+      authorizePublish(principal, { topic, retain }, (id) => registry[id]).allowed;
+
+    it('allows each topic of an elevator that names it, and its retained presence flag', () => {
+      for (const kind of ['telemetry', 'faults', 'doors', 'maintenance', 'online']) {
+        expect(byGateway(`elevators/E1/${kind}`)).toBe(true);
+      }
+      expect(byGateway('elevators/E1/online', true)).toBe(true);
+    });
+
+    it.each([
+      ['an elevator of another gateway', 'elevators/E2/telemetry', false],
+      ['an elevator with no gateway', 'elevators/E3/telemetry', false],
+      ['an unregistered elevator', 'elevators/E9/telemetry', false],
+      ['a retained fault', 'elevators/E1/faults', true],
+      ['a topic outside the contract', 'gateways/GW-1/telemetry', false],
+    ] as const)('denies %s', (_case, topic, retain) => {
+      expect(byGateway(topic, retain)).toBe(false);
+    });
+
+    it('denies everything without a registry to ask, and an elevator stays within its own topics', () => {
+      expect(authorizePublish(gw, { topic: 'elevators/E1/telemetry', retain: false }).allowed).toBe(false);
+      expect(byGateway('elevators/E2/telemetry', false, e1)).toBe(false);
+    });
   });
 });
 

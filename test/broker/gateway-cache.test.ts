@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayCache } from '../../broker/hooks/gateway-cache.js';
+import { openSqliteStore } from '../../store/sqlite.js';
+import { registration, tempDir } from '../helpers/fixtures.js';
+
+/** Short, so a change made by another process is seen within the test. */
+const CHECK_INTERVAL_MS = 20;
+
+const cleanups: Array<() => void> = [];
+afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
+
+function setUp() {
+  const dir = tempDir();
+  const broker = openSqliteStore(dir);
+  const api = openSqliteStore(dir);
+  for (const id of ['GW-A', 'GW-B']) api.gateways.create({ id, name: id }, 'hash');
+  api.elevators.register(registration('E1', { gateway: 'GW-A' }), 'hash');
+  const cache = new GatewayCache(broker.elevators, CHECK_INTERVAL_MS);
+  cleanups.push(() => (cache.stop(), broker.close(), api.close()));
+  return { broker, api, cache };
+}
+
+describe('GatewayCache', () => {
+  it('answers from the registry, and not for an elevator that is not registered', () => {
+    const { cache } = setUp();
+    expect(cache.gatewayOf('E1')).toBe('GW-A');
+    expect(cache.gatewayOf('E9')).toBeUndefined();
+  });
+
+  it('sees a change made through its own store at once', () => {
+    const { broker, cache } = setUp();
+    expect(cache.gatewayOf('E1')).toBe('GW-A');
+    broker.elevators.setGateway('E1', 'GW-B');
+    expect(cache.gatewayOf('E1')).toBe('GW-B');
+    broker.elevators.setGateway('E1', null);
+    expect(cache.gatewayOf('E1')).toBeNull();
+  });
+
+  it('sees a change made by another process at its next check', async () => {
+    const { api, cache } = setUp();
+    expect(cache.gatewayOf('E1')).toBe('GW-A');
+    api.elevators.setGateway('E1', 'GW-B');
+    await expect.poll(() => cache.gatewayOf('E1')).toBe('GW-B');
+  });
+});
