@@ -82,11 +82,17 @@ export class RulesEngine {
   private readonly now: () => Date;
   /** Elevators with a ticket that one of their own messages will settle, and which rules. */
   private readonly awaiting = new Map<string, Set<string>>();
+  /**
+   * The codes the rules evaluate: a rule reads only those from history, so only those are kept.
+   * Most faults are mode changes (40-44); keeping them too took two thirds of each elevator's memory.
+   */
+  private readonly historyCodes: ReadonlySet<number>;
   private faultsEvaluated = 0;
 
   constructor(private readonly options: EngineOptions) {
     this.configs = new RuleConfigs(options.store.ruleConfigs);
     this.rules = options.rules ?? STREAM_RULES;
+    this.historyCodes = new Set(this.rules.flatMap((rule) => [...rule.codes]));
     this.now = options.now ?? (() => new Date());
     for (const rule of Object.keys(SETTLED_BY)) {
       for (const ticket of options.store.tickets.activeFor(rule)) this.expectSettlement(rule, ticket.elevator);
@@ -207,6 +213,7 @@ export class RulesEngine {
   }
 
   private remember(state: ElevatorState, fault: RuleFault): void {
+    if (!this.historyCodes.has(fault.code)) return;
     state.faults.push(fault);
     const horizon = fault.at - HISTORY_DAYS * DAY_MS;
     let drop = 0;

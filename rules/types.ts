@@ -22,7 +22,10 @@ export interface RuleFault {
 export interface StreamInput {
   readonly elevator: string;
   readonly fault: RuleFault;
-  /** Earlier faults of the same elevator, oldest first, as far back as the engine keeps. */
+  /**
+   * Earlier faults of the same elevator, oldest first, as far back as the engine keeps; only
+   * those with a code some stream rule evaluates (a rule reading other codes adds them to `codes`).
+   */
   readonly history: readonly RuleFault[];
   /** The last maintenance check-out, epoch ms. */
   readonly lastCheckoutAt: number | null;
