@@ -1,6 +1,7 @@
 import type { BenchFlags } from './args.js';
 import { fuzzBenchmark } from './fuzz.js';
 import { qualityBenchmark } from './quality.js';
+import { rulesBenchmark } from './rules.js';
 import { simulatorBenchmark } from './simulator.js';
 
 export interface BenchResult {
@@ -18,6 +19,7 @@ export const BENCHMARKS = {
   simulator: simulatorBenchmark,
   quality: qualityBenchmark,
   fuzz: fuzzBenchmark,
+  rules: rulesBenchmark,
 } satisfies Record<string, Benchmark>;
 
 export type BenchmarkName = keyof typeof BENCHMARKS;
