@@ -24,6 +24,7 @@ import {
 import { DEFAULT_LIMITS, type BrokerLimits } from './limits.js';
 import { createTlsServer, type BrokerTls } from './tls.js';
 import { openBackends, type PersistenceStatus } from './persistence.js';
+import { watchReaderBacklog, type ReaderBacklogStatus } from './reader-backlog.js';
 
 export interface BrokerOptions {
   readonly elevators: ElevatorStore;
@@ -78,7 +79,12 @@ export interface BrokerAddresses {
 export interface Broker {
   readonly aedes: Aedes;
   listen(): Promise<BrokerAddresses>;
-  status(): { listening: boolean; clients: number; failingAddresses: AddressFailures[] } & PersistenceStatus;
+  status(): {
+    listening: boolean;
+    clients: number;
+    failingAddresses: AddressFailures[];
+    readerBacklog: ReaderBacklogStatus;
+  } & PersistenceStatus;
   close(): Promise<void>;
 }
 
@@ -119,6 +125,7 @@ export async function build(options: BrokerOptions): Promise<Broker> {
   const gatewayCache = new GatewayCache(elevators);
 
   const backends = await openBackends(options.redisUrl, logger);
+  const elevatorTopic = (topic: string) => topic.startsWith(ELEVATOR_TOPIC_PREFIX);
   const aedes = new Aedes({
     ...AEDES_OPTIONS,
     ...backends.aedesOptions,
@@ -151,8 +158,11 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     authorizePublish(client, packet, done) {
       const decision = authorizePublish(client ? principals.get(client) : undefined, packet, gatewayCache.gatewayOf);
       if (decision.allowed) {
-        if (!options.accept || !packet.topic.startsWith(ELEVATOR_TOPIC_PREFIX)) return done(null);
-        return void options.accept(packet.topic, packet.payload as Buffer, packet.qos).then(
+        if (!elevatorTopic(packet.topic)) return done(null);
+        const accept = options.accept;
+        const take = () => (accept ? accept(packet.topic, packet.payload as Buffer, packet.qos) : undefined);
+        const held = readerBacklog.admit(packet);
+        return void (held ? held.then(take) : Promise.resolve(take())).then(
           () => done(null),
           (error: unknown) => done(error as Error),
         );
@@ -167,8 +177,18 @@ export async function build(options: BrokerOptions): Promise<Broker> {
       logger.warn({ clientId: client.id, topic: subscription.topic }, `MQTT subscribe refused: ${decision.reason}`);
       done(null, null);
     },
+    // The hooks run only once clients connect, after readerBacklog below exists.
+    authorizeForward: (client, packet) => readerBacklog.forward(client, packet),
   });
   await aedes.listen();
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const readerBacklog = watchReaderBacklog(aedes, {
+    boundBytes: limits.readerBacklogBytes,
+    isService: (client) => principals.get(client)?.kind === 'service',
+    isElevatorTopic: elevatorTopic,
+    metrics,
+    logger,
+  });
 
   aedes.on('clientReady', () => metrics.mqttClients.set(aedes.connectedClients));
   aedes.on('clientDisconnect', () => metrics.mqttClients.set(aedes.connectedClients));
@@ -177,7 +197,7 @@ export async function build(options: BrokerOptions): Promise<Broker> {
   );
 
   const hardening = installHardening(aedes, {
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits,
     elevators,
     metrics,
     logger,
@@ -230,12 +250,14 @@ export async function build(options: BrokerOptions): Promise<Broker> {
       listening,
       clients: aedes.connectedClients,
       failingAddresses: hardening.failingAddresses(),
+      readerBacklog: readerBacklog.status(),
       ...backends.status(),
     }),
     async close() {
       listening = false;
       hardening.stop();
       gatewayCache.stop();
+      readerBacklog.stop();
       for (const socket of wss.clients) socket.terminate();
       await Promise.all([
         closeServer(tcp),

@@ -14,6 +14,11 @@ export interface BrokerLimits {
   readonly maxKeepaliveSeconds: number;
   /** Addresses and subnets the publish and connection rates do not apply to (LW_MQTT_RATE_EXEMPT). */
   readonly rateExempt: readonly string[];
+  /**
+   * Most bytes held for liftwatch's readers (a separately running ingest) before devices' QoS 1
+   * acknowledgements are held back and QoS 0 to the readers is shed (LW_MQTT_READER_BACKLOG_BYTES).
+   */
+  readonly readerBacklogBytes: number;
 }
 
 export const DEFAULT_LIMITS: BrokerLimits = {
@@ -33,6 +38,8 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   maxKeepaliveSeconds: 1200,
   /** This machine: liftwatch's own ingest, simulator and replay. */
   rateExempt: ['127.0.0.0/8', '::1'],
+  /** A few seconds of a city's traffic (about 7k messages of 250 bytes a second) and a small share of memory. */
+  readerBacklogBytes: 8 * KIB * KIB,
 };
 
 /**

@@ -28,13 +28,14 @@ export function healthChecks({ store, telemetry, broker, ingest }: Components): 
   };
   if (broker) {
     checks.broker = () => {
-      const { listening, clients, failingAddresses, ...persistence } = broker.status();
+      const { listening, clients, failingAddresses, readerBacklog, ...persistence } = broker.status();
       // Without its Redis a broker can neither keep sessions nor reach the other brokers.
       const redisDown = persistence.persistence === 'redis' && !persistence.redisReachable;
       return {
         status: listening && !redisDown ? 'up' : 'down',
         // The addresses with the most authentication failures: a bounded list, never metric labels.
-        detail: { clients, failingAddresses, ...persistence },
+        // A lagging separate ingest slows the devices down (readerBacklog.holding): the broker itself is up.
+        detail: { clients, failingAddresses, readerBacklog, ...persistence },
       };
     };
   }

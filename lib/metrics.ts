@@ -27,7 +27,7 @@ export function createMetrics() {
     }),
     messagesShed: new Counter({
       name: 'lw_messages_shed_total',
-      help: 'QoS 0 telemetry not stored because the ingest spool was full (QoS 1 messages wait instead)',
+      help: 'QoS 0 telemetry not stored because ingest could not keep up: its spool was full, or a separate ingest lagged at the broker (QoS 1 messages wait instead)',
       registers,
     }),
     duplicates: new Counter({
@@ -72,6 +72,16 @@ export function createMetrics() {
       registers,
     }),
     mqttClients: new Gauge({ name: 'lw_mqtt_clients', help: 'Connected MQTT clients', registers }),
+    readerBacklogBytes: new Gauge({
+      name: 'lw_mqtt_reader_backlog_bytes',
+      help: "Bytes the broker holds for liftwatch's readers (a separate ingest): unsent, or queued while it is offline",
+      registers,
+    }),
+    acksHeld: new Counter({
+      name: 'lw_mqtt_acks_held_total',
+      help: 'Device QoS 1 publishes whose acknowledgement waited for a lagging reader',
+      registers,
+    }),
     authFailures: new Counter({
       name: 'lw_mqtt_auth_failures_total',
       help: 'MQTT connections refused, by CONNACK return code',
