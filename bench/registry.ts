@@ -1,5 +1,7 @@
 import type { BenchFlags } from './args.js';
 import { fuzzBenchmark } from './fuzz.js';
+import { pipelineThroughputBenchmark } from './pipeline-throughput.js';
+import { connectionsBenchmark } from './connections.js';
 import { qualityBenchmark } from './quality.js';
 import { rulesBenchmark } from './rules.js';
 import { simulatorBenchmark } from './simulator.js';
@@ -20,6 +22,8 @@ export const BENCHMARKS = {
   quality: qualityBenchmark,
   fuzz: fuzzBenchmark,
   rules: rulesBenchmark,
+  'pipeline-throughput': pipelineThroughputBenchmark,
+  connections: connectionsBenchmark,
 } satisfies Record<string, Benchmark>;
 
 export type BenchmarkName = keyof typeof BENCHMARKS;

@@ -3,6 +3,7 @@
 # Debian's influxdb (the local InfluxDB) and mosquitto-clients (used by the tests), then npm ci.
 # --with-browser (the tests) adds chromium and a CJK font for the web console's browser tests,
 # and redis-server for the broker's Redis tests.
+# --with-bench (the benchmarks) adds Debian's Mosquitto, the baseline of pipeline-throughput and connections.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,9 @@ command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 if [ "${1:-}" = "--with-browser" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-wqy-microhei)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+fi
+if [[ " $* " == *" --with-bench "* ]]; then
+  [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null 2>&1; then sudo=(sudo); else

@@ -1,0 +1,123 @@
+/**
+ * Other processes, measured and stopped from the outside: CPU and RSS from /proc, and stopping
+ * with SIGTERM then SIGKILL, so a benchmark leaves nothing running even when it fails.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuSecondsOf } from './measure.js';
+
+const KIB_PER_MB = 1024;
+const RSS_SAMPLE_MS = 200;
+/** How long a child may take to stop on SIGTERM (liftwatch flushes its ingest) before SIGKILL. */
+const STOP_TIMEOUT_MS = 20_000;
+const LISTEN_POLL_MS = 100;
+/** A broker or influxd not listening within this long has failed to start. */
+const LISTEN_TIMEOUT_MS = 60_000;
+
+/** Resident memory of a process now, in MB (VmRSS of /proc/<pid>/status). */
+export function rssMbOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Math.round((Number(match?.[1] ?? 0) / KIB_PER_MB) * 10) / 10;
+}
+
+export interface ProcessUsage {
+  readonly cpuSeconds: number;
+  readonly peakRssMb: number;
+}
+
+/** Samples processes' RSS until `stop()`, which returns each one's CPU seconds since the start and its peak RSS. */
+export function sampleProcesses(pids: Record<string, number>) {
+  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSecondsOf(pid)]));
+  const peaks: Record<string, number> = Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => [name, rssMbOf(pid)]),
+  );
+  const sample = () => {
+    for (const [name, pid] of Object.entries(pids)) peaks[name] = Math.max(peaks[name] ?? 0, rssMbOf(pid));
+  };
+  const timer = setInterval(sample, RSS_SAMPLE_MS);
+  return {
+    stop(): Record<string, ProcessUsage> {
+      clearInterval(timer);
+      sample();
+      return Object.fromEntries(
+        Object.entries(pids).map(([name, pid]) => [
+          name,
+          {
+            cpuSeconds: Math.round((cpuSecondsOf(pid) - (cpuBefore[name] ?? 0)) * 100) / 100,
+            peakRssMb: peaks[name] ?? 0,
+          },
+        ]),
+      );
+    },
+  };
+}
+
+/** A child process that `stop()` ends (SIGTERM, then SIGKILL), whatever state it is in. */
+export interface Child {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export function startChild(command: string, args: readonly string[], options: SpawnOptions): Child {
+  const child = spawn(command, args, options);
+  if (child.pid === undefined) throw new Error(`${command} did not start`);
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    child.once('exit', () => resolve());
+  });
+  return {
+    process: child,
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timeout = sleep(STOP_TIMEOUT_MS).then(() => 'timeout' as const);
+      if ((await Promise.race([exited, timeout])) === 'timeout') {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+/** Resolves with the first stdout line of `child` that `match` accepts; rejects when it exits first. */
+export function waitForLine<T>(child: Child, match: (line: string) => T | undefined): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const found = match(line);
+        if (found !== undefined) {
+          child.process.stdout?.off('data', onData);
+          child.process.off('exit', onExit);
+          return resolve(found);
+        }
+      }
+    };
+    const onExit = (code: number | null) =>
+      reject(new Error(`process ${child.pid} exited (${code}) before it was ready`));
+    child.process.stdout?.on('data', onData);
+    child.process.once('exit', onExit);
+  });
+}
+
+/** Waits until something accepts TCP connections on loopback `port`. */
+export async function waitForListener(port: number): Promise<void> {
+  const deadline = Date.now() + LISTEN_TIMEOUT_MS;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${LISTEN_TIMEOUT_MS} ms`);
+    await sleep(LISTEN_POLL_MS);
+  }
+}
