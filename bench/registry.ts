@@ -1,5 +1,6 @@
 import type { BenchFlags } from './args.js';
 import { fuzzBenchmark } from './fuzz.js';
+import { latencyBenchmark } from './latency.js';
 import { pipelineThroughputBenchmark } from './pipeline-throughput.js';
 import { connectionsBenchmark } from './connections.js';
 import { qualityBenchmark } from './quality.js';
@@ -22,6 +23,7 @@ export const BENCHMARKS = {
   quality: qualityBenchmark,
   fuzz: fuzzBenchmark,
   rules: rulesBenchmark,
+  latency: latencyBenchmark,
   'pipeline-throughput': pipelineThroughputBenchmark,
   connections: connectionsBenchmark,
 } satisfies Record<string, Benchmark>;
