@@ -31,6 +31,8 @@ export interface JsonSchema {
 
 const KNOWN_KEYWORDS: ReadonlySet<string> = new Set([
   '$schema',
+  // An annotation: it constrains nothing.
+  'description',
   'type',
   'enum',
   'const',

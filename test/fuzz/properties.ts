@@ -137,13 +137,17 @@ export async function fuzzBrokerSocket(target: FuzzTarget, { numRuns, seed }: Fu
 
 /**
  * Registrations from the contract's schema (the registry's labels are tags of every point), as
- * the API takes them (trimmed, refined), with an id each run replaces by one of its own.
+ * the API takes them (trimmed, refined), with an id each run replaces by one of its own. The
+ * device publishes itself: a gateway would have to be registered first, and is no label.
  */
 const registrationSchema = outputSchemaOf(elevatorRegistrationSchema);
+const NOT_LABELS: ReadonlySet<string> = new Set(['id', 'gateway']);
 const labels: JsonSchema = {
   ...registrationSchema,
-  properties: Object.fromEntries(Object.entries(registrationSchema.properties ?? {}).filter(([name]) => name !== 'id')),
-  required: registrationSchema.required?.filter((name) => name !== 'id'),
+  properties: Object.fromEntries(
+    Object.entries(registrationSchema.properties ?? {}).filter(([name]) => !NOT_LABELS.has(name)),
+  ),
+  required: registrationSchema.required?.filter((name) => !NOT_LABELS.has(name)),
 };
 const PLACEHOLDER_ID = 'FZ';
 const registrationArbitrary: fc.Arbitrary<ElevatorRegistration> = valueArbitrary(labels)
