@@ -10,6 +10,11 @@ const DEFAULT_WINDOW_MINUTES = 60;
 /** The issue's target for the engine's memory of one elevator. */
 const TARGET_STATE_BYTES = 1024;
 
+interface Timing {
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+}
+
 interface WorkerReport {
   readonly elevators: number;
   readonly stateElevators: number;
@@ -17,9 +22,9 @@ interface WorkerReport {
   readonly historyEvents: number;
   readonly windowEvents: number;
   readonly windowByKind: Record<string, number>;
-  readonly historySeconds: number;
-  readonly rulesSeconds: number;
-  readonly baselineSeconds: readonly [number, number];
+  readonly history: Timing;
+  readonly rules: Timing;
+  readonly baselines: readonly [Timing, Timing];
   readonly heapDeltaBytes: number;
 }
 
@@ -47,13 +52,14 @@ function runWorker(elevators: number, minutes: number): Promise<WorkerReport> {
 
 const round = (value: number, digits = 0) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-function speedRow(name: string, events: number, seconds: number) {
+function speedRow(name: string, events: number, { seconds, cpuSeconds }: Timing) {
   return {
     case: name,
     events,
     seconds: round(seconds, 2),
     eventsPerSecond: Math.round(events / seconds),
-    microsPerEvent: round((seconds / events) * 1e6, 2),
+    cpuMicrosPerEvent: round((cpuSeconds / events) * 1e6, 2),
+    eventsPerCpuSecond: Math.round(events / cpuSeconds),
   };
 }
 
@@ -68,19 +74,19 @@ export async function rulesBenchmark(flags: BenchFlags): Promise<BenchResult> {
   const minutes = numberFlag(flags, 'minutes', DEFAULT_WINDOW_MINUTES);
   process.stderr.write(`rules: ${elevators} elevators, 30 days of history, then ${minutes} minutes of traffic\n`);
   const report = await runWorker(elevators, minutes);
-  const baselineSeconds = (report.baselineSeconds[0] + report.baselineSeconds[1]) / 2;
+  const [before, after] = report.baselines;
+  const baseline = {
+    seconds: (before.seconds + after.seconds) / 2,
+    cpuSeconds: (before.cpuSeconds + after.cpuSeconds) / 2,
+  };
   const stateBytes = round(report.heapDeltaBytes / elevators);
   const rows = [
-    speedRow(
-      'baseline: JSON.parse + Map.set per elevator (mean of before and after)',
-      report.windowEvents,
-      baselineSeconds,
-    ),
-    speedRow('rules engine: JSON.parse + engine.onMessage', report.windowEvents, report.rulesSeconds),
+    speedRow('baseline: JSON.parse + Map.set per elevator (mean of before and after)', report.windowEvents, baseline),
+    speedRow('rules engine: JSON.parse + engine.onMessage', report.windowEvents, report.rules),
     speedRow(
       'history: 30 days of faults and maintenance, judged (tickets written)',
       report.historyEvents,
-      report.historySeconds,
+      report.history,
     ),
     {
       case: 'engine state per elevator, bytes (heap after GC / elevators)',
@@ -91,7 +97,8 @@ export async function rulesBenchmark(flags: BenchFlags): Promise<BenchResult> {
   return {
     rows,
     ratios: {
-      'rules engine / baseline, events/s': round(baselineSeconds / report.rulesSeconds, 2),
+      'rules engine / baseline, events per CPU second': round(baseline.cpuSeconds / report.rules.cpuSeconds, 2),
+      'rules engine / baseline, events per wall second': round(baseline.seconds / report.rules.seconds, 2),
       'state per elevator / target': round(stateBytes / TARGET_STATE_BYTES, 2),
     },
     detail: report,
