@@ -1,4 +1,5 @@
 import type { BenchFlags } from './args.js';
+import { cityTrafficBenchmark } from './city-traffic.js';
 import { fuzzBenchmark } from './fuzz.js';
 import { latencyBenchmark } from './latency.js';
 import { pipelineThroughputBenchmark } from './pipeline-throughput.js';
@@ -22,6 +23,7 @@ export const BENCHMARKS = {
   simulator: simulatorBenchmark,
   quality: qualityBenchmark,
   fuzz: fuzzBenchmark,
+  'city-traffic': cityTrafficBenchmark,
   rules: rulesBenchmark,
   latency: latencyBenchmark,
   'pipeline-throughput': pipelineThroughputBenchmark,

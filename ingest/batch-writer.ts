@@ -14,6 +14,7 @@ const RETRY_DELAY_MS = { initial: 250, max: 30_000 } as const;
 /** Jitter spreads retries of several writers so they do not hit a recovering server together. */
 const RETRY_JITTER = 0.2;
 const FULL_WARNING_INTERVAL_MS = 10_000;
+const MS_PER_SECOND = 1000;
 
 export interface BatchWriterStatus {
   /** Points in the spool that InfluxDB has not acknowledged. */
@@ -147,6 +148,7 @@ export class BatchWriter {
     for (;;) {
       try {
         await this.store.write(batch);
+        this.observeLag(batch);
         this.metrics.pointsWritten.inc(batch.length);
         this.metrics.batchesWritten.inc();
         this.lastWriteAt = new Date();
@@ -170,6 +172,15 @@ export class BatchWriter {
         if (!(await this.wait(wait))) return false;
         delay = Math.min(delay * 2, RETRY_DELAY_MS.max);
       }
+    }
+  }
+
+  /** Each line ends with its time in epoch ms (precision=ms): the lag is read from there. */
+  private observeLag(batch: readonly string[]): void {
+    const now = Date.now();
+    for (const line of batch) {
+      const timeMs = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (Number.isFinite(timeMs)) this.metrics.ingestLag.observe((now - timeMs) / MS_PER_SECOND);
     }
   }
 

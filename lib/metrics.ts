@@ -1,4 +1,11 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Seconds from a point's own time to InfluxDB's acknowledgement of it: a batch waits up to
+ * LW_BATCH_INTERVAL_MS (1 s) to fill, and the target for a city is under 5 s, so the buckets
+ * are fine around both; points replayed from an old spool land in the last ones.
+ */
+const INGEST_LAG_BUCKETS_SECONDS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 30, 60, 300];
 
 /** Every metric liftwatch exposes on /metrics, in one registry per process. */
 export function createMetrics() {
@@ -38,6 +45,12 @@ export function createMetrics() {
     sequenceGaps: new Counter({
       name: 'lw_sequence_gaps_total',
       help: 'Messages missing from devices: seq numbers skipped and not (yet) seen',
+      registers,
+    }),
+    ingestLag: new Histogram({
+      name: 'lw_ingest_lag_seconds',
+      help: "Seconds from each point's own time (the payload's ts) to InfluxDB acknowledging its batch",
+      buckets: INGEST_LAG_BUCKETS_SECONDS,
       registers,
     }),
     batchesWritten: new Counter({ name: 'lw_batches_written_total', help: 'Batches written to InfluxDB', registers }),

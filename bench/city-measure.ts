@@ -1,0 +1,216 @@
+import type { ChildProcess } from 'node:child_process';
+import { cpuSecondsOf } from './measure.js';
+import type { CityPlan } from './city-fleet.js';
+import {
+  histogramBuckets,
+  histogramQuantile,
+  latenessQuantile,
+  metricValue,
+  quantile,
+  rssMib,
+  type GeneratorStats,
+} from './city-report.js';
+import type { BenchResult } from './registry.js';
+
+/** The issue's targets for a city's traffic. */
+export const TARGETS = { ingestLagP99Seconds: 5, criticalTicketP99Ms: 250, dropped: 0, liftwatchRssMib: 4096 } as const;
+
+const RSS_SAMPLE_MS = 5000;
+const PROGRESS_MS = 30_000;
+const POLL_MS = 1000;
+/** After the generators finish, how long InfluxDB may take to acknowledge the last points. */
+const SETTLE_TIMEOUT_MS = 300_000;
+const TICKET_PAGE = 1000;
+const MS_PER_SECOND = 1000;
+const PERCENT = 100;
+const MEASUREMENTS = ['telemetry', 'faults', 'doors', 'maintenance', 'online'] as const;
+
+export interface Liftwatch {
+  readonly child: ChildProcess;
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  readonly influxUrl: string;
+  readonly adminToken: string;
+  readonly log: string;
+  readonly influxdPid: number | null;
+}
+
+export interface RunningGenerator {
+  readonly child: ChildProcess;
+  readonly latest: GeneratorStats | null;
+  readonly done: Promise<GeneratorStats>;
+}
+
+const round = (value: number | null, digits = 0) =>
+  value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
+
+async function metricsText(liftwatch: Liftwatch): Promise<string> {
+  return (await fetch(`${liftwatch.httpUrl}/metrics`)).text();
+}
+
+/** Points in InfluxDB: every message kind has `seq`, so count(seq) counts one per message. */
+async function storedPoints(liftwatch: Liftwatch): Promise<number> {
+  const q = `SELECT count(seq) FROM ${MEASUREMENTS.join(', ')}`;
+  const response = await fetch(`${liftwatch.influxUrl}/query?db=liftwatch&q=${encodeURIComponent(q)}`);
+  const body = (await response.json()) as { results: Array<{ series?: Array<{ values: Array<[string, number]> }> }> };
+  return (body.results[0]?.series ?? []).reduce((sum, series) => sum + (series.values[0]?.[1] ?? 0), 0);
+}
+
+/** createdAt - openedAt of each critical ticket opened in the run, ms. */
+async function criticalLatencies(liftwatch: Liftwatch, sinceMs: number): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let after: string | null = ''; after !== null;) {
+    const query = `severity=critical&limit=${TICKET_PAGE}${after ? `&after=${after}` : ''}`;
+    const response = await fetch(`${liftwatch.httpUrl}/api/tickets?${query}`, {
+      headers: { authorization: `Bearer ${liftwatch.adminToken}` },
+    });
+    const page = (await response.json()) as {
+      items: Array<{ createdAt: string; openedAt: string }>;
+      next: string | null;
+    };
+    for (const ticket of page.items) {
+      if (Date.parse(ticket.openedAt) >= sinceMs)
+        latencies.push(Date.parse(ticket.createdAt) - Date.parse(ticket.openedAt));
+    }
+    after = page.next;
+  }
+  return latencies;
+}
+
+async function settled(liftwatch: Liftwatch): Promise<void> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (metricValue(await metricsText(liftwatch), 'lw_ingest_pending_points') === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  throw new Error('InfluxDB did not take the last points in time');
+}
+
+const sumOf = (stats: readonly GeneratorStats[], pick: (one: GeneratorStats) => number) =>
+  stats.reduce((sum, one) => sum + pick(one), 0);
+
+/** Starts the generators together, samples while they run, then counts what was stored. */
+export async function measureCity(options: {
+  plan: CityPlan;
+  liftwatch: Liftwatch;
+  generators: readonly RunningGenerator[];
+  startLeadMs: number;
+  say: (line: string) => void;
+}) {
+  const { plan, liftwatch, generators, say } = options;
+  const pids = { liftwatch: liftwatch.child.pid as number, influxd: liftwatch.influxdPid };
+  const before = await metricsText(liftwatch);
+  const cpuBefore = { liftwatch: cpuSecondsOf(pids.liftwatch), influxd: pids.influxd && cpuSecondsOf(pids.influxd) };
+  const peak = { liftwatch: 0, influxd: 0 };
+  const sample = () => {
+    peak.liftwatch = Math.max(peak.liftwatch, rssMib(pids.liftwatch) ?? 0);
+    if (pids.influxd !== null) peak.influxd = Math.max(peak.influxd, rssMib(pids.influxd) ?? 0);
+  };
+  const startMs = Date.now() + options.startLeadMs;
+  for (const generator of generators) generator.child.send({ startMs });
+  const sampler = setInterval(sample, RSS_SAMPLE_MS);
+  const progress = setInterval(() => {
+    void metricsText(liftwatch).then(
+      (text) => {
+        const latest = generators.flatMap((generator) => (generator.latest ? [generator.latest] : []));
+        const lag = histogramQuantile(
+          histogramBuckets(text, 'lw_ingest_lag_seconds'),
+          histogramBuckets(before, 'lw_ingest_lag_seconds'),
+          0.99,
+        );
+        say(
+          `${Math.round((Date.now() - startMs) / MS_PER_SECOND)} s of ${plan.minutes * 60}: sent ${sumOf(latest, (s) => s.published)}, ` +
+            `stored ${metricValue(text, 'lw_points_written_total')}, pending ${metricValue(text, 'lw_ingest_pending_points')}, ` +
+            `lag p99 ${round(lag, 2)} s, RSS liftwatch ${rssMib(pids.liftwatch)} MiB, influxd ${pids.influxd && rssMib(pids.influxd)} MiB`,
+        );
+      },
+      () => undefined,
+    );
+  }, PROGRESS_MS);
+  let stats: GeneratorStats[];
+  try {
+    stats = await Promise.all(generators.map((generator) => generator.done));
+    sample();
+  } finally {
+    clearInterval(sampler);
+    clearInterval(progress);
+  }
+  const runSeconds = (Date.now() - startMs) / MS_PER_SECOND;
+  const cpu = {
+    liftwatch: cpuSecondsOf(pids.liftwatch) - cpuBefore.liftwatch,
+    influxd: pids.influxd && cpuBefore.influxd !== null ? cpuSecondsOf(pids.influxd) - cpuBefore.influxd : null,
+  };
+  say('generators done; waiting for InfluxDB to take the last points');
+  await settled(liftwatch);
+  const after = await metricsText(liftwatch);
+  const stored = await storedPoints(liftwatch);
+  const latencies = await criticalLatencies(liftwatch, startMs);
+  const lagBuckets = [
+    histogramBuckets(after, 'lw_ingest_lag_seconds'),
+    histogramBuckets(before, 'lw_ingest_lag_seconds'),
+  ] as const;
+  const published = sumOf(stats, (s) => s.published);
+  const errors = sumOf(stats, (s) => s.errors);
+  const acknowledged = published - errors;
+  const deadLetters = metricValue(after, 'lw_dead_letters_total') - metricValue(before, 'lw_dead_letters_total');
+  const duplicates =
+    metricValue(after, 'lw_duplicate_messages_total') - metricValue(before, 'lw_duplicate_messages_total');
+  const dropped = acknowledged - stored - deadLetters - duplicates;
+  const lag = { p50: histogramQuantile(...lagBuckets, 0.5), p99: histogramQuantile(...lagBuckets, 0.99) };
+  const ticket = { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+  const lateness = stats.map((s) => s.lateness);
+  const byKind: Record<string, number> = {};
+  for (const one of stats) for (const [kind, n] of Object.entries(one.byKind)) byKind[kind] = (byKind[kind] ?? 0) + n;
+  const row = (measure: string, value: unknown, target: string | null = null, met: boolean | null = null) => ({
+    measure,
+    value,
+    target,
+    met: met === null ? null : met ? 'yes' : 'NO',
+  });
+  const rows = [
+    row('elevators (+ probe elevators)', `${plan.elevators} (+${plan.probes})`),
+    row(
+      'gateway connections (elevators each), generators',
+      `${plan.gateways} (${plan.gatewaySize}), ${plan.generators}`,
+    ),
+    row('messages acknowledged / sent', `${acknowledged} / ${published}`),
+    row('messages per second (acknowledged over the run)', Math.round(acknowledged / runSeconds)),
+    row('points in InfluxDB at the end', stored),
+    row('dropped (acknowledged - stored - dead letters)', dropped, '0', dropped === TARGETS.dropped),
+    row('dead letters', deadLetters, '0', deadLetters === 0),
+    row('ingest lag p50, s', round(lag.p50, 2)),
+    row(
+      'ingest lag p99, s',
+      round(lag.p99, 2),
+      `< ${TARGETS.ingestLagP99Seconds}`,
+      lag.p99 !== null && lag.p99 < TARGETS.ingestLagP99Seconds,
+    ),
+    row(`critical ticket latency p50, ms (${latencies.length} tickets)`, ticket.p50),
+    row(
+      'critical ticket latency p99, ms',
+      ticket.p99,
+      `< ${TARGETS.criticalTicketP99Ms}`,
+      ticket.p99 !== null && ticket.p99 < TARGETS.criticalTicketP99Ms,
+    ),
+    row(
+      'liftwatch RSS peak, MiB',
+      peak.liftwatch,
+      `< ${TARGETS.liftwatchRssMib}`,
+      peak.liftwatch < TARGETS.liftwatchRssMib,
+    ),
+    row('influxd RSS peak, MiB', peak.influxd),
+    row('liftwatch CPU, % of one core', Math.round((cpu.liftwatch / runSeconds) * PERCENT)),
+    row('influxd CPU, % of one core', cpu.influxd === null ? null : Math.round((cpu.influxd / runSeconds) * PERCENT)),
+    row(
+      'generators behind schedule p50 / p99, ms',
+      `${latenessQuantile(lateness, 0.5)} / ${latenessQuantile(lateness, 0.99)}`,
+    ),
+  ];
+  const report: BenchResult = {
+    rows,
+    ratios: {},
+    detail: { runSeconds, byKind, latencies: latencies.length, errors },
+    failed: dropped !== 0 || errors > 0,
+  };
+  return report;
+}
