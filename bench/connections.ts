@@ -105,6 +105,8 @@ async function measureBroker(broker: Broker, tokensFile: string, count: number) 
       kbPerConnection: perConnectionKb(after.rssMb - before.rssMb),
       jsHeapKbPerConnection:
         before.heapMb === null || after.heapMb === null ? null : perConnectionKb(after.heapMb - before.heapMb),
+      /** The machine's 1-minute load average once connected: above its 2 cores, other work took CPU from the run. */
+      loadAverage: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
       errors: reports.flatMap((report) => report.errors),
     };
   } finally {
