@@ -1,4 +1,4 @@
-import type { Aedes, Client, PublishPacket } from 'aedes';
+import type { Aedes, Client, PublishPacket, PubrelPacket } from 'aedes';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 
@@ -8,7 +8,7 @@ const RECHECK_INTERVAL_MS = 100;
 const REOPEN_SHARE = 0.5;
 
 export interface ReaderBacklogStatus {
-  /** Bytes waiting for liftwatch's readers: unsent on their sockets, or queued for one offline. */
+  /** Bytes let in for liftwatch's readers and not yet acknowledged by them (sent, or queued while offline). */
   readonly bytes: number;
   readonly boundBytes: number;
   /** True while device QoS 1 acknowledgements are held back. */
@@ -38,27 +38,33 @@ interface Options {
 
 const bytesOf = (packet: PublishPacket) => packet.topic.length + (packet.payload as Buffer).length;
 
+/** What one reader has not acknowledged yet: sent to it, on its socket, or queued while it is offline. */
+interface Unacknowledged {
+  messages: number;
+  bytes: number;
+}
+
 /**
- * The bound on what the broker holds for a separately running ingest. Aedes writes every QoS 1
- * delivery to a subscriber at once and keeps it until acknowledged, so a reader slower than the
- * devices grows the broker's memory without limit until it dies (aedes #193). Here, while the
- * readers' backlog is over its bound, devices' QoS 1 publishes wait before their PUBACK (they
- * slow down; nothing is lost) and QoS 0 to the reader is shed. A reader with a persistent
- * session that is offline has its queue in the broker's persistence: that is counted too.
+ * The bound on what the broker holds for a separately running ingest. Aedes acknowledges a
+ * device's QoS 1 publish at once and keeps each delivery to a subscriber until that subscriber
+ * acknowledges it, so a reader slower than the devices grows the broker's memory without limit
+ * until it dies (aedes #193). Here every QoS 1 elevator message let in counts toward each
+ * reader's backlog until that reader acknowledges it, whether it is connected or offline with a
+ * persistent session; while the backlog is over its bound, devices' QoS 1 publishes wait before
+ * their PUBACK (they slow down; nothing is lost) and QoS 0 to the readers is shed.
  */
 export function watchReaderBacklog(aedes: Aedes, options: Options): ReaderBacklog {
   const { boundBytes, metrics, logger } = options;
-  const readers = new Set<Client>();
-  /** Bytes queued for each persistent reader while it is offline, by client id. */
-  const offlineQueues = new Map<string, number>();
+  /** Each reader's backlog by client id; a persistent session's outlives its connection. */
+  const backlogs = new Map<string, Unacknowledged>();
+  const connected = new Set<Client>();
   const waiting: Array<() => void> = [];
   let holding = false;
   let timer: NodeJS.Timeout | undefined;
 
   const backlogBytes = () => {
     let bytes = 0;
-    for (const reader of readers) bytes += reader.conn.writableLength;
-    for (const queued of offlineQueues.values()) bytes += queued;
+    for (const backlog of backlogs.values()) bytes += backlog.bytes;
     return bytes;
   };
 
@@ -69,32 +75,39 @@ export function watchReaderBacklog(aedes: Aedes, options: Options): ReaderBacklo
     holding = holding ? bytes > boundBytes * REOPEN_SHARE : bytes > boundBytes;
     if (holding && !wasHolding) {
       logger.warn(
-        { bytes, boundBytes, offlineReaders: [...offlineQueues.keys()] },
+        { bytes, boundBytes, readers: [...backlogs.keys()] },
         'a liftwatch reader is behind: device QoS 1 acknowledgements are held, QoS 0 to it is shed',
       );
     }
-    if (holding) return;
-    if (!wasHolding && waiting.length === 0) return;
+    if (holding || !wasHolding) return;
     logger.info({ bytes }, 'the readers caught up: device acknowledgements flow again');
     clearInterval(timer);
     timer = undefined;
     for (const release of waiting.splice(0)) release();
   };
 
-  const onSubscribe = (subscriptions: Array<{ topic: string }>, client: Client) => {
-    if (!options.isService(client) || !subscriptions.some((s) => options.isElevatorTopic(s.topic))) return;
-    readers.add(client);
-    offlineQueues.delete(client.id);
+  const onSubscribe = (subscriptions: Array<{ topic: string; qos: number }>, client: Client) => {
+    // A reader at QoS 0 acknowledges nothing: there is nothing for the broker to keep for it.
+    const reads = subscriptions.some((s) => s.qos > 0 && options.isElevatorTopic(s.topic));
+    if (!options.isService(client) || !reads) return;
+    connected.add(client);
+    // A clean session starts with nothing queued [MQTT-3.1.2-6]; a persistent one resumes its queue.
+    if (client.clean || !backlogs.has(client.id)) backlogs.set(client.id, { messages: 0, bytes: 0 });
     recheck();
   };
   const onDisconnect = (client: Client) => {
-    if (!readers.delete(client)) return;
-    // A clean session's queue ends with its connection [MQTT-3.1.2-6]; a persistent one's stays.
-    if (client.clean === false) offlineQueues.set(client.id, 0);
+    if (!connected.delete(client)) return;
+    if (client.clean) backlogs.delete(client.id);
     recheck();
   };
-  const onAck = (_packet: unknown, client: Client) => {
-    if (readers.has(client) && (holding || waiting.length > 0)) recheck();
+  const onAck = (packet: PublishPacket | PubrelPacket | undefined, client: Client) => {
+    const backlog = connected.has(client) ? backlogs.get(client.id) : undefined;
+    if (!backlog || backlog.messages === 0) return;
+    // The broker's persistence hands back the acknowledged packet; without it, count an average one.
+    const bytes = packet?.cmd === 'publish' ? bytesOf(packet) : backlog.bytes / backlog.messages;
+    backlog.messages--;
+    backlog.bytes = backlog.messages === 0 ? 0 : Math.max(0, backlog.bytes - bytes);
+    if (holding) recheck();
   };
   aedes.on('subscribe', onSubscribe);
   aedes.on('clientDisconnect', onDisconnect);
@@ -102,19 +115,23 @@ export function watchReaderBacklog(aedes: Aedes, options: Options): ReaderBacklo
 
   return {
     admit(packet) {
-      if (packet.qos === 0 || (readers.size === 0 && offlineQueues.size === 0)) return null;
+      if (packet.qos === 0 || backlogs.size === 0) return null;
       if (!holding) recheck();
       if (!holding) {
-        // Counted as it is let in: the queues of offline readers are where it will wait.
-        for (const [id, queued] of offlineQueues) offlineQueues.set(id, queued + bytesOf(packet));
+        const bytes = bytesOf(packet);
+        for (const backlog of backlogs.values()) {
+          backlog.messages++;
+          backlog.bytes += bytes;
+        }
         return null;
       }
       metrics.acksHeld.inc();
       timer ??= setInterval(recheck, RECHECK_INTERVAL_MS);
+      // Released, it is admitted again: the backlog may be full once more by then.
       return new Promise((resolve) => waiting.push(() => resolve(this.admit(packet) ?? undefined)));
     },
     forward(client, packet) {
-      if (packet.qos !== 0 || !holding || !readers.has(client)) return packet;
+      if (packet.qos !== 0 || !holding || !connected.has(client)) return packet;
       metrics.messagesShed.inc();
       return null;
     },
@@ -122,8 +139,8 @@ export function watchReaderBacklog(aedes: Aedes, options: Options): ReaderBacklo
       bytes: backlogBytes(),
       boundBytes,
       holding,
-      readers: readers.size,
-      offlineReaders: offlineQueues.size,
+      readers: connected.size,
+      offlineReaders: backlogs.size - connected.size,
     }),
     stop() {
       clearInterval(timer);

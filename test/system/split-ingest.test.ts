@@ -13,6 +13,17 @@ import type { Store } from '../../store/types.js';
 
 const logger = pino({ level: 'silent' });
 const ADMIN = 'admin-key-for-the-split-test';
+/** Small, so a split ingest acknowledging one message per fsync falls behind 40 devices at once. */
+const LAG_BOUND_BYTES = 16 * 1024;
+const LAG_DEVICES = 40;
+const LAG_MESSAGES_EACH = 50;
+/** What aedes reads from a device socket at once, all of it let in before the backlog shows. */
+const SOCKET_READ_BYTES = 64 * 1024;
+const BACKLOG_SAMPLE_MS = 5;
+/** The split ingest takes a few hundred to 1,600 messages a second here, depending on the load. */
+const DRAIN_TIMEOUT_MS = 60_000;
+const TS = 1_764_000_000_000;
+const TELEMETRY = { mode: 1, floor: 3, direction: 0, doorState: 2, runs: 1, runSeconds: 1, doorCycles: 1 } as const;
 
 const newIngest = (store: Store, telemetry: InfluxHttpStore) =>
   buildIngest({
@@ -25,18 +36,20 @@ const newIngest = (store: Store, telemetry: InfluxHttpStore) =>
   });
 
 /** `liftwatch broker` and `liftwatch ingest` as two parts sharing one data directory. */
-async function split() {
+async function split(readerBacklogBytes?: number) {
   const dataDir = tempDir();
   const brokerStore = openSqliteStore(dataDir);
   const ingestStore = openSqliteStore(dataDir);
+  const brokerMetrics = createMetrics();
   const broker = await buildBroker({
     elevators: brokerStore.elevators,
     adminToken: ADMIN,
-    metrics: createMetrics(),
+    metrics: brokerMetrics,
     logger,
     host: '127.0.0.1',
     port: 0,
     wsPort: 0,
+    limits: readerBacklogBytes ? { readerBacklogBytes } : {},
   });
   const { port } = await broker.listen();
   const telemetry = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
@@ -48,7 +61,7 @@ async function split() {
     brokerStore.close();
     ingestStore.close();
   });
-  return { url: `mqtt://127.0.0.1:${port}`, brokerStore, ingest, telemetry };
+  return { url: `mqtt://127.0.0.1:${port}`, broker, brokerMetrics, brokerStore, ingest, telemetry };
 }
 
 describe('ingest running apart from the broker', () => {
@@ -84,6 +97,43 @@ describe('ingest running apart from the broker', () => {
         return (await telemetry.query('SELECT seq FROM faults')).flatMap((s) => s.rows);
       })
       .toEqual([{ time: 1_764_000_000_000, seq: 5 }]);
+  });
+
+  it('slows the devices down while it lags, rather than growing the broker, and stores every message once', async () => {
+    const { url, broker, brokerMetrics, brokerStore, ingest, telemetry } = await split(LAG_BOUND_BYTES);
+    await ingest.subscribe(url, ADMIN);
+    const ids = Array.from({ length: LAG_DEVICES }, (_, i) => `LAG-${i}`);
+    const devices = await Promise.all(
+      ids.map(async (id) => connectDevice(url, id, await issueTestToken(brokerStore, registration(id)))),
+    );
+    let largestBacklog = 0;
+    const sampler = setInterval(() => {
+      largestBacklog = Math.max(largestBacklog, broker.status().readerBacklog.bytes);
+    }, BACKLOG_SAMPLE_MS);
+    onTestFinished(() => clearInterval(sampler));
+    await Promise.all(
+      devices.map((device, d) =>
+        Promise.all(
+          Array.from({ length: LAG_MESSAGES_EACH }, (_, seq) =>
+            publish(device, ids[d] as string, 'telemetry', { ...TELEMETRY, ts: TS + seq, seq }),
+          ),
+        ),
+      ),
+    );
+    await expect
+      .poll(
+        async () => {
+          await ingest.flush();
+          return (await telemetry.query('SELECT count(runs) FROM telemetry')).flatMap((s) => s.rows)[0]?.count;
+        },
+        { timeout: DRAIN_TIMEOUT_MS },
+      )
+      .toBe(LAG_DEVICES * LAG_MESSAGES_EACH);
+    clearInterval(sampler);
+    expect((await brokerMetrics.acksHeld.get()).values[0]?.value).toBeGreaterThan(0);
+    // Over the bound by at most what the devices had sent in before the backlog showed.
+    expect(largestBacklog).toBeLessThanOrEqual(LAG_BOUND_BYTES + LAG_DEVICES * SOCKET_READ_BYTES);
+    await expect.poll(() => broker.status().readerBacklog).toMatchObject({ holding: false, bytes: 0 });
   });
 
   it('refuses the ingest identity without the admin key', async () => {
