@@ -33,10 +33,12 @@ function cleanEnv(): NodeJS.ProcessEnv {
   );
 }
 
-export async function startLiftwatch(dataDir: string): Promise<LiftwatchProcess> {
+/** `cpuProfileDir`: liftwatch runs with --cpu-prof and leaves its profile there when it stops. */
+export async function startLiftwatch(dataDir: string, cpuProfileDir?: string): Promise<LiftwatchProcess> {
   const [mqttPort, httpPort, influxPort] = [await freePort(), await freePort(), await freePort()];
   const adminToken = randomBytes(ADMIN_TOKEN_BYTES).toString('hex');
-  const child = spawn(process.execPath, [LIFTWATCH_BIN, 'start'], {
+  const profile = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
+  const child = spawn(process.execPath, [...profile, LIFTWATCH_BIN, 'start'], {
     env: {
       ...cleanEnv(),
       LW_DATA_DIR: dataDir,

@@ -97,6 +97,21 @@ async function startLoad(mqttUrl: string, credentialsFile: string, rate: number)
   };
 }
 
+/** prom-client's event-loop delay figures, in seconds; each scrape starts a new measurement. */
+const LAG_METRICS = ['p50', 'p99', 'max'] as const;
+const LAG_PREFIX = 'lw_process_nodejs_eventloop_lag_';
+
+/** How long liftwatch's event loop was held up since the previous scrape, in ms: what every message waits behind. */
+async function eventLoopLag(liftwatch: LiftwatchProcess): Promise<Record<string, number>> {
+  const text = await (await fetch(`${liftwatch.httpUrl}/metrics`)).text();
+  const lag: Record<string, number> = {};
+  for (const name of LAG_METRICS) {
+    const match = new RegExp(`^${LAG_PREFIX}${name}_seconds (\\S+)$`, 'm').exec(text);
+    lag[`${name}Ms`] = Math.round(Number(match?.[1]) * 1000);
+  }
+  return lag;
+}
+
 /** Nearest rank. */
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
@@ -125,6 +140,7 @@ function segmentRows(phase: string, samples: readonly Sample[]) {
 /**
  * Critical fault -> ticket -> signed webhook, through a whole liftwatch in its own process
  * (its own influxd), idle and then under a background telemetry load from another process.
+ * `--cpu-prof <dir>` leaves liftwatch's CPU profile in that folder.
  */
 export async function latencyBenchmark(flags: BenchFlags): Promise<BenchResult> {
   const samples = numberFlag(flags, 'samples', DEFAULT_SAMPLES);
@@ -137,7 +153,7 @@ export async function latencyBenchmark(flags: BenchFlags): Promise<BenchResult> 
   let liftwatch: LiftwatchProcess | undefined;
   let load: Awaited<ReturnType<typeof startLoad>> | undefined;
   try {
-    liftwatch = await startLiftwatch(path.join(dir, 'data'));
+    liftwatch = await startLiftwatch(path.join(dir, 'data'), flags['cpu-prof']);
     receiver.setSecret(await createInsurer(liftwatch, receiver.url));
     const api = { apiUrl: liftwatch.httpUrl, adminToken: liftwatch.adminToken };
     const probeTokens = await obtainTokens(
@@ -156,7 +172,9 @@ export async function latencyBenchmark(flags: BenchFlags): Promise<BenchResult> 
       probes.push({ id, client: await probePublisher.connect(id, token) });
     const random = new Random(SEED);
     process.stderr.write(`latency: ${samples} entrapments idle\n`);
+    await eventLoopLag(liftwatch);
     const idle = await probe(probes.slice(0, samples), waiter, random);
+    const idleLag = await eventLoopLag(liftwatch);
     process.stderr.write(
       `latency: load of ${rate} msgs/s from ${connections} connections, then ${samples} entrapments\n`,
     );
@@ -164,13 +182,23 @@ export async function latencyBenchmark(flags: BenchFlags): Promise<BenchResult> 
     await sleep(LOAD_WARMUP_MS);
     const cpuBefore = cpuSecondsOf(liftwatch.pid);
     const startedAt = Date.now();
+    await eventLoopLag(liftwatch);
     const loaded = await probe(probes.slice(samples), waiter, random);
+    const loadedLag = await eventLoopLag(liftwatch);
     const liftwatchCpuPercent = Math.round(
       ((cpuSecondsOf(liftwatch.pid) - cpuBefore) / ((Date.now() - startedAt) / 1000)) * 100,
     );
     const loadReport = await load.stop();
     load = undefined;
-    return report({ idle, loaded, loadReport, rate, liftwatchCpuPercent, unexpected: waiter.unexpected });
+    return report({
+      idle,
+      loaded,
+      loadReport,
+      rate,
+      liftwatchCpuPercent,
+      lag: { idle: idleLag, loaded: loadedLag },
+      unexpected: waiter.unexpected,
+    });
   } finally {
     load?.kill();
     await disconnectAll(probes.map((device) => device.client));
@@ -186,17 +214,26 @@ function report(run: {
   loadReport: LoadReport;
   rate: number;
   liftwatchCpuPercent: number;
+  lag: { idle: Record<string, number>; loaded: Record<string, number> };
   unexpected: number;
 }): BenchResult {
   const { idle, loaded, loadReport } = run;
   const badSignatures = [...idle.samples, ...loaded.samples].filter((sample) => !sample.signatureValid).length;
   const lost = [...idle.lost, ...loaded.lost];
-  const loadedRows = segmentRows(`load ${run.rate}/s`, loaded.samples);
+  const loadedPhase = `load ${run.rate}/s`;
+  const loadedRows = segmentRows(loadedPhase, loaded.samples);
+  const lagRow = (phase: string, lag: Record<string, number>) => ({
+    phase,
+    segment: 'liftwatch event-loop delay',
+    ...lag,
+  });
   const rows = [
     ...segmentRows('idle', idle.samples),
+    lagRow('idle', run.lag.idle),
     ...loadedRows,
+    lagRow(loadedPhase, run.lag.loaded),
     {
-      phase: `load ${run.rate}/s`,
+      phase: loadedPhase,
       segment: 'background telemetry (QoS 1)',
       connections: loadReport.connections,
       ackedPerSecond: Math.round(loadReport.acked / loadReport.seconds),
