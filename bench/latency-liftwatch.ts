@@ -1,10 +1,11 @@
 /**
  * A whole liftwatch (`liftwatch start`, its own influxd) in a separate process on free loopback
- * ports with its own data directory, as an operator runs it; stopped with SIGTERM, and its
- * process group killed if it does not stop.
+ * ports with its own data directory, as an operator runs it; stopped with SIGTERM, and killed
+ * with its influxd if it does not stop.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../lib/net.js';
@@ -34,6 +35,23 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 /** `cpuProfileDir`: liftwatch runs with --cpu-prof and leaves its profile there when it stops. */
+/** A process's children (its influxd), read before it is killed: a killed liftwatch cannot stop them. */
+function childrenOf(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
 export async function startLiftwatch(dataDir: string, cpuProfileDir?: string): Promise<LiftwatchProcess> {
   const [mqttPort, httpPort, influxPort] = [await freePort(), await freePort(), await freePort()];
   const adminToken = randomBytes(ADMIN_TOKEN_BYTES).toString('hex');
@@ -50,26 +68,20 @@ export async function startLiftwatch(dataDir: string, cpuProfileDir?: string): P
       LW_ADMIN_TOKEN: adminToken,
       LW_LOG_LEVEL: 'warn',
     },
-    // Its own process group, so a liftwatch that hangs is killed together with its influxd.
-    detached: true,
+    // In our process group: a Ctrl-C reaches it too, and it stops its influxd itself.
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const killGroup = () => {
-    try {
-      process.kill(-(child.pid as number), 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  };
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
     const code = await Promise.race([
       exited,
       sleep(STOP_TIMEOUT_MS, null, { ref: false }).then(() => 'timeout' as const),
     ]);
-    if (code === 'timeout') process.stderr.write('latency: liftwatch did not stop in time; killing its group\n');
-    killGroup();
+    if (code !== 'timeout') return;
+    process.stderr.write('latency: liftwatch did not stop in time; killing it and its influxd\n');
+    for (const pid of [...childrenOf(child.pid as number), child.pid as number]) kill(pid);
   };
   // Its output goes to stderr: stdout is the benchmark's table and JSON.
   let ready: () => void;
