@@ -27,14 +27,26 @@ export interface ProcessUsage {
   readonly peakRssMb: number;
 }
 
-/** Samples processes' RSS until `stop()`, which returns each one's CPU seconds since the start and its peak RSS. */
+/**
+ * Samples processes' CPU and RSS until `stop()`, which returns each one's CPU seconds since the
+ * start and its peak RSS. A process that died meanwhile keeps its last sample: the benchmark
+ * sees its failure in what was (not) stored, rather than in an unreadable /proc file.
+ */
 export function sampleProcesses(pids: Record<string, number>) {
-  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSecondsOf(pid)]));
-  const peaks: Record<string, number> = Object.fromEntries(
-    Object.entries(pids).map(([name, pid]) => [name, rssMbOf(pid)]),
-  );
+  const names = Object.keys(pids);
+  const read = (name: string) => ({ cpu: cpuSecondsOf(pids[name] as number), rss: rssMbOf(pids[name] as number) });
+  const first = Object.fromEntries(names.map((name) => [name, read(name)]));
+  const last = { ...first };
+  const peaks: Record<string, number> = Object.fromEntries(names.map((name) => [name, first[name]?.rss ?? 0]));
   const sample = () => {
-    for (const [name, pid] of Object.entries(pids)) peaks[name] = Math.max(peaks[name] ?? 0, rssMbOf(pid));
+    for (const name of names) {
+      try {
+        last[name] = read(name);
+        peaks[name] = Math.max(peaks[name] ?? 0, last[name].rss);
+      } catch {
+        continue;
+      }
+    }
   };
   const timer = setInterval(sample, RSS_SAMPLE_MS);
   return {
@@ -42,10 +54,10 @@ export function sampleProcesses(pids: Record<string, number>) {
       clearInterval(timer);
       sample();
       return Object.fromEntries(
-        Object.entries(pids).map(([name, pid]) => [
+        names.map((name) => [
           name,
           {
-            cpuSeconds: Math.round((cpuSecondsOf(pid) - (cpuBefore[name] ?? 0)) * 100) / 100,
+            cpuSeconds: Math.round(((last[name]?.cpu ?? 0) - (first[name]?.cpu ?? 0)) * 100) / 100,
             peakRssMb: peaks[name] ?? 0,
           },
         ]),

@@ -19,6 +19,8 @@ const ELEVATOR_PREFIX = 'BENCH';
 const REGISTRY_SEED = 9;
 const LIFTWATCH_BIN = path.join(import.meta.dirname, '..', 'bin', 'liftwatch.mjs');
 const READY_LINE = 'liftwatch is running';
+/** What node's --inspect prints on stderr about sessions: no news for a benchmark's reader. */
+const INSPECTOR_CHATTER = /^(Debugger (listening|attached|ending)|For help, see)/;
 
 /** Stops the benchmark with the install command when Debian's Mosquitto is missing. */
 export function requireMosquitto(): void {
@@ -85,9 +87,13 @@ export async function startLiftwatch(
 ): Promise<Liftwatch> {
   const [port, httpPort] = [await freePort(), await freePort()];
   const child = startChild(process.execPath, [...nodeArgs, LIFTWATCH_BIN, 'start'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
+      // Whatever the shell says, this liftwatch has its own influxd and keeps sessions in memory.
+      INFLUX_URL: '',
+      INFLUX_DB: '',
+      LW_REDIS_URL: '',
       LW_DATA_DIR: dataDir,
       LW_HOST: '127.0.0.1',
       LW_MQTT_PORT: String(port),
@@ -97,6 +103,15 @@ export async function startLiftwatch(
       LW_LOG_LEVEL: 'warn',
       ...env,
     },
+  });
+  child.process.stderr?.on('data', (chunk: Buffer) => {
+    const lines = chunk.toString().split('\n');
+    process.stderr.write(
+      lines
+        .filter((line) => line && !INSPECTOR_CHATTER.test(line))
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
   });
   try {
     await waitForLine(child, (line) => (line.includes(READY_LINE) ? true : undefined));
