@@ -43,6 +43,8 @@ interface Round {
   /** CPU and peak RSS of the system under test: liftwatch, or mosquitto and the bridge together. */
   readonly systemCpuSeconds: number;
   readonly systemCpuMicrosPerMsg: number;
+  /** The part of systemCpuSeconds spent in the kernel (socket writes, fsync). */
+  readonly systemKernelCpuSeconds: number;
   readonly systemPeakRssMb: number;
   readonly influxdCpuSeconds: number;
   readonly influxdPeakRssMb: number;
@@ -145,6 +147,7 @@ async function runRound(setup: Setup, system: System, round: number): Promise<Ro
         msgsPerSecond: failure ? null : Math.round(setup.messages / seconds),
         systemCpuSeconds: Math.round(systemCpu * 10) / 10,
         systemCpuMicrosPerMsg: Math.round((systemCpu / setup.messages) * 1e6),
+        systemKernelCpuSeconds: Math.round(mine.reduce((sum, one) => sum + one.kernelCpuSeconds, 0) * 10) / 10,
         systemPeakRssMb: Math.round(mine.reduce((sum, one) => sum + one.peakRssMb, 0)),
         influxdCpuSeconds: Math.round((usage.influxd?.cpuSeconds ?? 0) * 10) / 10,
         influxdPeakRssMb: Math.round(usage.influxd?.peakRssMb ?? 0),

@@ -9,6 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuSecondsOf } from './measure.js';
 
 const KIB_PER_MB = 1024;
+/** Clock ticks per second of /proc/<pid>/stat on Linux. */
+const CLOCK_TICKS = 100;
+/** stime's place among the fields after the command name in /proc/<pid>/stat (proc(5)). */
+const STIME_FIELD = 12;
 const RSS_SAMPLE_MS = 200;
 /** How long a child may take to stop on SIGTERM (liftwatch flushes its ingest) before SIGKILL. */
 const STOP_TIMEOUT_MS = 20_000;
@@ -22,8 +26,16 @@ export function rssMbOf(pid: number): number {
   return Math.round((Number(match?.[1] ?? 0) / KIB_PER_MB) * 10) / 10;
 }
 
+/** CPU seconds a process has spent in the kernel (system calls: socket writes, fsync). */
+function kernelSecondsOf(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[STIME_FIELD]) / CLOCK_TICKS;
+}
+
 export interface ProcessUsage {
   readonly cpuSeconds: number;
+  /** The part of cpuSeconds spent in the kernel. */
+  readonly kernelCpuSeconds: number;
   readonly peakRssMb: number;
 }
 
@@ -34,7 +46,10 @@ export interface ProcessUsage {
  */
 export function sampleProcesses(pids: Record<string, number>) {
   const names = Object.keys(pids);
-  const read = (name: string) => ({ cpu: cpuSecondsOf(pids[name] as number), rss: rssMbOf(pids[name] as number) });
+  const read = (name: string) => {
+    const pid = pids[name] as number;
+    return { cpu: cpuSecondsOf(pid), kernel: kernelSecondsOf(pid), rss: rssMbOf(pid) };
+  };
   const first = Object.fromEntries(names.map((name) => [name, read(name)]));
   const last = { ...first };
   const peaks: Record<string, number> = Object.fromEntries(names.map((name) => [name, first[name]?.rss ?? 0]));
@@ -58,6 +73,7 @@ export function sampleProcesses(pids: Record<string, number>) {
           name,
           {
             cpuSeconds: Math.round(((last[name]?.cpu ?? 0) - (first[name]?.cpu ?? 0)) * 100) / 100,
+            kernelCpuSeconds: Math.round(((last[name]?.kernel ?? 0) - (first[name]?.kernel ?? 0)) * 100) / 100,
             peakRssMb: peaks[name] ?? 0,
           },
         ]),
