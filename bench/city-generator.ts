@@ -28,8 +28,13 @@ const TICK_MS = 60_000;
 const MODELS_PER_TURN = 2000;
 const PROGRESS_MS = 5000;
 const CONNECT_TIMEOUT_MS = 30_000;
-/** Publishes awaiting their PUBACK before this generator waits for the broker. */
-const MAX_INFLIGHT = 2000;
+/**
+ * Publishes awaiting their PUBACK before this generator waits for the broker: a few seconds of
+ * its traffic, so acknowledgements held back by a busy broker slow it rather than pile up.
+ */
+const MAX_INFLIGHT = 10_000;
+/** The probes' own publisher: one waiter each (DevicePublisher wakes a single waiting publish). */
+const PROBE_INFLIGHT = 100;
 /** An entrapment (GB/T 24476 code 93): a critical ticket at once. */
 const PROBE_FAULT_CODE = 93;
 /** Probes go mid-interval, so the last is inside the window. */
@@ -39,6 +44,7 @@ const task = JSON.parse(process.argv[2] as string) as GeneratorTask;
 const plan: CityPlan = task.plan;
 const logger = pino({ level: 'warn' });
 const publisher = new DevicePublisher({ mqttUrl: task.mqttUrl, logger, maxInflight: MAX_INFLIGHT });
+const probePublisher = new DevicePublisher({ mqttUrl: task.mqttUrl, logger, maxInflight: PROBE_INFLIGHT });
 const lateness = new Lateness();
 /** Wall time minus simulated time, set at the start. */
 let offsetMs = 0;
@@ -98,13 +104,19 @@ async function probes(gateways: ReadonlyMap<number, MqttClient>, startMs: number
     if (!gateway) continue;
     await pace((k + PROBE_PHASE) * PROBE_INTERVAL_MS);
     const payload = JSON.stringify({ ts: Date.now(), seq: 1, code: PROBE_FAULT_CODE, floor: 1 });
-    await publisher.publish(gateway, buildTopic(probeId(k), 'faults'), payload, 'probe');
+    await probePublisher.publish(gateway, buildTopic(probeId(k), 'faults'), payload, 'probe');
   }
 }
 
 function stats() {
-  const { published, errors, byKind } = publisher.stats();
-  return { published, errors, byKind, lateness: lateness.summary() };
+  const traffic = publisher.stats();
+  const probes = probePublisher.stats();
+  return {
+    published: traffic.published + probes.published,
+    errors: traffic.errors + probes.errors,
+    byKind: { ...traffic.byKind, ...probes.byKind },
+    lateness: lateness.summary(),
+  };
 }
 
 async function main() {
@@ -152,7 +164,7 @@ async function main() {
   }
   await probing;
   stopping.abort();
-  await publisher.drain();
+  await Promise.all([publisher.drain(), probePublisher.drain()]);
   clearInterval(progress);
   send({ type: 'done', ...stats() });
   await disconnectAll([...gateways.values()]);

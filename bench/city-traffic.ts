@@ -20,6 +20,10 @@
  * fault -> ticket (the ticket's createdAt minus its openedAt, from the API), RSS of liftwatch
  * and influxd from /proc, dead letters, and dropped: messages acknowledged to the generators
  * minus points counted in InfluxDB at the end.
+ *
+ * Flags: --elevators (300000), --minutes (10), --gateway-size (20, more when the connections
+ * would not fit one process), --generators (one per 150k elevators), --cpu-prof DIR (liftwatch's
+ * CPU profile, written there when it stops).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -59,7 +63,8 @@ function spawnLogged(args: string[], env: NodeJS.ProcessEnv, log: string, ipc: b
   return child;
 }
 
-async function startLiftwatch(dir: string, adminToken: string): Promise<Liftwatch> {
+/** `profileDir`: liftwatch writes a V8 CPU profile there when it stops (open it in Chrome DevTools). */
+async function startLiftwatch(dir: string, adminToken: string, profileDir?: string): Promise<Liftwatch> {
   const [mqtt, ws, http, influx] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const bin = path.join(import.meta.dirname, '..', 'bin', 'liftwatch.mjs');
   const child = spawnLogged(
@@ -73,6 +78,7 @@ async function startLiftwatch(dir: string, adminToken: string): Promise<Liftwatc
       LW_INFLUX_PORT: String(influx),
       LW_ADMIN_TOKEN: adminToken,
       LW_LOG_LEVEL: 'warn',
+      ...(profileDir && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profileDir)}` }),
     },
     path.join(dir, 'liftwatch.log'),
     false,
@@ -176,7 +182,7 @@ export async function cityTrafficBenchmark(flags: BenchFlags): Promise<BenchResu
     say(
       `registered ${plan.elevators} elevators behind ${plan.gateways} gateways of ${plan.gatewaySize} (+${plan.probes} probes) in ${Math.round((Date.now() - started) / 1000)} s`,
     );
-    const liftwatch = await startLiftwatch(dir, generateSecret());
+    const liftwatch = await startLiftwatch(dir, generateSecret(), flags['cpu-prof']);
     children.push(liftwatch.child);
     influxdPid = liftwatch.influxdPid;
     const connectRate = Math.max(1, Math.floor(TOTAL_CONNECT_RATE / plan.generators));
