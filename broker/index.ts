@@ -25,6 +25,7 @@ import { DEFAULT_LIMITS, type BrokerLimits } from './limits.js';
 import { createTlsServer, type BrokerTls } from './tls.js';
 import { openBackends, type PersistenceStatus } from './persistence.js';
 import { watchReaderBacklog, type ReaderBacklogStatus } from './reader-backlog.js';
+import { boundRouterQueue, type RouterQueue } from './router-queue.js';
 
 export interface BrokerOptions {
   readonly elevators: ElevatorStore;
@@ -84,6 +85,7 @@ export interface Broker {
     clients: number;
     failingAddresses: AddressFailures[];
     readerBacklog: ReaderBacklogStatus;
+    router: ReturnType<RouterQueue['status']>;
   } & PersistenceStatus;
   close(): Promise<void>;
 }
@@ -161,8 +163,11 @@ export async function build(options: BrokerOptions): Promise<Broker> {
         if (!elevatorTopic(packet.topic)) return done(null);
         const accept = options.accept;
         const take = () => (accept ? accept(packet.topic, packet.payload as Buffer, packet.qos) : undefined);
-        const held = readerBacklog.admit(packet);
-        return void (held ? held.then(take) : Promise.resolve(take())).then(
+        // A place in the router first, then room in the readers' backlog, then ingest in this process.
+        const backlogged = () => readerBacklog.admit(packet);
+        const place = client && routerQueue.admit(client);
+        const ready = place ? place.then(backlogged) : backlogged();
+        return void (ready ? ready.then(take) : Promise.resolve(take())).then(
           () => done(null),
           (error: unknown) => done(error as Error),
         );
@@ -182,6 +187,7 @@ export async function build(options: BrokerOptions): Promise<Broker> {
   });
   await aedes.listen();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const routerQueue = boundRouterQueue(aedes, limits.maxPublishesInRouter, metrics);
   const readerBacklog = watchReaderBacklog(aedes, {
     boundBytes: limits.readerBacklogBytes,
     isService: (client) => principals.get(client)?.kind === 'service',
@@ -251,6 +257,7 @@ export async function build(options: BrokerOptions): Promise<Broker> {
       clients: aedes.connectedClients,
       failingAddresses: hardening.failingAddresses(),
       readerBacklog: readerBacklog.status(),
+      router: routerQueue.status(),
       ...backends.status(),
     }),
     async close() {
@@ -258,6 +265,7 @@ export async function build(options: BrokerOptions): Promise<Broker> {
       hardening.stop();
       gatewayCache.stop();
       readerBacklog.stop();
+      routerQueue.stop();
       for (const socket of wss.clients) socket.terminate();
       await Promise.all([
         closeServer(tcp),

@@ -19,6 +19,8 @@ export interface BrokerLimits {
    * acknowledgements are held back and QoS 0 to the readers is shed (LW_MQTT_READER_BACKLOG_BYTES).
    */
   readonly readerBacklogBytes: number;
+  /** Device publishes inside the broker's router at once; more wait, unread (LW_MQTT_MAX_IN_ROUTER). */
+  readonly maxPublishesInRouter: number;
 }
 
 export const DEFAULT_LIMITS: BrokerLimits = {
@@ -38,8 +40,16 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   maxKeepaliveSeconds: 1200,
   /** This machine: liftwatch's own ingest, simulator and replay. */
   rateExempt: ['127.0.0.0/8', '::1'],
-  /** A few seconds of a city's traffic (about 7k messages of 250 bytes a second) and a small share of memory. */
-  readerBacklogBytes: 8 * KIB * KIB,
+  /**
+   * About 4,000 messages: a few seconds of a separate ingest's work. Deeper, its PINGRESP waits
+   * behind them past its keepalive and it reconnects (seen at 8 MiB with the machine busy).
+   */
+  readerBacklogBytes: KIB * KIB,
+  /**
+   * Ten times what Aedes delivers at once (its concurrency of 100): deep enough to keep it busy,
+   * shallow enough that its queue completing synchronously cannot overflow the stack (aedes #193).
+   */
+  maxPublishesInRouter: 1000,
 };
 
 /**

@@ -28,14 +28,14 @@ export function healthChecks({ store, telemetry, broker, ingest }: Components): 
   };
   if (broker) {
     checks.broker = () => {
-      const { listening, clients, failingAddresses, readerBacklog, ...persistence } = broker.status();
+      const { listening, clients, failingAddresses, readerBacklog, router, ...persistence } = broker.status();
       // Without its Redis a broker can neither keep sessions nor reach the other brokers.
       const redisDown = persistence.persistence === 'redis' && !persistence.redisReachable;
       return {
         status: listening && !redisDown ? 'up' : 'down',
         // The addresses with the most authentication failures: a bounded list, never metric labels.
         // A lagging separate ingest slows the devices down (readerBacklog.holding): the broker itself is up.
-        detail: { clients, failingAddresses, readerBacklog, ...persistence },
+        detail: { clients, failingAddresses, readerBacklog, router, ...persistence },
       };
     };
   }

@@ -63,6 +63,8 @@ export const DEFAULT_SPOOL_MAX_BYTES = GIB;
 const MAX_SPOOL_BYTES = 1024 * GIB;
 /** The broker holds a reader's backlog in memory: more than this is a configuration mistake. */
 const MAX_READER_BACKLOG_BYTES = 4 * GIB;
+/** Past a few thousand, the router's queue can overflow the stack again (aedes #193). */
+const MAX_IN_ROUTER = 5000;
 
 /** Requests per minute one API key (or one address without a key) may make to the HTTP API. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
@@ -90,6 +92,7 @@ export const envSchema = z.object({
   LW_MQTT_MAX_KEEPALIVE: wholeNumber(DEFAULT_LIMITS.maxKeepaliveSeconds, MAX_KEEPALIVE_SECONDS),
   LW_MQTT_RATE_EXEMPT: subnetList(DEFAULT_LIMITS.rateExempt),
   LW_MQTT_READER_BACKLOG_BYTES: positiveInt(DEFAULT_LIMITS.readerBacklogBytes, MAX_READER_BACKLOG_BYTES),
+  LW_MQTT_MAX_IN_ROUTER: positiveInt(DEFAULT_LIMITS.maxPublishesInRouter, MAX_IN_ROUTER),
   LW_HTTP_PORT: port(8080),
   LW_INFLUX_PORT: port(8086),
   INFLUX_URL: optional(z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })),
@@ -213,6 +216,7 @@ export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): 
         maxKeepaliveSeconds: e.LW_MQTT_MAX_KEEPALIVE,
         rateExempt: e.LW_MQTT_RATE_EXEMPT,
         readerBacklogBytes: e.LW_MQTT_READER_BACKLOG_BYTES,
+        maxPublishesInRouter: e.LW_MQTT_MAX_IN_ROUTER,
       },
       url: e.LW_MQTT_URL ?? `mqtt://${reach}:${e.LW_MQTT_PORT}`,
       redisUrl: e.LW_REDIS_URL ?? null,

@@ -90,6 +90,11 @@ export function createMetrics() {
       help: "Bytes the broker holds for liftwatch's readers (a separate ingest): unsent, or queued while it is offline",
       registers,
     }),
+    routerHeld: new Counter({
+      name: 'lw_mqtt_router_held_total',
+      help: "Device publishes that waited for room in the broker's router (its queue is bounded)",
+      registers,
+    }),
     acksHeld: new Counter({
       name: 'lw_mqtt_acks_held_total',
       help: 'Device QoS 1 publishes whose acknowledgement waited for a lagging reader',

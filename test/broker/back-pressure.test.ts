@@ -2,6 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { build } from '../../broker/index.js';
+import type { BrokerLimits } from '../../broker/limits.js';
 import { ALL_ELEVATOR_TOPICS, INGEST_PRINCIPAL, buildTopic } from '../../contract/index.js';
 import { createMetrics } from '../../lib/metrics.js';
 import { openSqliteStore } from '../../store/sqlite.js';
@@ -26,13 +27,15 @@ const DEVICES = 20;
 const MESSAGES_IN_A_READ = 2;
 /** How long an acknowledgement count must stay still to count as held. */
 const SETTLE_MS = 1500;
+const ROUTER_PLACES = 8;
+const SAMPLE_MS = 2;
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function startBroker() {
+async function startBroker(limits: Partial<BrokerLimits> = {}) {
   const store = openSqliteStore(tempDir());
   const metrics = createMetrics();
   const broker = await build({
@@ -43,7 +46,7 @@ async function startBroker() {
     host: HOST,
     port: 0,
     wsPort: 0,
-    limits: { readerBacklogBytes: BOUND_BYTES },
+    limits: { readerBacklogBytes: BOUND_BYTES, ...limits },
   });
   const { port } = await broker.listen();
   closers.push(async () => {
@@ -97,14 +100,14 @@ function message(seq: number): Buffer {
   return payload;
 }
 
-/** Publishes every message at QoS 1 round robin from the devices without waiting; counts the PUBACKs. */
-function publishAll(devices: MqttClient[]) {
+/** Publishes every message round robin from the devices without waiting; counts the acknowledgements. */
+function publishAll(devices: MqttClient[], qos: 0 | 1 = 1) {
   const acked = { count: 0 };
   const all = Promise.all(
     Array.from({ length: MESSAGES }, (_, seq) => {
       const device = devices[seq % devices.length] as MqttClient;
       const topic = buildTopic(device.options.clientId as string, 'telemetry');
-      return device.publishAsync(topic, message(seq), { qos: 1 }).then(() => acked.count++);
+      return device.publishAsync(topic, message(seq), { qos }).then(() => acked.count++);
     }),
   );
   return { acked, all };
@@ -119,6 +122,27 @@ async function settled(read: () => number): Promise<number> {
   }
   return last;
 }
+
+describe('the broker bounds the publishes inside its router', () => {
+  it('keeps device publishes waiting, unread, while the router is full, and delivers them all later', async () => {
+    const { broker, metrics, url, connectDevices } = await startBroker({ maxPublishesInRouter: ROUTER_PLACES });
+    const reader = await connectReader(url);
+    reader.pause();
+    let fullest = 0;
+    const sampler = setInterval(() => (fullest = Math.max(fullest, broker.status().router.inRouter)), SAMPLE_MS);
+    onTestFinished(() => clearInterval(sampler));
+    // QoS 0: the readers' backlog counts only QoS 1, so the router's bound is what holds them.
+    const { all } = publishAll(await connectDevices(DEVICES), 0);
+    await expect.poll(async () => (await metrics.routerHeld.get()).values[0]?.value ?? 0).toBeGreaterThan(0);
+    expect(broker.status().router.waiting).toBeGreaterThan(0);
+
+    reader.resume();
+    await all;
+    await expect.poll(() => reader.received.size).toBe(MESSAGES);
+    expect(fullest).toBeLessThanOrEqual(ROUTER_PLACES);
+    expect(broker.status().router).toEqual({ inRouter: 0, waiting: 0 });
+  });
+});
 
 describe('the broker bounds what it holds for a lagging reader', () => {
   it('holds device acknowledgements while a connected reader lags, and lets them all through when it catches up', async () => {
