@@ -2,6 +2,7 @@ import type { BenchFlags } from './args.js';
 import { cityTrafficBenchmark } from './city-traffic.js';
 import { fuzzBenchmark } from './fuzz.js';
 import { latencyBenchmark } from './latency.js';
+import { overloadBenchmark } from './overload.js';
 import { pipelineThroughputBenchmark } from './pipeline-throughput.js';
 import { connectionsBenchmark } from './connections.js';
 import { qualityBenchmark } from './quality.js';
@@ -28,6 +29,7 @@ export const BENCHMARKS = {
   latency: latencyBenchmark,
   'pipeline-throughput': pipelineThroughputBenchmark,
   connections: connectionsBenchmark,
+  overload: overloadBenchmark,
 } satisfies Record<string, Benchmark>;
 
 export type BenchmarkName = keyof typeof BENCHMARKS;

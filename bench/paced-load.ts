@@ -1,0 +1,118 @@
+/**
+ * Open-loop load for the overload benchmark: elevators that produce telemetry on a schedule
+ * whether or not the broker keeps up, as real devices do. What the broker does not take yet
+ * waits in the devices (their buffer), and goes out as soon as acknowledgements make room:
+ * nothing is dropped, so the run can check that every message is stored once.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildTopic, DIRECTIONS, DOOR_STATES, SERVICE_MODES } from '../contract/index.js';
+
+/** Publishes awaiting their PUBACK, over all connections, as the simulator bounds them. */
+const MAX_INFLIGHT = 2000;
+/** Connections opened at once: each costs the broker a token check (scrypt). */
+const CONNECT_CONCURRENCY = 32;
+/** How often the schedule is looked at: fine enough for rates of tens of thousands a second. */
+const TICK_MS = 10;
+const START_MS = Date.parse('2026-06-01T08:00:00+08:00');
+/** One telemetry message per elevator per simulated minute: no two points share a series and a time. */
+const TELEMETRY_INTERVAL_MS = 60_000;
+const CONNECT_TIMEOUT_MS = 30_000;
+const FLOORS = 30;
+const MS_PER_SECOND = 1000;
+
+export interface Phase {
+  readonly name: string;
+  readonly seconds: number;
+  /** Messages a second the fleet produces; null: as fast as the broker acknowledges. */
+  readonly rate: number | null;
+}
+
+export interface LoadCounts {
+  /** Messages the fleet has produced so far (sent or waiting in the devices). */
+  readonly produced: number;
+  readonly sent: number;
+  readonly acked: number;
+  readonly errors: number;
+}
+
+function telemetry(seq: number): string {
+  return JSON.stringify({
+    ts: START_MS + seq * TELEMETRY_INTERVAL_MS,
+    seq,
+    mode: SERVICE_MODES.normal,
+    floor: seq % FLOORS,
+    direction: seq % 2 === 0 ? DIRECTIONS.up : DIRECTIONS.down,
+    doorState: DOOR_STATES.closed,
+    runs: seq,
+    runSeconds: seq * 2,
+    doorCycles: seq,
+  });
+}
+
+export async function connectPacedLoad(mqttUrl: string, tokens: Record<string, string>, ids: readonly string[]) {
+  const clients: MqttClient[] = [];
+  const connect = (id: string) =>
+    mqtt.connectAsync(mqttUrl, {
+      clientId: id,
+      username: id,
+      password: tokens[id],
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+    });
+  for (let start = 0; start < ids.length; start += CONNECT_CONCURRENCY) {
+    clients.push(...(await Promise.all(ids.slice(start, start + CONNECT_CONCURRENCY).map(connect))));
+  }
+  const topics = ids.map((id) => buildTopic(id, 'telemetry'));
+  const counts = { produced: 0, sent: 0, acked: 0, errors: 0 };
+  let stopped = false;
+
+  const sendOne = () => {
+    const index = counts.sent % ids.length;
+    const seq = Math.floor(counts.sent / ids.length);
+    counts.sent++;
+    (clients[index] as MqttClient).publish(topics[index] as string, telemetry(seq), { qos: 1 }, (error) => {
+      if (error) counts.errors++;
+      else counts.acked++;
+    });
+  };
+  /** Sends what the schedule has produced while room is left in flight. */
+  const flush = () => {
+    while (counts.sent < counts.produced && counts.sent - counts.acked - counts.errors < MAX_INFLIGHT) sendOne();
+  };
+
+  return {
+    counts: (): LoadCounts => ({ ...counts }),
+    /** Runs the phases in order; `onPhase` is told when each begins. */
+    async run(phases: readonly Phase[], onPhase: (phase: Phase) => void): Promise<void> {
+      for (const phase of phases) {
+        onPhase(phase);
+        const start = performance.now();
+        const producedAtStart = counts.produced;
+        for (let elapsed = 0; elapsed < phase.seconds * MS_PER_SECOND && !stopped;) {
+          counts.produced =
+            phase.rate === null
+              ? counts.acked + counts.errors + MAX_INFLIGHT
+              : Math.max(counts.produced, producedAtStart + Math.floor((phase.rate * elapsed) / MS_PER_SECOND));
+          flush();
+          await sleep(TICK_MS);
+          elapsed = performance.now() - start;
+        }
+        if (phase.rate === null) counts.produced = counts.sent;
+      }
+    },
+    /** Sends what the devices still hold and waits for every acknowledgement, up to `timeoutMs`. */
+    async drain(timeoutMs: number): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (counts.acked + counts.errors < counts.produced && Date.now() < deadline) {
+        flush();
+        await sleep(TICK_MS);
+      }
+    },
+    async close(): Promise<void> {
+      stopped = true;
+      await Promise.all(clients.map((client) => client.endAsync(true)));
+    },
+  };
+}
