@@ -21,6 +21,8 @@ const POLL_MS = 1000;
 /** After the generators finish, how long InfluxDB may take to acknowledge the last points. */
 const SETTLE_TIMEOUT_MS = 300_000;
 const TICKET_PAGE = 1000;
+/** The slowest tickets are listed in the detail, with when they came, to find what held them. */
+const SLOWEST_SHOWN = 5;
 const MS_PER_SECOND = 1000;
 const PERCENT = 100;
 const MEASUREMENTS = ['telemetry', 'faults', 'doors', 'maintenance', 'online'] as const;
@@ -56,25 +58,27 @@ async function storedPoints(liftwatch: Liftwatch): Promise<number> {
   return (body.results[0]?.series ?? []).reduce((sum, series) => sum + (series.values[0]?.[1] ?? 0), 0);
 }
 
-/** createdAt - openedAt of each critical ticket opened in the run, ms. */
-async function criticalLatencies(liftwatch: Liftwatch, sinceMs: number): Promise<number[]> {
-  const latencies: number[] = [];
+/** Each critical ticket opened in the run: its elevator, when (s into the run) and createdAt - openedAt (ms). */
+async function criticalTickets(liftwatch: Liftwatch, sinceMs: number) {
+  const tickets: Array<{ elevator: string; atSecond: number; latencyMs: number }> = [];
   for (let after: string | null = ''; after !== null;) {
     const query = `severity=critical&limit=${TICKET_PAGE}${after ? `&after=${after}` : ''}`;
     const response = await fetch(`${liftwatch.httpUrl}/api/tickets?${query}`, {
       headers: { authorization: `Bearer ${liftwatch.adminToken}` },
     });
     const page = (await response.json()) as {
-      items: Array<{ createdAt: string; openedAt: string }>;
+      items: Array<{ elevator: string; createdAt: string; openedAt: string }>;
       next: string | null;
     };
-    for (const ticket of page.items) {
-      if (Date.parse(ticket.openedAt) >= sinceMs)
-        latencies.push(Date.parse(ticket.createdAt) - Date.parse(ticket.openedAt));
+    for (const { elevator, createdAt, openedAt } of page.items) {
+      const opened = Date.parse(openedAt);
+      if (opened < sinceMs) continue;
+      const atSecond = Math.round((opened - sinceMs) / MS_PER_SECOND);
+      tickets.push({ elevator, atSecond, latencyMs: Date.parse(createdAt) - opened });
     }
     after = page.next;
   }
-  return latencies;
+  return tickets;
 }
 
 /** Seconds until InfluxDB acknowledged every spooled point, or null when it had not within the timeout. */
@@ -146,7 +150,9 @@ export async function measureCity(options: {
   const catchUpSeconds = await settle(liftwatch);
   const after = await metricsText(liftwatch);
   const stored = await storedPoints(liftwatch);
-  const latencies = await criticalLatencies(liftwatch, startMs);
+  const tickets = await criticalTickets(liftwatch, startMs);
+  const latencies = tickets.map((ticket) => ticket.latencyMs);
+  const slowestTickets = [...tickets].sort((a, b) => b.latencyMs - a.latencyMs).slice(0, SLOWEST_SHOWN);
   const lagBuckets = [
     histogramBuckets(after, 'lw_ingest_lag_seconds'),
     histogramBuckets(before, 'lw_ingest_lag_seconds'),
@@ -215,7 +221,7 @@ export async function measureCity(options: {
   const report: BenchResult = {
     rows,
     ratios: {},
-    detail: { runSeconds, byKind, latencies: latencies.length, errors },
+    detail: { runSeconds, byKind, errors, slowestTickets },
     failed: dropped !== 0 || errors > 0,
   };
   return report;
