@@ -8,8 +8,6 @@ import { pino } from 'pino';
 import { buildTopic, DIRECTIONS, DOOR_STATES, SERVICE_MODES } from '../contract/index.js';
 import { DevicePublisher, disconnectAll } from '../simulators/publisher.js';
 
-/** Publishes awaiting their PUBACK, over all connections: the simulator's default bound. */
-const MAX_INFLIGHT = 2000;
 /** Connections opened at once: each costs the broker a token check (scrypt). */
 const CONNECT_CONCURRENCY = 32;
 /** A fixed start of event time, so every round stores the same points. */
@@ -39,12 +37,14 @@ function telemetry(seq: number): string {
   });
 }
 
+/** `maxInflight`: publishes awaiting their PUBACK, over all connections. */
 export async function connectLoad(
   mqttUrl: string,
   tokens: Record<string, string>,
   ids: readonly string[],
+  maxInflight: number,
 ): Promise<TelemetryLoad> {
-  const publisher = new DevicePublisher({ mqttUrl, logger: pino({ level: 'warn' }), maxInflight: MAX_INFLIGHT });
+  const publisher = new DevicePublisher({ mqttUrl, logger: pino({ level: 'warn' }), maxInflight });
   const clients: MqttClient[] = [];
   try {
     for (let start = 0; start < ids.length; start += CONNECT_CONCURRENCY) {
