@@ -93,8 +93,21 @@ export class FrameGuard extends Duplex {
     this.inner.resume();
   }
 
-  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.inner.write(chunk, encoding)) callback();
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.send(chunk, callback);
+  }
+
+  /**
+   * mqtt-packet corks the stream for each packet it writes, in pieces, until the next tick: what
+   * piled up goes to the socket in one write, not one system call per piece (a quarter of the
+   * broker's time went to PUBACK writes before).
+   */
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.send(Buffer.concat(chunks.map(({ chunk }) => chunk)), callback);
+  }
+
+  private send(bytes: Buffer, callback: (error?: Error | null) => void): void {
+    if (this.inner.write(bytes)) callback();
     else this.inner.once('drain', () => callback());
   }
 

@@ -177,6 +177,9 @@ export function build(options: IngestOptions): Ingest {
       // The PUBACK to the broker goes once the message is spooled: a crash before it makes the broker resend.
       connection.handleMessage = (packet, done) => {
         const { topic, payload, qos } = packet;
+        // Traffic shows the broker is there. mqtt.js counts only acknowledgements it receives, so
+        // under a backlog its PINGRESP waited behind the messages and it dropped a live connection.
+        connection.reschedulePing();
         if (!topic.startsWith(TOPIC_PREFIX)) return done();
         handle(topic, payload as Buffer, { qos }).then(
           () => done(),
