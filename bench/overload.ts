@@ -230,7 +230,15 @@ async function runMode(mode: Mode, dir: string, elevators: number, surgeSeconds:
                 : null);
         return {
           rows: phaseRows(mode, samples, [capacityPhase, ...phases]),
-          summary: { mode, sustained, produced: counts.produced, acked: counts.acked, stored, failure },
+          summary: {
+            mode,
+            sustained,
+            produced: counts.produced,
+            acked: counts.acked,
+            stored,
+            deviceReconnects: load.reconnects(),
+            failure,
+          },
         };
       } finally {
         phase = 'done';
