@@ -182,6 +182,10 @@ export async function measureCity(options: {
       `${plan.gateways} (${plan.gatewaySize}), ${plan.generators}`,
     ),
     row('messages acknowledged / sent', `${acknowledged} / ${published}`),
+    row(
+      'messages due in the window but not sent (generators behind)',
+      sumOf(stats, (s) => s.unsent),
+    ),
     row('messages per second (acknowledged over the run)', Math.round(acknowledged / runSeconds)),
     row('points in InfluxDB at the end', stored),
     row(

@@ -18,6 +18,8 @@ export interface GeneratorStats {
   readonly errors: number;
   readonly byKind: Readonly<Record<string, number>>;
   readonly lateness: LatenessSummary;
+  /** Messages due in the window that the generator had not sent when it ended: it fell behind. */
+  readonly unsent: number;
 }
 
 export type GeneratorMessage =
