@@ -15,6 +15,10 @@ const ENTRAPMENT_RULE = 'critical-entrapment';
 const FLOORS = 30;
 /** A ticket not announced within this long is lost: far above the dispatcher's poll and its first retries. */
 const LOST_AFTER_MS = 15_000;
+/** A phase that lost this many has failed; going on would only take LOST_AFTER_MS per probe. */
+const GIVE_UP_AFTER_LOST = 3;
+/** A progress line to stderr every so many probes. */
+const PROGRESS_EVERY = 50;
 /** Pause between probes, drawn at random so probes fall at every phase of the dispatcher's polling. */
 const GAP_MS = [100, 400] as const;
 
@@ -63,16 +67,20 @@ export class DeliveryWaiter {
   }
 }
 
-export async function probe(devices: readonly ProbeDevice[], waiter: DeliveryWaiter, random: Random) {
+export async function probe(phase: string, devices: readonly ProbeDevice[], waiter: DeliveryWaiter, random: Random) {
   const outcome: ProbeOutcome = { samples: [], lost: [] };
-  for (const { id, client } of devices) {
+  for (const [i, { id, client }] of devices.entries()) {
+    if (outcome.lost.length >= GIVE_UP_AFTER_LOST) break;
+    if (i % PROGRESS_EVERY === 0) process.stderr.write(`latency: ${phase}: probe ${i + 1} of ${devices.length}\n`);
     const delivered = waiter.next(id);
     const publishedAt = Date.now();
     const payload = JSON.stringify({ ts: publishedAt, seq: 0, code: ENTRAPMENT, floor: random.int(1, FLOORS) });
     client.publish(buildTopic(id, 'faults'), payload, { qos: 1 });
     const delivery = await delivered;
-    if (!delivery || delivery.body.event.ticket.rule !== ENTRAPMENT_RULE) outcome.lost.push(id);
-    else {
+    if (!delivery || delivery.body.event.ticket.rule !== ENTRAPMENT_RULE) {
+      process.stderr.write(`latency: ${phase}: no ticket.opened for ${id} within ${LOST_AFTER_MS / 1000} s\n`);
+      outcome.lost.push(id);
+    } else {
       outcome.samples.push({
         elevator: id,
         publishedAt,

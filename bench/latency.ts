@@ -27,6 +27,8 @@ const DEFAULT_RATE = 7000;
 const DEFAULT_CONNECTIONS = 300;
 const SEED = 9;
 const INSURER = 'INS-BENCH';
+/** Connecting the load's elevators, or draining it, takes a few seconds; a minute means it is stuck. */
+const LOAD_TIMEOUT_MS = 60_000;
 /** The load runs this long before the first probe, so the probes meet it steady. */
 const LOAD_WARMUP_MS = 5000;
 /** The issue's target for a critical ticket. */
@@ -72,26 +74,30 @@ async function createInsurer(liftwatch: LiftwatchProcess, webhookUrl: string): P
   return ((await response.json()) as { webhookSecret: string }).webhookSecret;
 }
 
+/** The next line of a child's output, or an error naming `what` when it exits or takes longer than `ms`. */
+async function nextLine(lines: AsyncIterator<string>, what: string, ms: number): Promise<string> {
+  const line = await Promise.race([lines.next(), sleep(ms, null, { ref: false })]);
+  if (line === null) throw new Error(`the load generator took more than ${ms / 1000} s to ${what}`);
+  if (line.done) throw new Error(`the load generator exited before it could ${what}`);
+  return line.value;
+}
+
 /** Starts bench/latency-load.ts and resolves once its connections are up; `stop` returns its counts. */
 async function startLoad(mqttUrl: string, credentialsFile: string, rate: number) {
   const script = path.join(import.meta.dirname, 'latency-load.ts');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', script, mqttUrl, credentialsFile, String(rate), String(SEED)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const args = ['--import', 'tsx', script, mqttUrl, credentialsFile, String(rate), String(SEED)];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const first = await lines.next();
-  if (first.done) throw new Error('the load generator exited before it was ready');
+  try {
+    await nextLine(lines, 'connect', LOAD_TIMEOUT_MS);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
-    pid: child.pid as number,
     stop: async (): Promise<LoadReport> => {
       child.kill('SIGTERM');
-      const last = await lines.next();
-      if (last.done) throw new Error('the load generator exited without its counts');
-      return JSON.parse(last.value) as LoadReport;
+      return JSON.parse(await nextLine(lines, 'report its counts', LOAD_TIMEOUT_MS)) as LoadReport;
     },
     kill: () => child.kill('SIGKILL'),
   };
@@ -171,9 +177,8 @@ export async function latencyBenchmark(flags: BenchFlags): Promise<BenchResult> 
     for (const [id, token] of Object.entries(probeTokens))
       probes.push({ id, client: await probePublisher.connect(id, token) });
     const random = new Random(SEED);
-    process.stderr.write(`latency: ${samples} entrapments idle\n`);
     await eventLoopLag(liftwatch);
-    const idle = await probe(probes.slice(0, samples), waiter, random);
+    const idle = await probe('idle', probes.slice(0, samples), waiter, random);
     const idleLag = await eventLoopLag(liftwatch);
     process.stderr.write(
       `latency: load of ${rate} msgs/s from ${connections} connections, then ${samples} entrapments\n`,
@@ -183,7 +188,7 @@ export async function latencyBenchmark(flags: BenchFlags): Promise<BenchResult> 
     const cpuBefore = cpuSecondsOf(liftwatch.pid);
     const startedAt = Date.now();
     await eventLoopLag(liftwatch);
-    const loaded = await probe(probes.slice(samples), waiter, random);
+    const loaded = await probe('load', probes.slice(samples), waiter, random);
     const loadedLag = await eventLoopLag(liftwatch);
     const liftwatchCpuPercent = Math.round(
       ((cpuSecondsOf(liftwatch.pid) - cpuBefore) / ((Date.now() - startedAt) / 1000)) * 100,
