@@ -161,13 +161,15 @@ export async function build(options: BrokerOptions): Promise<Broker> {
       const decision = authorizePublish(client ? principals.get(client) : undefined, packet, gatewayCache.gatewayOf);
       if (decision.allowed) {
         if (!elevatorTopic(packet.topic)) return done(null);
-        const accept = options.accept;
-        const take = () => (accept ? accept(packet.topic, packet.payload as Buffer, packet.qos) : undefined);
-        // A place in the router first, then room in the readers' backlog, then ingest in this process.
+        // Ingest in this process first (its spool bounds its own wait), then a place in the router,
+        // then room in the readers' backlog: a place is held only on the way into the router.
         const backlogged = () => readerBacklog.admit(packet);
-        const place = client && routerQueue.admit(client);
-        const ready = place ? place.then(backlogged) : backlogged();
-        return void (ready ? ready.then(take) : Promise.resolve(take())).then(
+        const admitted = () => {
+          const place = client && routerQueue.admit(client);
+          return place ? place.then(backlogged) : backlogged();
+        };
+        const accepted = options.accept?.(packet.topic, packet.payload as Buffer, packet.qos);
+        return void (accepted ? accepted.then(admitted) : Promise.resolve(admitted())).then(
           () => done(null),
           (error: unknown) => done(error as Error),
         );

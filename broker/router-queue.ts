@@ -2,6 +2,8 @@ import type { Aedes, Client } from 'aedes';
 import type { Metrics } from '../lib/metrics.js';
 
 type Done = (error?: Error) => void;
+/** Released entries kept at the head of the queue before it is copied without them. */
+const COMPACT_AFTER = 4096;
 type AedesPublish = (packet: Parameters<Aedes['publish']>[0], client: Client | null, done: Done) => void;
 /** Aedes passes the publishing client as a middle argument, which its typings leave out. */
 type Router = { publish: AedesPublish };
@@ -27,19 +29,23 @@ export function boundRouterQueue(aedes: Aedes, maxInRouter: number, metrics: Met
   const taken = new Map<Client, number>();
   let placesTaken = 0;
   let inRouter = 0;
-  const waiting: Array<{ client: Client; release: () => void }> = [];
+  /** First in, first out; `next` is the head, so releasing is not a shift of the whole array. */
+  let waiting: Array<{ client: Client; release: () => void }> = [];
+  let next = 0;
 
   const take = (client: Client) => {
     taken.set(client, (taken.get(client) ?? 0) + 1);
     placesTaken++;
   };
   const releaseWaiting = () => {
-    while (waiting.length > 0 && placesTaken + inRouter < maxInRouter) {
-      const next = waiting.shift() as (typeof waiting)[number];
+    while (next < waiting.length && placesTaken + inRouter < maxInRouter) {
+      const { client, release } = waiting[next++] as (typeof waiting)[number];
       // A client gone while it waited publishes nothing: its place would never come back.
-      if (!next.client.closed) take(next.client);
-      next.release();
+      if (!client.closed) take(client);
+      release();
     }
+    // Released entries are dropped now and then, so a queue that never empties does not grow.
+    if (next === waiting.length || next > COMPACT_AFTER) [waiting, next] = [waiting.slice(next), 0];
   };
 
   const router = aedes as unknown as Router;
@@ -67,18 +73,18 @@ export function boundRouterQueue(aedes: Aedes, maxInRouter: number, metrics: Met
 
   return {
     admit(client) {
-      if (waiting.length === 0 && placesTaken + inRouter < maxInRouter) {
+      if (next === waiting.length && placesTaken + inRouter < maxInRouter) {
         take(client);
         return null;
       }
       metrics.routerHeld.inc();
       return new Promise((release) => waiting.push({ client, release }));
     },
-    status: () => ({ inRouter: inRouter + placesTaken, waiting: waiting.length }),
+    status: () => ({ inRouter: inRouter + placesTaken, waiting: waiting.length - next }),
     stop() {
       router.publish = publish;
       aedes.off('clientDisconnect', onDisconnect);
-      for (const { release } of waiting.splice(0)) release();
+      for (const { release } of waiting.splice(next)) release();
     },
   };
 }
