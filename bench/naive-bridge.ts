@@ -47,7 +47,9 @@ function flush(): void {
   const batch = lines.slice(0, batchSize);
   lines = lines.slice(batch.length);
   writing = write(batch)
-    .catch((error: unknown) => process.stderr.write(`naive bridge: write failed: ${(error as Error).message}\n`))
+    .catch((error: unknown) => {
+      process.stderr.write(`naive bridge: write failed: ${(error as Error).message}\n`);
+    })
     .finally(() => {
       writing = null;
       if (lines.length >= batchSize) flush();

@@ -10,7 +10,8 @@ import { rulesBenchmark } from './rules.js';
 import { simulatorBenchmark } from './simulator.js';
 
 export interface BenchResult {
-  readonly rows: ReadonlyArray<Record<string, unknown>>;
+  /** One object per table row; its keys are the columns. */
+  readonly rows: ReadonlyArray<object>;
   readonly ratios: Record<string, number | string>;
   readonly detail?: unknown;
   /** Set when the run lost messages or found a failure: its figures are not a result. */

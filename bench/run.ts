@@ -5,10 +5,11 @@
  * that loses messages or finds a failure (the fuzz) sets the exit code.
  */
 import os from 'node:os';
-import { BENCHMARKS, DEFAULT_BENCHMARKS, type BenchmarkName } from './registry.js';
+import { BENCHMARKS, DEFAULT_BENCHMARKS, type BenchResult, type BenchmarkName } from './registry.js';
 import { parseBenchArgs, BenchUsageError } from './args.js';
 
-function table(rows: ReadonlyArray<Record<string, unknown>>): string {
+function table(objects: ReadonlyArray<object>): string {
+  const rows = objects as ReadonlyArray<Record<string, unknown>>;
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
   const cell = (value: unknown) => (value === null || value === undefined ? '-' : String(value));
   const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column]).length)));
@@ -32,7 +33,7 @@ const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.
 const names = (parsed.names.length > 0 ? parsed.names : DEFAULT_BENCHMARKS) as readonly BenchmarkName[];
 for (const name of names) {
   process.stdout.write(`\n## ${name} (${machine}, ${new Date().toISOString()})\n`);
-  const result = await BENCHMARKS[name](parsed.flags);
+  const result: BenchResult = await BENCHMARKS[name](parsed.flags);
   process.stdout.write(`${table(result.rows)}\n`);
   for (const [label, value] of Object.entries(result.ratios)) process.stdout.write(`${label}: ${value}\n`);
   process.stdout.write(`${JSON.stringify({ benchmark: name, machine, flags: parsed.flags, ...result })}\n`);
