@@ -125,7 +125,12 @@ export async function listenApi(
   teardown.add('HTTP API', () => api.close());
   const webhooks = buildWebhooks({ store, logger, metrics, expireAfterMs: config.webhooks.expireAfterMs });
   webhooks.start();
-  teardown.add('webhook delivery', () => webhooks.stop());
+  // A ticket opened in this process (rules next to the broker) is delivered now, not at the next poll.
+  const stopWaking = store.tickets.onEvents(() => webhooks.wake());
+  teardown.add('webhook delivery', () => {
+    stopWaking();
+    return webhooks.stop();
+  });
   const figures = buildFigures({ store, telemetry: telemetry.store, logger });
   figures.start();
   teardown.add('dashboard figures', () => figures.stop());

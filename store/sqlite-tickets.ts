@@ -124,6 +124,8 @@ const LIST_FILTERS = [
 export class SqliteTicketStore implements TicketStore {
   private readonly statements;
   private readonly recordTransaction;
+  private readonly eventListeners = new Set<() => void>();
+  private eventsAnnounced = true;
 
   constructor(private readonly db: Database.Database) {
     this.statements = {
@@ -324,6 +326,21 @@ export class SqliteTicketStore implements TicketStore {
     )();
   }
 
+  onEvents(listener: () => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** After the transaction that journaled them (it is synchronous), once for all of a turn's events. */
+  private announceEvents(): void {
+    if (!this.eventsAnnounced || this.eventListeners.size === 0) return;
+    this.eventsAnnounced = false;
+    setImmediate(() => {
+      this.eventsAnnounced = true;
+      for (const listener of this.eventListeners) listener();
+    });
+  }
+
   /** Journals a change and queues its webhook delivery; call inside the transaction that made the change. */
   private emit(row: TicketRow, type: TicketEventType, at: number, actor: string | null, note: string | null): void {
     const ticket = toTicket(row);
@@ -342,6 +359,7 @@ export class SqliteTicketStore implements TicketStore {
       at,
       insurer: row.insurer,
     });
+    this.announceEvents();
   }
 
   resolveActive(elevator: string, rule: string, note: string, now: Date): boolean {

@@ -162,6 +162,11 @@ export interface TicketStore {
   backlog(now: Date): BacklogRow[];
   /** Announces, once each, open tickets whose deadline comes before `before` and nobody is on site yet. */
   warnDeadlines(before: Date, now: Date): Ticket[];
+  /**
+   * Calls `listener` soon after ticket events are journaled through this store (in this process;
+   * other processes' events are found by polling). Returns the way to stop listening.
+   */
+  onEvents(listener: () => void): () => void;
 }
 
 export const RULE_CONFIG_SCOPES = ['default', 'insurer', 'elevator'] as const;

@@ -40,6 +40,8 @@ export const WEBHOOK_DEFAULTS = {
 
 export interface WebhookDispatcher {
   start(): void;
+  /** New deliveries were queued: a round starts now rather than at the next poll. */
+  wake(): void;
   /** Stops polling and waits for the attempts in flight. */
   stop(): Promise<void>;
   /** One round: deadline warnings, then every due delivery; resolves to the deliveries attempted. */
@@ -65,6 +67,8 @@ export function build(options: WebhookOptions): WebhookDispatcher {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = false;
+  /** Woken during a round: the next one starts at once. */
+  let wokenWhileRunning = false;
 
   const attempt = async (delivery: DueDelivery): Promise<void> => {
     const secret = store.principals.webhookSecret(delivery.insurer) ?? '';
@@ -129,8 +133,10 @@ export function build(options: WebhookOptions): WebhookDispatcher {
         })
         .then((attempted) => {
           running = undefined;
-          // A full round may have left more behind it: go again at once.
-          schedule(attempted >= settings.concurrency ? 0 : settings.pollMs);
+          // A full round may have left more behind it, and a wake may have come meanwhile: go again at once.
+          const again = wokenWhileRunning || attempted >= settings.concurrency;
+          wokenWhileRunning = false;
+          schedule(again ? 0 : settings.pollMs);
           return attempted;
         });
     }, delay);
@@ -139,6 +145,15 @@ export function build(options: WebhookOptions): WebhookDispatcher {
   return {
     start: () => {
       stopped = false;
+      schedule(0);
+    },
+    wake: () => {
+      if (stopped) return;
+      if (running) {
+        wokenWhileRunning = true;
+        return;
+      }
+      clearTimeout(timer);
       schedule(0);
     },
     stop: async () => {

@@ -13,6 +13,8 @@ import { entrapmentTicket, registration, tempDir } from '../helpers/fixtures.js'
 const SECRET = 'the-insurers-webhook-secret';
 const INSURER = 'INS-PICC';
 const FAST = { pollMs: 10, retryBaseMs: 10, retryMaxMs: 200 } as const;
+const AN_HOUR_MS = 3_600_000;
+const SETTLE_MS = 100;
 
 interface Received {
   readonly headers: http.IncomingHttpHeaders;
@@ -108,6 +110,20 @@ describe('webhook delivery', () => {
     expect(headers['x-liftwatch-delivery']).toBe(body.deliveryId);
     expect(headers['x-liftwatch-event']).toBe('ticket.opened');
     expect(body.event).toMatchObject({ type: 'ticket.opened', ticket: { insurer: INSURER, status: 'open' } });
+  });
+
+  it('delivers a ticket opened through the same store at once, not at the next poll', async () => {
+    const endpoint = await receiver(() => ({ status: 204 }));
+    const store = openStore();
+    insurerWith(store, endpoint.url);
+    const webhooks = dispatcher(store, { pollMs: AN_HOUR_MS });
+    cleanups.push(store.tickets.onEvents(() => webhooks.wake()));
+    // The first round, at start, finds nothing; the next poll would be an hour away.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    openTicket(store);
+    // Within until()'s few seconds: only the wake can have started that round.
+    await until(() => endpoint.received.length === 1);
+    expect(endpoint.received[0]?.body.event.type).toBe('ticket.opened');
   });
 
   it('a receiver failing five times, then succeeding, gets the delivery once, always with the same id', async () => {
