@@ -57,7 +57,8 @@ export const hasInflight = (client: MqttClient) => Object.keys(client.outgoing).
  */
 export class DevicePublisher {
   private inflight = 0;
-  private room: (() => void) | null = null;
+  /** Publishes waiting for room in flight: every one of them, when several callers publish at once. */
+  private room: Array<() => void> = [];
   private published = 0;
   private errors = 0;
   private readonly byKind: Record<string, number> = {};
@@ -88,7 +89,7 @@ export class DevicePublisher {
 
   /** QoS 1; waits first while too much is in flight. The online flag is retained, as the contract has it. */
   async publish(client: MqttClient, topic: string, payload: string | Buffer, kind: string): Promise<void> {
-    if (this.inflight >= this.options.maxInflight) await new Promise<void>((resolve) => (this.room = resolve));
+    while (this.inflight >= this.options.maxInflight) await new Promise<void>((resolve) => this.room.push(resolve));
     this.inflight++;
     this.published++;
     this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
@@ -114,9 +115,8 @@ export class DevicePublisher {
   private settle(error?: Error): void {
     this.inflight--;
     if (error) this.fail(error.message);
-    if (this.room && this.inflight <= this.options.maxInflight / 2) {
-      this.room();
-      this.room = null;
+    if (this.room.length > 0 && this.inflight <= this.options.maxInflight / 2) {
+      for (const resolve of this.room.splice(0)) resolve();
     }
   }
 }
