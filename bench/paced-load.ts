@@ -6,7 +6,8 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildTopic, DIRECTIONS, DOOR_STATES, SERVICE_MODES } from '../contract/index.js';
+import { buildTopic } from '../contract/index.js';
+import { telemetry } from './telemetry-load.js';
 
 /** Publishes awaiting their PUBACK, over all connections, as the simulator bounds them. */
 const MAX_INFLIGHT = 2000;
@@ -14,11 +15,7 @@ const MAX_INFLIGHT = 2000;
 const CONNECT_CONCURRENCY = 32;
 /** How often the schedule is looked at: fine enough for rates of tens of thousands a second. */
 const TICK_MS = 10;
-const START_MS = Date.parse('2026-06-01T08:00:00+08:00');
-/** One telemetry message per elevator per simulated minute: no two points share a series and a time. */
-const TELEMETRY_INTERVAL_MS = 60_000;
 const CONNECT_TIMEOUT_MS = 30_000;
-const FLOORS = 30;
 const RECONNECT_MS = 1000;
 const MS_PER_SECOND = 1000;
 
@@ -35,20 +32,6 @@ export interface LoadCounts {
   readonly sent: number;
   readonly acked: number;
   readonly errors: number;
-}
-
-function telemetry(seq: number): string {
-  return JSON.stringify({
-    ts: START_MS + seq * TELEMETRY_INTERVAL_MS,
-    seq,
-    mode: SERVICE_MODES.normal,
-    floor: seq % FLOORS,
-    direction: seq % 2 === 0 ? DIRECTIONS.up : DIRECTIONS.down,
-    doorState: DOOR_STATES.closed,
-    runs: seq,
-    runSeconds: seq * 2,
-    doorCycles: seq,
-  });
 }
 
 export async function connectPacedLoad(mqttUrl: string, tokens: Record<string, string>, ids: readonly string[]) {

@@ -23,7 +23,7 @@ export interface TelemetryLoad {
 }
 
 /** The nth message of an elevator: its own seq and time, so no two points share a series and a timestamp. */
-function telemetry(seq: number): string {
+export function telemetry(seq: number): string {
   return JSON.stringify({
     ts: START_MS + seq * TELEMETRY_INTERVAL_MS,
     seq,
