@@ -5,6 +5,7 @@ import { ScenarioError } from '../simulators/scenario.js';
 import { TraceError } from '../simulators/trace.js';
 import type { Command } from './command.js';
 import { apiCommand } from './commands/api.js';
+import { benchCommand } from './commands/bench.js';
 import { replayCommand } from './commands/replay.js';
 import { reportCommand } from './commands/report.js';
 import { rulesCommand } from './commands/rules.js';
@@ -27,6 +28,7 @@ const COMMANDS: readonly Command[] = [
   scoreCommand,
   reportCommand,
   dashboardsCommand,
+  benchCommand,
 ];
 
 /** Exit codes: 0 done, 1 failed while running, 2 bad configuration or command line. */

@@ -55,7 +55,7 @@ function mosquittoPub(port: string, id: string, token: string, message: string) 
 }
 
 describe('liftwatch CLI', () => {
-  it.each(['start', 'broker', 'ingest', 'api', 'rules', 'simulate', 'replay', 'score'])(
+  it.each(['start', 'broker', 'ingest', 'api', 'rules', 'simulate', 'replay', 'score', 'bench'])(
     'explains `%s --help`',
     async (command) => {
       const cli = runCli([command, '--help']);
@@ -78,6 +78,15 @@ describe('liftwatch CLI', () => {
     const unknown = runCli(['fly']);
     expect(await unknown.exited()).toBe(2);
     expect(unknown.stderr()).toMatch(/unknown command "fly"/);
+  });
+
+  it('runs benchmarks by name and refuses an unknown one or a bad flag value with exit code 2', async () => {
+    const unknown = runCli(['bench', 'teleport']);
+    expect(await unknown.exited()).toBe(2);
+    expect(unknown.stderr()).toMatch(/unknown benchmark teleport; there are: .*pipeline-throughput/);
+    const badFlag = runCli(['bench', 'rules', '--elevators', 'many']);
+    expect(await badFlag.exited()).toBe(2);
+    expect(badFlag.stderr()).toMatch(/--elevators must be a positive number, not many/);
   });
 
   it('stops with exit code 2 and names the variable when a setting is bad', async () => {
