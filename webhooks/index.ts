@@ -115,12 +115,19 @@ export function build(options: WebhookOptions): WebhookDispatcher {
     else logger.warn(log, 'webhook delivery failed; will retry');
   };
 
-  const round = async (): Promise<number> => {
+  const oneRound = async (): Promise<number> => {
     const now = new Date();
     store.tickets.warnDeadlines(new Date(now.getTime() + settings.deadlineWarningMs), now);
     const due = store.deliveries.due(now.getTime(), settings.concurrency);
     await Promise.all(due.map(attempt));
     return due.length;
+  };
+  /** Rounds run one after another: two at once would both find a delivery due and send it twice. */
+  let lastRound: Promise<number> = Promise.resolve(0);
+  const round = (): Promise<number> => {
+    const next = lastRound.then(oneRound, oneRound);
+    lastRound = next.catch(() => 0);
+    return next;
   };
 
   const schedule = (delay: number) => {

@@ -126,6 +126,16 @@ describe('webhook delivery', () => {
     expect(endpoint.received[0]?.body.event.type).toBe('ticket.opened');
   });
 
+  it('runs rounds one after another: two asked for at once send a delivery once', async () => {
+    const endpoint = await receiver(() => ({ status: 204 }));
+    const store = openStore();
+    insurerWith(store, endpoint.url);
+    openTicket(store);
+    const webhooks = build({ store, logger: pino({ level: 'silent' }), ...FAST });
+    expect(await Promise.all([webhooks.round(), webhooks.round()])).toEqual([1, 0]);
+    expect(endpoint.received).toHaveLength(1);
+  });
+
   it('a receiver failing five times, then succeeding, gets the delivery once, always with the same id', async () => {
     const endpoint = await receiver((count) => ({ status: count <= 5 ? 500 : 200 }));
     const store = openStore();
