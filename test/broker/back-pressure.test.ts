@@ -1,17 +1,13 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { build } from '../../broker/index.js';
 import type { BrokerLimits } from '../../broker/limits.js';
 import { ALL_ELEVATOR_TOPICS, INGEST_PRINCIPAL, buildTopic } from '../../contract/index.js';
-import { createMetrics } from '../../lib/metrics.js';
-import { openSqliteStore } from '../../store/sqlite.js';
 import { connectDevice } from '../helpers/device.js';
-import { registration, tempDir } from '../helpers/fixtures.js';
+import { registration } from '../helpers/fixtures.js';
+import { listeningBroker } from '../helpers/broker.js';
 import { issueTestToken } from '../helpers/tokens.js';
 
 const ADMIN_TOKEN = 'admin-token-for-backlog-tests';
-const HOST = '127.0.0.1';
 const KIB = 1024;
 /** Large messages fill loopback's socket buffers (several MiB) quickly, so the broker's own queue shows. */
 const MESSAGE_BYTES = 32 * KIB;
@@ -36,27 +32,13 @@ afterEach(async () => {
 });
 
 async function startBroker(limits: Partial<BrokerLimits> = {}) {
-  const store = openSqliteStore(tempDir());
-  const metrics = createMetrics();
-  const broker = await build({
-    elevators: store.elevators,
-    adminToken: ADMIN_TOKEN,
-    metrics,
-    logger: pino({ level: 'silent' }),
-    host: HOST,
-    port: 0,
-    wsPort: 0,
+  const { broker, store, metrics, url, close } = await listeningBroker(ADMIN_TOKEN, {
     limits: { readerBacklogBytes: BOUND_BYTES, ...limits },
   });
-  const { port } = await broker.listen();
-  closers.push(async () => {
-    await broker.close();
-    store.close();
-  });
+  closers.push(close);
   // One more than publish at QoS 1: its socket is not waiting behind held publishes.
   const ids = Array.from({ length: DEVICES + 1 }, (_, i) => `E${i + 1}`);
   const tokens = await Promise.all(ids.map((id) => issueTestToken(store, registration(id))));
-  const url = `mqtt://${HOST}:${port}`;
   /** Connects `count` devices, starting with the `from`th. */
   const connectDevices = (count: number, from = 0) =>
     Promise.all(ids.slice(from, from + count).map((id, i) => connectDevice(url, id, tokens[from + i] as string)));

@@ -1,16 +1,14 @@
 import net from 'node:net';
 import mqtt, { type IClientOptions } from 'mqtt';
-import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { reissueToken } from '../../api/elevator-registry.js';
-import { build, type BrokerOptions } from '../../broker/index.js';
-import { createMetrics } from '../../lib/metrics.js';
+import type { BrokerOptions } from '../../broker/index.js';
 import { TokenReplacements } from '../../lib/token-replacements.js';
-import { openSqliteStore } from '../../store/sqlite.js';
 import { TestCa } from '../helpers/certificates.js';
 import { closed, connectDevice, refusedWith, subscribeCodes } from '../helpers/device.js';
-import { registration, tempDir } from '../helpers/fixtures.js';
+import { registration } from '../helpers/fixtures.js';
+import { listeningBroker } from '../helpers/broker.js';
 import { issueTestToken } from '../helpers/tokens.js';
 
 const ADMIN_TOKEN = 'admin-token-for-broker-tests';
@@ -23,19 +21,7 @@ const WS_MESSAGE_TOO_BIG = 1009;
 const NO_EXEMPT = { rateExempt: [] };
 
 async function startBroker(options: Partial<BrokerOptions> = {}) {
-  const store = openSqliteStore(tempDir());
-  const metrics = createMetrics();
-  const broker = await build({
-    elevators: store.elevators,
-    adminToken: ADMIN_TOKEN,
-    metrics,
-    logger: pino({ level: 'silent' }),
-    host: HOST,
-    port: 0,
-    wsPort: 0,
-    ...options,
-  });
-  const addresses = await broker.listen();
+  const { broker, store, metrics, addresses, url, close } = await listeningBroker(ADMIN_TOKEN, options);
   /** Topics of the messages the broker let through (what ingest would store). */
   const published: string[] = [];
   broker.aedes.on('publish', (packet, client) => {
@@ -47,10 +33,6 @@ async function startBroker(options: Partial<BrokerOptions> = {}) {
   };
   const refusals = async (reason: string) =>
     (await metrics.mqttRefusals.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
-  const close = async () => {
-    await broker.close();
-    store.close();
-  };
   return {
     broker,
     store,
@@ -60,7 +42,7 @@ async function startBroker(options: Partial<BrokerOptions> = {}) {
     tokens,
     refusals,
     close,
-    url: `mqtt://${HOST}:${addresses.port}`,
+    url,
   };
 }
 type TestBroker = Awaited<ReturnType<typeof startBroker>>;
