@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { TOPIC_ROOT } from '../contract/index.js';
 import type { Logger } from '../lib/logger.js';
@@ -54,6 +54,8 @@ export interface BrokerOptions {
    */
   readonly accept?: (topic: string, payload: Buffer, qos: number) => Promise<void>;
 }
+
+type PublishDone = (error?: Error | null) => void;
 
 /** A fixed header is at most five bytes: type and flags, and four of remaining length [MQTT-2.2]. */
 const MQTT_MAX_FIXED_HEADER_BYTES = 5;
@@ -163,16 +165,9 @@ export async function build(options: BrokerOptions): Promise<Broker> {
         if (!elevatorTopic(packet.topic)) return done(null);
         // Ingest in this process first (its spool bounds its own wait), then a place in the router,
         // then room in the readers' backlog: a place is held only on the way into the router.
-        const backlogged = () => readerBacklog.admit(packet);
-        const admitted = () => {
-          const place = client && routerQueue.admit(client);
-          return place ? place.then(backlogged) : backlogged();
-        };
         const accepted = options.accept?.(packet.topic, packet.payload as Buffer, packet.qos);
-        return void (accepted ? accepted.then(admitted) : Promise.resolve(admitted())).then(
-          () => done(null),
-          (error: unknown) => done(error as Error),
-        );
+        if (!accepted) return enterRouter(client, packet, done);
+        return void accepted.then(() => enterRouter(client, packet, done), done);
       }
       metrics.publishDenied.inc();
       logger.warn({ clientId: client?.id, topic: packet.topic }, `MQTT publish refused: ${decision.reason}`);
@@ -197,6 +192,17 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     metrics,
     logger,
   });
+  /** A place in the router, then room in the readers' backlog: the publish goes on once it has both. */
+  function enterRouter(client: Client | null, packet: PublishPacket, done: PublishDone): void {
+    const place = client && routerQueue.admit(client);
+    if (place) return void place.then(() => enterBacklog(packet, done), done);
+    enterBacklog(packet, done);
+  }
+  function enterBacklog(packet: PublishPacket, done: PublishDone): void {
+    const room = readerBacklog.admit(packet);
+    if (room) return void room.then(() => done(null), done);
+    done(null);
+  }
 
   aedes.on('clientReady', () => metrics.mqttClients.set(aedes.connectedClients));
   aedes.on('clientDisconnect', () => metrics.mqttClients.set(aedes.connectedClients));

@@ -58,11 +58,13 @@ export class BatchWriter {
   }
 
   /** Resolves once the lines are durable in the spool: the moment a message may be acknowledged. */
-  async push(lines: readonly string[]): Promise<void> {
+  push(lines: readonly string[]): Promise<void> {
     if (this.spool.full()) this.warnFull();
-    await this.spool.append(lines);
+    const durable = this.spool.append(lines);
     this.updateGauges();
+    // A batch may leave for InfluxDB before its fsync: what InfluxDB took is stored either way.
     if (this.spool.unread() >= this.options.batchSize) this.kick(false);
+    return durable;
   }
 
   /** Resolves once everything pushed so far is on disk. */

@@ -8,14 +8,13 @@ import {
   type DecodedMessage,
   type Elevator,
 } from '../contract/index.js';
-import { encodeLine } from '../influx/line-protocol.js';
 import type { TelemetryStore } from '../influx/types.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Store } from '../store/types.js';
 import { BatchWriter, type BatchWriterOptions, type BatchWriterStatus } from './batch-writer.js';
 import { RegistryCache } from './registry-cache.js';
-import { FIELD_TYPES, gapLine, toPoint } from './schema.js';
+import { gapLine, messageLine } from './schema.js';
 import { SequenceTracker } from './sequence.js';
 import { Spool } from './spool.js';
 
@@ -71,6 +70,8 @@ const SPOOL_SEGMENT_BYTES = 16 * 1024 * 1024;
 const SPOOL_COMMIT_INTERVAL_MS = 0;
 const MQTT_RECONNECT_MS = 1000;
 const TOPIC_PREFIX = `${TOPIC_ROOT}/`;
+/** What `handle` returns for a message that needs no wait before its acknowledgement. */
+const DONE: Promise<void> = Promise.resolve();
 
 /** The device's counter, where the payload has one (a bare 0/1 online flag has none). */
 function sequenceOf(message: DecodedMessage): number | null {
@@ -78,8 +79,8 @@ function sequenceOf(message: DecodedMessage): number | null {
 }
 
 /** The message's own time, or its arrival for a bare online flag. */
-function pointTime(message: DecodedMessage, receivedAt: Date): number {
-  return typeof message.payload === 'object' && 'ts' in message.payload ? message.payload.ts : receivedAt.getTime();
+function pointTime(message: DecodedMessage, receivedAtMs: number): number {
+  return typeof message.payload === 'object' && 'ts' in message.payload ? message.payload.ts : receivedAtMs;
 }
 
 export function build(options: IngestOptions): Ingest {
@@ -95,13 +96,21 @@ export function build(options: IngestOptions): Ingest {
   const registry = new RegistryCache(store.elevators);
   let client: MqttClient | null = null;
 
-  function deadLetter(topic: string, payload: Buffer, reason: DeadLetterReason, detail: string, receivedAt: Date) {
+  /** Keeps what cannot be stored, for an operator to see; the sender may be acknowledged at once. */
+  function deadLetter(
+    topic: string,
+    payload: Buffer,
+    reason: DeadLetterReason,
+    detail: string,
+    receivedAtMs: number,
+  ): Promise<void> {
     metrics.deadLetters.inc({ reason });
     try {
-      store.deadLetters.add({ topic, payload, reason: `${reason}: ${detail}`, receivedAt });
+      store.deadLetters.add({ topic, payload, reason: `${reason}: ${detail}`, receivedAt: new Date(receivedAtMs) });
     } catch (error) {
       logger.error({ err: error, topic, reason }, 'could not store a dead letter');
     }
+    return DONE;
   }
 
   /** The message is stored whatever an observer does with it: an observer's failure is logged and counted. */
@@ -116,48 +125,52 @@ export function build(options: IngestOptions): Ingest {
     }
   }
 
-  async function handle(topic: string, payload: Buffer, { receivedAt = new Date(), qos = 1 }: HandleOptions = {}) {
-    let spooled: Promise<void>;
-    let forget = () => {};
+  /** Not stored: the sender's resend must not be taken for a duplicate. */
+  function forgetUnstored(spooled: Promise<void>, elevatorId: string, seq: number): Promise<void> {
+    return spooled.catch((error: unknown) => {
+      sequences.forget(elevatorId, seq);
+      throw error;
+    });
+  }
+
+  function handle(topic: string, payload: Buffer, { receivedAt, qos = 1 }: HandleOptions = {}): Promise<void> {
+    const receivedAtMs = receivedAt?.getTime() ?? Date.now();
     try {
       const parsed = parseTopic(topic);
-      if (!parsed) return deadLetter(topic, payload, 'invalid_topic', 'not elevators/{id}/{kind}', receivedAt);
+      if (!parsed) return deadLetter(topic, payload, 'invalid_topic', 'not elevators/{id}/{kind}', receivedAtMs);
       metrics.messagesReceived.inc({ kind: parsed.kind });
       const decoded = decodePayload(parsed.kind, payload);
-      if (!decoded.ok) return deadLetter(topic, payload, 'invalid_payload', decoded.reason, receivedAt);
+      if (!decoded.ok) return deadLetter(topic, payload, 'invalid_payload', decoded.reason, receivedAtMs);
       const elevator = registry.get(parsed.elevatorId);
-      if (!elevator) return deadLetter(topic, payload, 'unregistered_elevator', parsed.elevatorId, receivedAt);
+      if (!elevator) return deadLetter(topic, payload, 'unregistered_elevator', parsed.elevatorId, receivedAtMs);
       if (qos === 0 && parsed.kind === 'telemetry' && writer.full()) {
         metrics.messagesShed.inc();
-        return;
+        return DONE;
       }
-      const lines = [encodeLine(toPoint(decoded.message, elevator, receivedAt.getTime()), FIELD_TYPES[parsed.kind])];
+      const line = messageLine(decoded.message, elevator, receivedAtMs);
       const seq = sequenceOf(decoded.message);
-      if (seq !== null) {
-        const verdict = sequences.observe(elevator.id, seq);
-        // Seen before: acknowledge once the first copy is on disk, store and notify nothing twice.
-        if (verdict.kind === 'duplicate') {
-          metrics.duplicates.inc();
-          return await writer.sync();
-        }
-        if (verdict.kind === 'new' && verdict.missing > 0) {
-          metrics.sequenceGaps.inc(verdict.missing);
-          lines.push(gapLine(elevator, verdict.missing, pointTime(decoded.message, receivedAt)));
-        }
-        forget = () => sequences.forget(elevator.id, seq);
+      if (seq === null) {
+        const spooled = writer.push([line]);
+        notify(decoded.message, elevator);
+        return spooled;
       }
-      spooled = writer.push(lines);
+      const verdict = sequences.observe(elevator.id, seq);
+      // Seen before: acknowledge once the first copy is on disk, store and notify nothing twice.
+      if (verdict.kind === 'duplicate') {
+        metrics.duplicates.inc();
+        return writer.sync();
+      }
+      const lines = [line];
+      if (verdict.kind === 'new' && verdict.missing > 0) {
+        metrics.sequenceGaps.inc(verdict.missing);
+        lines.push(gapLine(elevator, verdict.missing, pointTime(decoded.message, receivedAtMs)));
+      }
+      const spooled = forgetUnstored(writer.push(lines), elevator.id, seq);
       notify(decoded.message, elevator);
+      return spooled;
     } catch (error) {
       logger.error({ err: error, topic }, 'ingest failed on a message');
-      return deadLetter(topic, payload, 'internal_error', (error as Error).message, receivedAt);
-    }
-    try {
-      await spooled;
-    } catch (error) {
-      // Not stored: the sender's resend must not be taken for a duplicate.
-      forget();
-      throw error;
+      return deadLetter(topic, payload, 'internal_error', (error as Error).message, receivedAtMs);
     }
   }
 

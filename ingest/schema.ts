@@ -8,7 +8,7 @@ import {
   type Elevator,
   type TopicKind,
 } from '../contract/index.js';
-import { encodeLine, type FieldType, type FieldValue, type Point } from '../influx/line-protocol.js';
+import { encodeLine, encodeTags, type FieldType, type FieldValue, type Point } from '../influx/line-protocol.js';
 
 /**
  * How contract messages become InfluxDB points (DESIGN.md "Storage"): one measurement per
@@ -94,20 +94,34 @@ export const FIELD_TYPES: Readonly<Record<TopicKind, Readonly<Record<string, Fie
 
 export const REGISTRY_TAGS = ['elevator', 'district', 'use_unit', 'insurer', 'contractor'] as const;
 
-function registryTags(elevator: Elevator): Record<(typeof REGISTRY_TAGS)[number], string> {
-  return {
-    elevator: elevator.id,
-    district: elevator.district,
-    use_unit: elevator.useUnit,
-    insurer: elevator.insurer,
-    contractor: elevator.contractor,
-  };
+type RegistryTags = Readonly<Record<(typeof REGISTRY_TAGS)[number], string>>;
+
+/** One tags object per registry row (the ingest's registry cache keeps each row's object). */
+const registryTagsOf = new WeakMap<Elevator, RegistryTags>();
+/** And its encoded tag set, shared by every point of the elevator but its faults (which add tags). */
+const encodedTagsOf = new WeakMap<Elevator, string>();
+
+function registryTags(elevator: Elevator): RegistryTags {
+  let tags = registryTagsOf.get(elevator);
+  if (!tags) {
+    tags = {
+      elevator: elevator.id,
+      district: elevator.district,
+      use_unit: elevator.useUnit,
+      insurer: elevator.insurer,
+      contractor: elevator.contractor,
+    };
+    registryTagsOf.set(elevator, tags);
+  }
+  return tags;
 }
 
 function toFields(payload: object, kind: TopicKind): Record<string, FieldValue> {
   const fields: Record<string, FieldValue> = {};
-  for (const [name, value] of Object.entries(payload)) {
-    if (NOT_FIELDS[kind].includes(name) || value === undefined) continue;
+  const values = payload as Record<string, unknown>;
+  for (const name in values) {
+    const value = values[name];
+    if (value === undefined || NOT_FIELDS[kind].includes(name)) continue;
     fields[fieldName(kind, name)] = Array.isArray(value) ? JSON.stringify(value) : (value as FieldValue);
   }
   return fields;
@@ -130,16 +144,11 @@ export function toPoint(message: DecodedMessage, elevator: Elevator, receivedAtM
         timeMs: message.payload.ts,
       };
     }
-    case 'telemetry':
-      return {
-        measurement: 'telemetry',
-        tags,
-        fields: {
-          ...toFields(message.payload, 'telemetry'),
-          inService: message.payload.mode === SERVICE_MODES.normal ? 1 : 0,
-        },
-        timeMs: message.payload.ts,
-      };
+    case 'telemetry': {
+      const fields = toFields(message.payload, 'telemetry');
+      fields.inService = message.payload.mode === SERVICE_MODES.normal ? 1 : 0;
+      return { measurement: 'telemetry', tags, fields, timeMs: message.payload.ts };
+    }
     default:
       return {
         measurement: message.kind,
@@ -148,6 +157,18 @@ export function toPoint(message: DecodedMessage, elevator: Elevator, receivedAtM
         timeMs: message.payload.ts,
       };
   }
+}
+
+/** The line for a validated message from a registered elevator: its point, encoded. */
+export function messageLine(message: DecodedMessage, elevator: Elevator, receivedAtMs: number): string {
+  const point = toPoint(message, elevator, receivedAtMs);
+  if (message.kind === 'faults') return encodeLine(point, FIELD_TYPES.faults);
+  let tags = encodedTagsOf.get(elevator);
+  if (tags === undefined) {
+    tags = encodeTags(point.tags);
+    encodedTagsOf.set(elevator, tags);
+  }
+  return encodeLine(point, FIELD_TYPES[message.kind], tags);
 }
 
 /** Messages a device skipped (its `seq` jumped), as the `link` measurement: a device losing messages shows. */

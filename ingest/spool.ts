@@ -48,7 +48,8 @@ export class Spool {
   private unreadLines = 0;
   private buffered: string[] = [];
   private bufferedBytes = 0;
-  private waiters: Array<() => void> = [];
+  /** What the appenders since the last commit wait for: the next commit's fsync. */
+  private nextCommit: { durable: Promise<void>; resolve: () => void } | null = null;
   private spaceWaiters: Array<() => void> = [];
   private commitTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private closed = false;
@@ -57,6 +58,7 @@ export class Spool {
   /** fsyncs in flight per segment file descriptor; a file is closed only once its own are done. */
   private readonly syncing = new Map<number, number>();
   private readonly retiring = new Set<number>();
+  private fsyncsRunning = 0;
 
   constructor(options: SpoolOptions) {
     this.options = options;
@@ -101,9 +103,8 @@ export class Spool {
   }
 
   /** Resolves once the lines are on disk; waits first while the spool is full. */
-  async append(lines: readonly string[]): Promise<void> {
-    while (this.full() && !this.closed) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
-    if (this.closed) throw new Error('the spool is closed');
+  append(lines: readonly string[]): Promise<void> {
+    if (this.full() || this.closed) return this.appendWhenRoom(lines);
     for (const line of lines) {
       this.buffered.push(line);
       this.bufferedBytes += Buffer.byteLength(line) + 1;
@@ -113,13 +114,29 @@ export class Spool {
 
   /** Resolves once everything appended so far is on disk. */
   sync(): Promise<void> {
-    if (this.buffered.length === 0 && this.waiters.length === 0) return this.lastSync;
-    const done = new Promise<void>((resolve) => this.waiters.push(resolve));
-    this.commitTimer ??=
+    if (this.buffered.length === 0 && !this.nextCommit) return this.lastSync;
+    if (!this.nextCommit) {
+      // One promise for every append of the commit: a busy broker makes thousands per commit.
+      let resolve = () => {};
+      const durable = new Promise<void>((settle) => (resolve = settle));
+      this.nextCommit = { durable, resolve };
+      // While an fsync runs, appends gather for the commit that follows it (group commit).
+      if (this.fsyncsRunning === 0) this.scheduleCommit();
+    }
+    return this.nextCommit.durable;
+  }
+
+  private async appendWhenRoom(lines: readonly string[]): Promise<void> {
+    while (this.full() && !this.closed) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    if (this.closed) throw new Error('the spool is closed');
+    return this.append(lines);
+  }
+
+  private scheduleCommit(): void {
+    this.commitTimer =
       this.options.commitIntervalMs === 0
         ? setImmediate(() => this.commit())
         : setTimeout(() => this.commit(), this.options.commitIntervalMs);
-    return done;
   }
 
   /** Up to `maxLines` lines after those already handed out, oldest first. */
@@ -211,7 +228,8 @@ export class Spool {
    */
   private commit(): void {
     this.commitTimer = null;
-    const waiters = this.waiters.splice(0);
+    const appenders = this.nextCommit;
+    this.nextCommit = null;
     if (this.buffered.length > 0) {
       const lineCount = this.buffered.length;
       const data = Buffer.from(`${this.buffered.join('\n')}\n`);
@@ -227,13 +245,16 @@ export class Spool {
       this.unreadLines += lineCount;
       if (this.tail.offset >= this.options.segmentBytes) this.startSegment();
     }
-    if (waiters.length > 0) void this.lastSync.then(() => waiters.forEach((resolve) => resolve()));
+    if (appenders) void this.lastSync.then(appenders.resolve);
   }
 
   private fdatasync(fd: number): Promise<void> {
     this.syncing.set(fd, (this.syncing.get(fd) ?? 0) + 1);
+    this.fsyncsRunning++;
     return new Promise((resolve) => {
       fs.fdatasync(fd, (error) => {
+        this.fsyncsRunning--;
+        if (this.nextCommit && !this.commitTimer && this.fsyncsRunning === 0) this.scheduleCommit();
         const left = (this.syncing.get(fd) ?? 1) - 1;
         if (left > 0) this.syncing.set(fd, left);
         else {

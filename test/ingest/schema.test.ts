@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePayload, type DecodedMessage } from '../../contract/index.js';
-import { FIELD_TYPES, toPoint } from '../../ingest/schema.js';
+import { encodeLine } from '../../influx/line-protocol.js';
+import { FIELD_TYPES, messageLine, toPoint } from '../../ingest/schema.js';
 import { registration } from '../helpers/fixtures.js';
 
 const elevator = { ...registration('E1'), registeredAt: '2026-01-01T00:00:00.000Z' };
@@ -70,5 +71,33 @@ describe('ingest schema', () => {
       fields: { online: 1, seq: 9 },
       timeMs: 1_764_000_000_000,
     });
+  });
+
+  it('encodes each message as its point, with the tags it caches per elevator', () => {
+    const spaced = { ...elevator, id: 'E 2', district: 'a,b=c' };
+    const messages = [
+      decoded('telemetry', {
+        ts: 1_764_000_000_000,
+        seq: 1,
+        mode: 1,
+        floor: 3,
+        direction: 0,
+        doorState: 0,
+        runs: 9,
+        runSeconds: 90,
+        doorCycles: 18,
+        loadPct: 12.5,
+      }),
+      decoded('faults', { ts: 1_764_000_000_001, seq: 2, code: 41, floor: 2, detail: 'say "hi"' }),
+      decoded('online', 1),
+    ];
+    for (const row of [elevator, spaced]) {
+      for (const message of messages) {
+        const expected = encodeLine(toPoint(message, row, 1234), FIELD_TYPES[message.kind]);
+        expect(messageLine(message, row, 1234)).toBe(expected);
+        expect(messageLine(message, row, 1234)).toBe(expected);
+      }
+    }
+    expect(messageLine(messages[0]!, spaced, 0)).toContain(',district=a\\,b\\=c,elevator=E\\ 2,');
   });
 });
