@@ -11,11 +11,29 @@ export type SequenceVerdict =
 
 interface Track {
   highest: number;
-  /** Seen seq numbers within the window below `highest`, as bits: bit i is `highest - i`. */
-  seen: bigint;
+  /**
+   * Seen seq numbers within the window ending at `highest`, as a ring of bits: bit `seq % window`
+   * stands for `seq`. Updated in place, so a message allocates nothing (a shifted 1024-bit BigInt
+   * made three a message).
+   */
+  readonly seen: Uint32Array;
 }
 
-const WINDOW_MASK = (1n << BigInt(SEQUENCE_WINDOW)) - 1n;
+const WORD_BITS = 32;
+const WINDOW_WORDS = SEQUENCE_WINDOW / WORD_BITS;
+const IN_ORDER: SequenceVerdict = { kind: 'new', missing: 0 };
+const DUPLICATE: SequenceVerdict = { kind: 'duplicate' };
+const RESTART: SequenceVerdict = { kind: 'restart' };
+
+const slot = (seq: number) => seq % SEQUENCE_WINDOW;
+const isSeen = (seen: Uint32Array, seq: number) =>
+  ((seen[slot(seq) >>> 5] as number) & (1 << (slot(seq) % WORD_BITS))) !== 0;
+function mark(seen: Uint32Array, seq: number): void {
+  seen[slot(seq) >>> 5] = (seen[slot(seq) >>> 5] as number) | (1 << (slot(seq) % WORD_BITS));
+}
+function unmark(seen: Uint32Array, seq: number): void {
+  seen[slot(seq) >>> 5] = (seen[slot(seq) >>> 5] as number) & ~(1 << (slot(seq) % WORD_BITS));
+}
 
 /**
  * Each elevator's `seq` counter, as ingest sees it: duplicates to acknowledge without storing
@@ -30,25 +48,27 @@ export class SequenceTracker {
   observe(elevator: string, seq: number): SequenceVerdict {
     const track = this.tracks.get(elevator);
     if (!track) {
-      this.tracks.set(elevator, { highest: seq, seen: 1n });
-      return { kind: 'new', missing: 0 };
+      this.tracks.set(elevator, this.begin({ highest: seq, seen: new Uint32Array(WINDOW_WORDS) }, seq));
+      return IN_ORDER;
     }
+    const { seen } = track;
     if (seq > track.highest) {
       const step = seq - track.highest;
-      track.seen = step >= SEQUENCE_WINDOW ? 1n : ((track.seen << BigInt(step)) | 1n) & WINDOW_MASK;
+      // The slots entering the window held seq numbers a window older: they are free again.
+      if (step >= SEQUENCE_WINDOW) seen.fill(0);
+      else for (let entering = track.highest + 1; entering < seq; entering++) unmark(seen, entering);
+      mark(seen, seq);
       track.highest = seq;
-      return { kind: 'new', missing: step - 1 };
+      return step === 1 ? IN_ORDER : { kind: 'new', missing: step - 1 };
     }
-    const back = track.highest - seq;
-    if (back >= SEQUENCE_WINDOW) {
-      this.tracks.set(elevator, { highest: seq, seen: 1n });
-      return { kind: 'restart' };
+    if (track.highest - seq >= SEQUENCE_WINDOW) {
+      this.begin(track, seq);
+      return RESTART;
     }
-    const bit = 1n << BigInt(back);
-    if (track.seen & bit) return { kind: 'duplicate' };
+    if (isSeen(seen, seq)) return DUPLICATE;
     // A late message filling an earlier gap (its gap was counted when it was skipped).
-    track.seen |= bit;
-    return { kind: 'new', missing: 0 };
+    mark(seen, seq);
+    return IN_ORDER;
   }
 
   /** Forgets one seq number again (a message that was seen but could not be stored, so its resend is not a duplicate). */
@@ -56,6 +76,14 @@ export class SequenceTracker {
     const track = this.tracks.get(elevator);
     if (!track) return;
     const back = track.highest - seq;
-    if (back >= 0 && back < SEQUENCE_WINDOW) track.seen &= ~(1n << BigInt(back));
+    if (back >= 0 && back < SEQUENCE_WINDOW) unmark(track.seen, seq);
+  }
+
+  /** A new run of the counter, at `seq`. */
+  private begin(track: Track, seq: number): Track {
+    track.seen.fill(0);
+    track.highest = seq;
+    mark(track.seen, seq);
+    return track;
   }
 }

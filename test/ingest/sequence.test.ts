@@ -20,6 +20,36 @@ describe('SequenceTracker', () => {
     expect(verdicts).toEqual(expected);
   });
 
+  it('judges a long random run as a plain model of the window does', () => {
+    const tracker = new SequenceTracker();
+    let highest = -1;
+    const seen = new Set<number>();
+    let random = 7;
+    const next = () => (random = (random * 1_103_515_245 + 12_345) % 2 ** 31);
+    for (let i = 0; i < 20_000; i++) {
+      const roll = next() % 100;
+      const seq =
+        highest < 0 || roll < 80
+          ? highest + 1
+          : roll < 90
+            ? highest + (next() % 40)
+            : Math.max(0, highest - (next() % (SEQUENCE_WINDOW + 50)));
+      let expected: string;
+      if (highest < 0 || seq > highest) {
+        expected = `new:${highest < 0 ? 0 : seq - highest - 1}`;
+        highest = seq;
+      } else if (highest - seq >= SEQUENCE_WINDOW) {
+        expected = 'restart';
+        seen.clear();
+        highest = seq;
+      } else expected = seen.has(seq) ? 'duplicate' : 'new:0';
+      seen.add(seq);
+      for (const old of seen) if (highest - old >= SEQUENCE_WINDOW) seen.delete(old);
+      const verdict = tracker.observe('E1', seq);
+      expect(verdict.kind === 'new' ? `new:${verdict.missing}` : verdict.kind).toBe(expected);
+    }
+  });
+
   it('keeps each elevator apart, and forgets a seq that could not be stored', () => {
     const tracker = new SequenceTracker();
     tracker.observe('E1', 7);

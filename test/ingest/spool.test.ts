@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Spool, type SpoolOptions } from '../../ingest/spool.js';
 import { tempDir } from '../helpers/fixtures.js';
 
@@ -30,6 +30,38 @@ describe('the ingest spool', () => {
     expect(spool.size()).toBe(0);
     expect(fs.readdirSync(dir).filter((name) => name.endsWith('.lp')).length).toBe(1);
     spool.close();
+  });
+
+  it('gathers the appends made while an fsync runs into one commit after it', async () => {
+    const spool = new Spool(options(tempDir(), { commitIntervalMs: 0, segmentBytes: 1024 * 1024 }));
+    const realFdatasync = fs.fdatasync;
+    const running: Array<() => void> = [];
+    const fdatasync = vi.spyOn(fs, 'fdatasync').mockImplementation((fd, done) => {
+      running.push(() => realFdatasync(fd, done));
+    });
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      const first = spool.append(lines(1, 1));
+      await nextTurn();
+      expect(running).toHaveLength(1);
+      const rest: Array<Promise<void>> = [];
+      for (let at = 2; at <= 20; at++) {
+        rest.push(spool.append(lines(at, at)));
+        await nextTurn();
+      }
+      expect(running).toHaveLength(1);
+      running.shift()?.();
+      await first;
+      await nextTurn();
+      expect(running).toHaveLength(1);
+      running.shift()?.();
+      await Promise.all(rest);
+      expect(fdatasync).toHaveBeenCalledTimes(2);
+      expect(spool.read(100).lines).toEqual(lines(1, 20));
+    } finally {
+      fdatasync.mockRestore();
+      spool.close();
+    }
   });
 
   it('after a restart, hands out again what was read but not acknowledged, and nothing acknowledged', async () => {
