@@ -65,6 +65,8 @@ export function scanFrames(
  */
 export class FrameGuard extends Duplex {
   private state = FRAME_START;
+  private unsent: Buffer[] = [];
+  private flushAtEndOfTurn: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly inner: Duplex,
@@ -97,25 +99,40 @@ export class FrameGuard extends Duplex {
     this.send(chunk, callback);
   }
 
-  /**
-   * mqtt-packet corks the stream for each packet it writes, in pieces, until the next tick: what
-   * piled up goes to the socket in one write, not one system call per piece (a quarter of the
-   * broker's time went to PUBACK writes before).
-   */
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    this.send(Buffer.concat(chunks.map(({ chunk }) => chunk)), callback);
+    for (const { chunk } of chunks) this.unsent.push(chunk);
+    this.send(null, callback);
   }
 
-  private send(bytes: Buffer, callback: (error?: Error | null) => void): void {
-    if (this.inner.write(bytes)) callback();
-    else this.inner.once('drain', () => callback());
+  /**
+   * What aedes writes to a connection in one turn of the event loop goes to the socket in one
+   * write at its end: a busy broker acknowledges a device's publishes in many ticks, and a
+   * system call per PUBACK was the broker's largest cost. A full socket holds the writer back.
+   */
+  private send(bytes: Buffer | null, callback: (error?: Error | null) => void): void {
+    if (bytes) this.unsent.push(bytes);
+    this.flushAtEndOfTurn ??= setImmediate(() => this.flush());
+    if (this.inner.writableNeedDrain) this.inner.once('drain', () => callback());
+    else callback();
+  }
+
+  private flush(): void {
+    this.flushAtEndOfTurn = null;
+    if (this.unsent.length === 0 || this.inner.destroyed) return;
+    const bytes = this.unsent.length === 1 ? (this.unsent[0] as Buffer) : Buffer.concat(this.unsent);
+    this.unsent = [];
+    this.inner.write(bytes);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
+    this.flush();
     this.inner.end(() => callback());
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // What was written before the end (a refusing CONNACK) still leaves, as it did unbuffered.
+    this.flush();
+    if (this.flushAtEndOfTurn) clearImmediate(this.flushAtEndOfTurn);
     this.inner.destroy();
     callback(error);
   }

@@ -50,7 +50,7 @@ async function connectReader(url: string) {
   const received = new Set<number>();
   const held: Array<() => void> = [];
   const state = { reading: true };
-  const client: MqttClient = await mqtt.connectAsync(url, {
+  const client: MqttClient = mqtt.connect(url, {
     clientId: INGEST_PRINCIPAL,
     username: INGEST_PRINCIPAL,
     password: ADMIN_TOKEN,
@@ -59,11 +59,13 @@ async function connectReader(url: string) {
     protocolVersion: 4,
   });
   onTestFinished(() => client.endAsync(true));
+  // Before the CONNACK: a returning session's queue may come in the same read.
   client.handleMessage = (packet, done) => {
     received.add((packet.payload as Buffer).readUInt32BE(0));
     if (state.reading) done();
     else held.push(() => done());
   };
+  await new Promise((resolve, reject) => client.once('connect', resolve).once('error', reject));
   await client.subscribeAsync(ALL_ELEVATOR_TOPICS, { qos: 1 });
   return {
     client,
