@@ -62,14 +62,14 @@ export class InfluxHttpStore implements TelemetryStore {
     await this.query(`CREATE DATABASE "${this.options.db}"`, 'POST');
   }
 
-  async write(lines: readonly string[]): Promise<void> {
+  async write(lines: readonly string[] | Uint8Array): Promise<void> {
     const url = `${this.base}/write?db=${encodeURIComponent(this.options.db)}&precision=ms`;
     let response: Response;
     try {
       response = await fetch(url, {
         method: 'POST',
         headers: { ...this.headers, 'content-type': 'text/plain; charset=utf-8' },
-        body: lines.join('\n'),
+        body: lines instanceof Uint8Array ? lines : lines.join('\n'),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {

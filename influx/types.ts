@@ -10,8 +10,8 @@ export interface TelemetryStore {
   /** The server's version; throws when it does not answer. */
   ping(): Promise<string>;
   ensureDatabase(): Promise<void>;
-  /** Line protocol, millisecond precision; throws InfluxWriteError. */
-  write(lines: readonly string[]): Promise<void>;
+  /** Line protocol, millisecond precision: lines, or a body of lines as bytes; throws InfluxWriteError. */
+  write(lines: readonly string[] | Uint8Array): Promise<void>;
   /** One InfluxQL statement; times come back as epoch milliseconds. */
   query(influxql: string): Promise<Series[]>;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { InfluxWriteError, type TelemetryStore } from '../influx/types.js';
-import type { Spool } from './spool.js';
+import type { Spool, SpoolBatch } from './spool.js';
 
 export interface BatchWriterOptions {
   /** Lines per write request. */
@@ -15,6 +15,9 @@ const RETRY_DELAY_MS = { initial: 250, max: 30_000 } as const;
 const RETRY_JITTER = 0.2;
 const FULL_WARNING_INTERVAL_MS = 10_000;
 const MS_PER_SECOND = 1000;
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+const DIGIT_ZERO = 0x30;
 
 export interface BatchWriterStatus {
   /** Points in the spool that InfluxDB has not acknowledged. */
@@ -134,24 +137,24 @@ export class BatchWriter {
       const unread = this.spool.unread();
       if (unread === 0 || (!force && unread < this.options.batchSize)) return;
       const batch = this.spool.read(this.options.batchSize);
-      if (batch.lines.length === 0) return;
-      if (!(await this.write(batch.lines))) {
-        this.spool.rewind(batch.lines.length);
+      if (batch.count === 0) return;
+      if (!(await this.write(batch))) {
+        this.spool.rewind(batch.count);
         return;
       }
-      this.spool.acknowledge(batch.end, batch.lines.length);
+      this.spool.acknowledge(batch.end, batch.count);
       this.updateGauges();
     }
   }
 
   /** Writes a batch, retrying while InfluxDB may take it later; false when close gave up waiting. */
-  private async write(batch: readonly string[]): Promise<boolean> {
+  private async write(batch: SpoolBatch): Promise<boolean> {
     let delay: number = RETRY_DELAY_MS.initial;
     for (;;) {
       try {
-        await this.store.write(batch);
-        this.observeLag(batch);
-        this.metrics.pointsWritten.inc(batch.length);
+        await this.store.write(batch.body);
+        this.observeLag(batch.body);
+        this.metrics.pointsWritten.inc(batch.count);
         this.metrics.batchesWritten.inc();
         this.lastWriteAt = new Date();
         this.lastError = null;
@@ -161,11 +164,8 @@ export class BatchWriter {
         this.metrics.writeErrors.inc();
         this.lastError = (error as Error).message;
         if (!(error instanceof InfluxWriteError) || !error.retryable) {
-          this.logger.error(
-            { err: error, points: batch.length },
-            'InfluxDB refused a batch; its points are not stored',
-          );
-          this.metrics.pointsRejected.inc(batch.length);
+          this.logger.error({ err: error, points: batch.count }, 'InfluxDB refused a batch; its points are not stored');
+          this.metrics.pointsRejected.inc(batch.count);
           return true;
         }
         this.retrying = true;
@@ -177,12 +177,16 @@ export class BatchWriter {
     }
   }
 
-  /** Each line ends with its time in epoch ms (precision=ms): the lag is read from there. */
-  private observeLag(batch: readonly string[]): void {
+  /** Each line ends with its time in epoch ms (precision=ms): the lag is read from there, digit by digit. */
+  private observeLag(body: Buffer): void {
     const now = Date.now();
-    for (const line of batch) {
-      const timeMs = Number(line.slice(line.lastIndexOf(' ') + 1));
-      if (Number.isFinite(timeMs)) this.metrics.ingestLag.observe((now - timeMs) / MS_PER_SECOND);
+    for (let newline = body.indexOf(NEWLINE); newline >= 0; newline = body.indexOf(NEWLINE, newline + 1)) {
+      let timeMs = 0;
+      let scale = 1;
+      for (let at = newline - 1; at >= 0 && body[at] !== SPACE; at--, scale *= 10) {
+        timeMs += ((body[at] as number) - DIGIT_ZERO) * scale;
+      }
+      this.metrics.ingestLag.observe((now - timeMs) / MS_PER_SECOND);
     }
   }
 

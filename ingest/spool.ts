@@ -21,6 +21,16 @@ interface Position {
   readonly offset: number;
 }
 
+/** Lines handed out by `read`, to acknowledge (or rewind) together. */
+export interface SpoolBatch {
+  /** The lines as they are in the file, each ending in a newline. */
+  readonly body: Buffer;
+  readonly count: number;
+  /** Where the batch ends: what `acknowledge` moves the head to. */
+  readonly end: Position;
+}
+
+const NEWLINE = 0x0a;
 const SEGMENT_PATTERN = /^(\d{12})\.lp$/;
 const HEAD_FILE = 'head.json';
 /** Bytes read from a segment at a time; far more than a batch of lines needs. */
@@ -139,12 +149,16 @@ export class Spool {
         : setTimeout(() => this.commit(), this.options.commitIntervalMs);
   }
 
-  /** Up to `maxLines` lines after those already handed out, oldest first. */
-  read(maxLines: number): { lines: string[]; end: Position } {
+  /**
+   * Up to `maxLines` lines after those already handed out, oldest first, as the bytes of the
+   * file: a line-protocol body for InfluxDB as it is, no line decoded.
+   */
+  read(maxLines: number): SpoolBatch {
     this.commitNow();
-    const lines: string[] = [];
+    const pieces: Buffer[] = [];
+    let count = 0;
     let cursor = this.readCursor;
-    while (lines.length < maxLines) {
+    while (count < maxLines) {
       if (cursor.segment > this.tail.segment) break;
       const file = this.file(cursor.segment);
       const size = cursor.segment === this.tail.segment ? this.tail.offset : fs.statSync(file).size;
@@ -153,25 +167,23 @@ export class Spool {
         cursor = { segment: cursor.segment + 1, offset: 0 };
         continue;
       }
-      const text = this.readRange(file, cursor.offset, Math.min(size, cursor.offset + READ_CHUNK_BYTES));
-      let offset = cursor.offset;
-      let start = 0;
-      while (lines.length < maxLines) {
-        const newline = text.indexOf('\n', start);
-        if (newline < 0) {
-          if (start === 0) throw new Error(`a line in ${file} is longer than ${READ_CHUNK_BYTES} bytes`);
-          break;
-        }
-        const line = text.slice(start, newline);
-        lines.push(line);
-        offset += Buffer.byteLength(line) + 1;
-        start = newline + 1;
+      const chunk = this.readRange(file, cursor.offset, Math.min(size, cursor.offset + READ_CHUNK_BYTES));
+      let taken = 0;
+      for (
+        let newline = chunk.indexOf(NEWLINE);
+        newline >= 0 && count < maxLines;
+        newline = chunk.indexOf(NEWLINE, taken)
+      ) {
+        taken = newline + 1;
+        count++;
       }
-      cursor = { segment: cursor.segment, offset };
+      if (taken === 0) throw new Error(`a line in ${file} is longer than ${READ_CHUNK_BYTES} bytes`);
+      pieces.push(chunk.subarray(0, taken));
+      cursor = { segment: cursor.segment, offset: cursor.offset + taken };
     }
     this.readCursor = cursor;
-    this.unreadLines -= lines.length;
-    return { lines, end: cursor };
+    this.unreadLines -= count;
+    return { body: pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces), count, end: cursor };
   }
 
   /** InfluxDB took everything up to `end`: move the head there and free what lies before it. */
@@ -288,12 +300,11 @@ export class Spool {
     return total + to.offset;
   }
 
-  private readRange(file: string, from: number, to: number): string {
+  private readRange(file: string, from: number, to: number): Buffer {
     const fd = fs.openSync(file, 'r');
     try {
-      const buffer = Buffer.alloc(to - from);
-      fs.readSync(fd, buffer, 0, buffer.length, from);
-      return buffer.toString('utf8');
+      const buffer = Buffer.allocUnsafe(to - from);
+      return buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, from));
     } finally {
       fs.closeSync(fd);
     }

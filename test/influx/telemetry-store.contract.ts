@@ -30,6 +30,19 @@ export function telemetryStoreContract(name: string, open: () => Promise<Telemet
       ]);
     });
 
+    it('writes a body of lines as bytes, each ending in a newline, as the spool hands them out', async () => {
+      const store = await open();
+      await store.ensureDatabase();
+      await store.write(
+        Buffer.from('online,elevator=电梯1 online=1i 1764000000001\nonline,elevator=E2 online=0i 1764000000002\n'),
+      );
+      const [series] = await store.query('SELECT online, elevator FROM online ORDER BY time');
+      expect(series?.rows).toEqual([
+        { time: 1764000000001, online: 1, elevator: '电梯1' },
+        { time: 1764000000002, online: 0, elevator: 'E2' },
+      ]);
+    });
+
     it('refuses a bad line with a 4xx that is not retried', async () => {
       const store = await open();
       await store.ensureDatabase();

@@ -46,6 +46,23 @@ describe('BatchWriter', () => {
     expect(batchWriter.status()).toMatchObject({ pendingPoints: 0, lastError: null, retrying: false });
   });
 
+  it("observes each point's lag from the time at the end of its line", async () => {
+    const store = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
+    await store.ensureDatabase();
+    const { batchWriter, metrics } = writer(store);
+    const LAG_MS = 2000;
+    const before = Date.now();
+    await Promise.all([1, 2, 3, 4].map((v) => batchWriter.push([`m v=${v}i ${before - LAG_MS - v}`])));
+    await batchWriter.flush();
+    const lag = (await metrics.ingestLag.get()).values;
+    const sum = lag.find((value) => value.metricName === 'lw_ingest_lag_seconds_sum')?.value ?? 0;
+    const observed = lag.find((value) => value.metricName === 'lw_ingest_lag_seconds_count')?.value;
+    expect(observed).toBe(4);
+    const elapsedSeconds = (Date.now() - before) / 1000;
+    expect(sum).toBeGreaterThanOrEqual((4 * LAG_MS + 10) / 1000);
+    expect(sum).toBeLessThanOrEqual((4 * LAG_MS + 10) / 1000 + 4 * elapsedSeconds);
+  });
+
   it('keeps points while InfluxDB is down and writes them all when it is back', async () => {
     const influx = new EmbeddedInflux({
       dir: tempDir(),
