@@ -165,6 +165,14 @@ export async function measureCity(options: {
     metricValue(after, 'lw_duplicate_messages_total') - metricValue(before, 'lw_duplicate_messages_total');
   const dropped = acknowledged - stored - deadLetters - duplicates;
   const lag = { p50: histogramQuantile(...lagBuckets, 0.5), p99: histogramQuantile(...lagBuckets, 0.99) };
+  const syncBuckets = [
+    histogramBuckets(after, 'lw_ingest_spool_sync_seconds'),
+    histogramBuckets(before, 'lw_ingest_spool_sync_seconds'),
+  ] as const;
+  const spoolSyncMs = (q: number) => {
+    const seconds = histogramQuantile(...syncBuckets, q);
+    return seconds === null ? null : round(seconds * MS_PER_SECOND, 1);
+  };
   const ticket = { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
   const lateness = stats.map((s) => s.lateness);
   const byKind: Record<string, number> = {};
@@ -200,6 +208,10 @@ export async function measureCity(options: {
       round(lag.p99, 2),
       `< ${TARGETS.ingestLagP99Seconds}`,
       lag.p99 !== null && lag.p99 < TARGETS.ingestLagP99Seconds,
+    ),
+    row(
+      'spool fsync p50 / p99, ms (what a PUBACK, and the next read of its connection, waits for)',
+      `${spoolSyncMs(0.5)} / ${spoolSyncMs(0.99)}`,
     ),
     row(`critical ticket latency p50, ms (${latencies.length} tickets)`, ticket.p50),
     row(

@@ -73,6 +73,8 @@ bind-address = "127.0.0.1:0"
 [data]
   dir = ${toml(path.join(dir, 'data'))}
   wal-dir = ${toml(path.join(dir, 'wal'))}
+  # The series index on disk: the in-memory one held 7-9 GiB for 300,000 elevators' series.
+  index-version = "tsi1"
   query-log-enabled = false
   max-series-per-database = 0
   max-values-per-tag = 0

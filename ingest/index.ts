@@ -90,6 +90,7 @@ export function build(options: IngestOptions): Ingest {
     maxBytes: options.spool.maxBytes,
     segmentBytes: SPOOL_SEGMENT_BYTES,
     commitIntervalMs: SPOOL_COMMIT_INTERVAL_MS,
+    onSynced: (seconds) => metrics.spoolSync.observe(seconds),
   });
   const writer = new BatchWriter(options.telemetry, spool, options.batch, metrics, logger);
   const sequences = new SequenceTracker();

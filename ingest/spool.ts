@@ -13,6 +13,8 @@ export interface SpoolOptions {
    * end of the event-loop turn, which still groups what arrived together and adds no wait.
    */
   readonly commitIntervalMs: number;
+  /** Told how long each commit took from its write to the end of its fsync. */
+  readonly onSynced?: (seconds: number) => void;
 }
 
 /** Where reading has got to: a segment and a byte offset in it. */
@@ -31,6 +33,7 @@ export interface SpoolBatch {
 }
 
 const NEWLINE = 0x0a;
+const MS_PER_SECOND = 1000;
 const SEGMENT_PATTERN = /^(\d{12})\.lp$/;
 const HEAD_FILE = 'head.json';
 /** Bytes read from a segment at a time; far more than a batch of lines needs. */
@@ -250,7 +253,11 @@ export class Spool {
       fs.writeSync(this.tailFd, data);
       // After the commits before it too: acknowledgements keep the order of the publishes [MQTT-4.6.0-2].
       const previous = this.lastSync;
-      this.lastSync = this.fdatasync(this.tailFd).then(() => previous);
+      const startedAt = performance.now();
+      this.lastSync = this.fdatasync(this.tailFd).then(() => {
+        this.options.onSynced?.((performance.now() - startedAt) / MS_PER_SECOND);
+        return previous;
+      });
       this.tail = { segment: this.tail.segment, offset: this.tail.offset + data.length };
       this.bytes += data.length;
       this.lines += lineCount;

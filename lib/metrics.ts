@@ -5,6 +5,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * LW_BATCH_INTERVAL_MS (1 s) to fill, and the target for a city is under 5 s, so the buckets
  * are fine around both; points replayed from an old spool land in the last ones.
  */
+/** From a millisecond (an idle disk) to seconds (a disk another process floods). */
+const SPOOL_SYNC_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const INGEST_LAG_BUCKETS_SECONDS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 30, 60, 300];
 
 /** Every metric liftwatch exposes on /metrics, in one registry per process. */
@@ -51,6 +53,12 @@ export function createMetrics() {
       name: 'lw_ingest_lag_seconds',
       help: "Seconds from each point's own time (the payload's ts) to InfluxDB acknowledging its batch",
       buckets: INGEST_LAG_BUCKETS_SECONDS,
+      registers,
+    }),
+    spoolSync: new Histogram({
+      name: 'lw_ingest_spool_sync_seconds',
+      help: "Seconds from a spool commit's write to the end of its fsync: what QoS 1 publishes wait for before their PUBACK",
+      buckets: SPOOL_SYNC_BUCKETS_SECONDS,
       registers,
     }),
     batchesWritten: new Counter({ name: 'lw_batches_written_total', help: 'Batches written to InfluxDB', registers }),
