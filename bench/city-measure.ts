@@ -107,7 +107,7 @@ export async function measureCity(options: {
   const pids = { liftwatch: liftwatch.child.pid as number, influxd: liftwatch.influxdPid };
   const before = await metricsText(liftwatch);
   const cpuBefore = { liftwatch: cpuSecondsOf(pids.liftwatch), influxd: pids.influxd && cpuSecondsOf(pids.influxd) };
-  const peak = { liftwatch: 0, influxd: 0 };
+  const peak = { liftwatch: 0, influxd: 0, eventLoopDelayMs: 0 };
   const sample = () => {
     peak.liftwatch = Math.max(peak.liftwatch, rssMib(pids.liftwatch) ?? 0);
     if (pids.influxd !== null) peak.influxd = Math.max(peak.influxd, rssMib(pids.influxd) ?? 0);
@@ -124,10 +124,13 @@ export async function measureCity(options: {
           histogramBuckets(before, 'lw_ingest_lag_seconds'),
           0.99,
         );
+        // prom-client measures the loop's delay between two scrapes of /metrics: the worst of each 30 s.
+        const loopDelayMs = metricValue(text, 'lw_process_nodejs_eventloop_lag_max_seconds') * MS_PER_SECOND;
+        peak.eventLoopDelayMs = Math.max(peak.eventLoopDelayMs, loopDelayMs);
         say(
           `${Math.round((Date.now() - startMs) / MS_PER_SECOND)} s of ${plan.minutes * 60}: sent ${sumOf(latest, (s) => s.published)}, ` +
             `stored ${metricValue(text, 'lw_points_written_total')}, pending ${metricValue(text, 'lw_ingest_pending_points')}, ` +
-            `lag p99 ${round(lag, 2)} s, RSS liftwatch ${rssMib(pids.liftwatch)} MiB, influxd ${pids.influxd && rssMib(pids.influxd)} MiB`,
+            `lag p99 ${round(lag, 2)} s, event loop delay max ${Math.round(loopDelayMs)} ms, RSS liftwatch ${rssMib(pids.liftwatch)} MiB, influxd ${pids.influxd && rssMib(pids.influxd)} MiB`,
         );
       },
       () => undefined,
@@ -213,6 +216,7 @@ export async function measureCity(options: {
       'spool fsync p50 / p99, ms (what a PUBACK, and the next read of its connection, waits for)',
       `${spoolSyncMs(0.5)} / ${spoolSyncMs(0.99)}`,
     ),
+    row("liftwatch's event loop delay, worst of any 30 s, ms", Math.round(peak.eventLoopDelayMs)),
     row(`critical ticket latency p50, ms (${latencies.length} tickets)`, ticket.p50),
     row(
       'critical ticket latency p99, ms',
