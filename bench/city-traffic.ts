@@ -68,7 +68,7 @@ async function startLiftwatch(dir: string, adminToken: string, profileDir?: stri
   const [mqtt, ws, http, influx] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const bin = path.join(import.meta.dirname, '..', 'bin', 'liftwatch.mjs');
   const child = spawnLogged(
-    [bin, 'start'],
+    [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : []), bin, 'start'],
     {
       LW_DATA_DIR: path.join(dir, 'data'),
       LW_HOST: '127.0.0.1',
@@ -78,7 +78,6 @@ async function startLiftwatch(dir: string, adminToken: string, profileDir?: stri
       LW_INFLUX_PORT: String(influx),
       LW_ADMIN_TOKEN: adminToken,
       LW_LOG_LEVEL: 'warn',
-      ...(profileDir && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profileDir)}` }),
     },
     path.join(dir, 'liftwatch.log'),
     false,

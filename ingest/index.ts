@@ -142,13 +142,14 @@ export function build(options: IngestOptions): Ingest {
       metrics.messagesReceived.inc({ kind: parsed.kind });
       const decoded = decodePayload(parsed.kind, payload);
       if (!decoded.ok) return deadLetter(topic, payload, 'invalid_payload', decoded.reason, receivedAtMs);
-      const elevator = registry.get(parsed.elevatorId);
-      if (!elevator) return deadLetter(topic, payload, 'unregistered_elevator', parsed.elevatorId, receivedAtMs);
+      const registered = registry.get(parsed.elevatorId);
+      if (!registered) return deadLetter(topic, payload, 'unregistered_elevator', parsed.elevatorId, receivedAtMs);
+      const { elevator } = registered;
       if (qos === 0 && parsed.kind === 'telemetry' && writer.full()) {
         metrics.messagesShed.inc();
         return DONE;
       }
-      const line = messageLine(decoded.message, elevator, receivedAtMs);
+      const line = messageLine(decoded.message, registered, receivedAtMs);
       const seq = sequenceOf(decoded.message);
       if (seq === null) {
         const spooled = writer.push([line]);

@@ -1,5 +1,12 @@
 import type { Elevator } from '../contract/index.js';
 import type { ElevatorStore } from '../store/types.js';
+import { registryTagSet } from './schema.js';
+
+export interface CachedElevator {
+  readonly elevator: Elevator;
+  /** Its registry tags in line protocol, encoded once for all its points. */
+  readonly tagSet: string;
+}
 
 /**
  * Registry rows for enrichment, read once per elevator. Registrations never change an
@@ -7,16 +14,18 @@ import type { ElevatorStore } from '../store/types.js';
  * elevator registered a moment ago must be found on its first message.
  */
 export class RegistryCache {
-  private readonly elevators = new Map<string, Elevator>();
+  private readonly elevators = new Map<string, CachedElevator>();
 
   constructor(private readonly store: ElevatorStore) {}
 
-  get(id: string): Elevator | undefined {
-    let elevator = this.elevators.get(id);
-    if (elevator === undefined) {
-      elevator = this.store.get(id);
-      if (elevator) this.elevators.set(id, elevator);
+  get(id: string): CachedElevator | undefined {
+    let cached = this.elevators.get(id);
+    if (cached === undefined) {
+      const elevator = this.store.get(id);
+      if (!elevator) return undefined;
+      cached = { elevator, tagSet: registryTagSet(elevator) };
+      this.elevators.set(id, cached);
     }
-    return elevator;
+    return cached;
   }
 }

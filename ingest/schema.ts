@@ -96,24 +96,19 @@ export const REGISTRY_TAGS = ['elevator', 'district', 'use_unit', 'insurer', 'co
 
 type RegistryTags = Readonly<Record<(typeof REGISTRY_TAGS)[number], string>>;
 
-/** One tags object per registry row (the ingest's registry cache keeps each row's object). */
-const registryTagsOf = new WeakMap<Elevator, RegistryTags>();
-/** And its encoded tag set, shared by every point of the elevator but its faults (which add tags). */
-const encodedTagsOf = new WeakMap<Elevator, string>();
-
 function registryTags(elevator: Elevator): RegistryTags {
-  let tags = registryTagsOf.get(elevator);
-  if (!tags) {
-    tags = {
-      elevator: elevator.id,
-      district: elevator.district,
-      use_unit: elevator.useUnit,
-      insurer: elevator.insurer,
-      contractor: elevator.contractor,
-    };
-    registryTagsOf.set(elevator, tags);
-  }
-  return tags;
+  return {
+    elevator: elevator.id,
+    district: elevator.district,
+    use_unit: elevator.useUnit,
+    insurer: elevator.insurer,
+    contractor: elevator.contractor,
+  };
+}
+
+/** An elevator's registry tags in line protocol: every point of it but its faults (which add tags) carries them. */
+export function registryTagSet(elevator: Elevator): string {
+  return encodeTags(registryTags(elevator));
 }
 
 function toFields(payload: object, kind: TopicKind): Record<string, FieldValue> {
@@ -159,16 +154,15 @@ export function toPoint(message: DecodedMessage, elevator: Elevator, receivedAtM
   }
 }
 
-/** The line for a validated message from a registered elevator: its point, encoded. */
-export function messageLine(message: DecodedMessage, elevator: Elevator, receivedAtMs: number): string {
+/** The line for a validated message from a registered elevator, with its registry tag set already encoded. */
+export function messageLine(
+  message: DecodedMessage,
+  { elevator, tagSet }: { readonly elevator: Elevator; readonly tagSet: string },
+  receivedAtMs: number,
+): string {
   const point = toPoint(message, elevator, receivedAtMs);
   if (message.kind === 'faults') return encodeLine(point, FIELD_TYPES.faults);
-  let tags = encodedTagsOf.get(elevator);
-  if (tags === undefined) {
-    tags = encodeTags(point.tags);
-    encodedTagsOf.set(elevator, tags);
-  }
-  return encodeLine(point, FIELD_TYPES[message.kind], tags);
+  return encodeLine(point, FIELD_TYPES[message.kind], tagSet);
 }
 
 /** Messages a device skipped (its `seq` jumped), as the `link` measurement: a device losing messages shows. */

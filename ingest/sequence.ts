@@ -11,53 +11,45 @@ export type SequenceVerdict =
 
 interface Track {
   highest: number;
-  /**
-   * Seen seq numbers within the window ending at `highest`, as a ring of bits: bit `seq % window`
-   * stands for `seq`. Updated in place, so a message allocates nothing (a shifted 1024-bit BigInt
-   * made three a message).
-   */
-  readonly seen: Uint32Array;
+  /** Where this elevator's window starts in the shared ring words. */
+  readonly base: number;
 }
 
 const WORD_BITS = 32;
 const WINDOW_WORDS = SEQUENCE_WINDOW / WORD_BITS;
+/** Windows the shared words are first sized for; they double as elevators come. */
+const INITIAL_TRACKS = 1024;
 const IN_ORDER: SequenceVerdict = { kind: 'new', missing: 0 };
 const DUPLICATE: SequenceVerdict = { kind: 'duplicate' };
 const RESTART: SequenceVerdict = { kind: 'restart' };
-
-const slot = (seq: number) => seq % SEQUENCE_WINDOW;
-const isSeen = (seen: Uint32Array, seq: number) =>
-  ((seen[slot(seq) >>> 5] as number) & (1 << (slot(seq) % WORD_BITS))) !== 0;
-function mark(seen: Uint32Array, seq: number): void {
-  seen[slot(seq) >>> 5] = (seen[slot(seq) >>> 5] as number) | (1 << (slot(seq) % WORD_BITS));
-}
-function unmark(seen: Uint32Array, seq: number): void {
-  seen[slot(seq) >>> 5] = (seen[slot(seq) >>> 5] as number) & ~(1 << (slot(seq) % WORD_BITS));
-}
 
 /**
  * Each elevator's `seq` counter, as ingest sees it: duplicates to acknowledge without storing
  * twice, gaps that say a device is losing messages, and restarts of the counter. Memory is a
  * number and a 1024-bit window per elevator; after a restart of liftwatch the first message of
  * each elevator starts its track again (what it resends then is idempotent in InfluxDB anyway).
+ *
+ * A window is a ring of bits (bit `seq % window` stands for `seq`), updated in place in words
+ * shared by every elevator: a message allocates nothing (a shifted 1024-bit BigInt made three a
+ * message), and a city's 300,000 windows are one array for the garbage collector, not 300,000.
  */
 export class SequenceTracker {
   private readonly tracks = new Map<string, Track>();
+  private words = new Uint32Array(INITIAL_TRACKS * WINDOW_WORDS);
 
   /** Judges a message and remembers it. */
   observe(elevator: string, seq: number): SequenceVerdict {
     const track = this.tracks.get(elevator);
     if (!track) {
-      this.tracks.set(elevator, this.begin({ highest: seq, seen: new Uint32Array(WINDOW_WORDS) }, seq));
+      this.tracks.set(elevator, this.begin({ highest: seq, base: this.allocate() }, seq));
       return IN_ORDER;
     }
-    const { seen } = track;
     if (seq > track.highest) {
       const step = seq - track.highest;
       // The slots entering the window held seq numbers a window older: they are free again.
-      if (step >= SEQUENCE_WINDOW) seen.fill(0);
-      else for (let entering = track.highest + 1; entering < seq; entering++) unmark(seen, entering);
-      mark(seen, seq);
+      if (step >= SEQUENCE_WINDOW) this.clear(track);
+      else for (let entering = track.highest + 1; entering < seq; entering++) this.unmark(track, entering);
+      this.mark(track, seq);
       track.highest = seq;
       return step === 1 ? IN_ORDER : { kind: 'new', missing: step - 1 };
     }
@@ -65,9 +57,9 @@ export class SequenceTracker {
       this.begin(track, seq);
       return RESTART;
     }
-    if (isSeen(seen, seq)) return DUPLICATE;
+    if (this.isSeen(track, seq)) return DUPLICATE;
     // A late message filling an earlier gap (its gap was counted when it was skipped).
-    mark(seen, seq);
+    this.mark(track, seq);
     return IN_ORDER;
   }
 
@@ -76,14 +68,48 @@ export class SequenceTracker {
     const track = this.tracks.get(elevator);
     if (!track) return;
     const back = track.highest - seq;
-    if (back >= 0 && back < SEQUENCE_WINDOW) unmark(track.seen, seq);
+    if (back >= 0 && back < SEQUENCE_WINDOW) this.unmark(track, seq);
   }
 
   /** A new run of the counter, at `seq`. */
   private begin(track: Track, seq: number): Track {
-    track.seen.fill(0);
+    this.clear(track);
     track.highest = seq;
-    mark(track.seen, seq);
+    this.mark(track, seq);
     return track;
   }
+
+  private allocate(): number {
+    const base = this.tracks.size * WINDOW_WORDS;
+    if (base + WINDOW_WORDS > this.words.length) {
+      const grown = new Uint32Array(this.words.length * 2);
+      grown.set(this.words);
+      this.words = grown;
+    }
+    return base;
+  }
+
+  private word(track: Track, seq: number): number {
+    return track.base + ((seq % SEQUENCE_WINDOW) >>> 5);
+  }
+
+  private isSeen(track: Track, seq: number): boolean {
+    return ((this.words[this.word(track, seq)] as number) & bit(seq)) !== 0;
+  }
+
+  private mark(track: Track, seq: number): void {
+    const at = this.word(track, seq);
+    this.words[at] = (this.words[at] as number) | bit(seq);
+  }
+
+  private unmark(track: Track, seq: number): void {
+    const at = this.word(track, seq);
+    this.words[at] = (this.words[at] as number) & ~bit(seq);
+  }
+
+  private clear(track: Track): void {
+    this.words.fill(0, track.base, track.base + WINDOW_WORDS);
+  }
 }
+
+const bit = (seq: number) => 1 << ((seq % SEQUENCE_WINDOW) % WORD_BITS);

@@ -50,6 +50,16 @@ describe('SequenceTracker', () => {
     }
   });
 
+  it('keeps thousands of windows apart as its shared words grow', () => {
+    const tracker = new SequenceTracker();
+    const ids = Array.from({ length: 3000 }, (_, i) => `E${i}`);
+    for (const [i, id] of ids.entries()) expect(tracker.observe(id, i).kind).toBe('new');
+    for (const [i, id] of ids.entries()) {
+      expect(tracker.observe(id, i).kind).toBe('duplicate');
+      expect(tracker.observe(id, i + 1)).toEqual({ kind: 'new', missing: 0 });
+    }
+  });
+
   it('keeps each elevator apart, and forgets a seq that could not be stored', () => {
     const tracker = new SequenceTracker();
     tracker.observe('E1', 7);
