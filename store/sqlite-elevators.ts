@@ -39,9 +39,9 @@ export class SqliteElevatorStore implements ElevatorStore {
     this.statements = {
       insert: db.prepare(
         `INSERT INTO elevators (id, district, use_unit, insurer, contractor, installed_on, residents_served, registered_at,
-           gateway, gateway_set_at)
+           gateway)
          VALUES (@id, @district, @useUnit, @insurer, @contractor, @installedOn, @residentsServed, @registeredAt,
-           @gateway, @gatewaySetAt)
+           @gateway)
          ON CONFLICT (id) DO NOTHING`,
       ),
       insertToken: db.prepare('INSERT INTO device_tokens (elevator_id, hash, issued_at) VALUES (?, ?, ?)'),
@@ -65,7 +65,9 @@ export class SqliteElevatorStore implements ElevatorStore {
     this.insertBoth = db.transaction((registration: ElevatorRegistration, tokenHash: string, now: string) => {
       const gateway = registration.gateway ?? null;
       if (gateway !== null && !this.statements.gatewayExists.get(gateway)) return 'unknown-gateway';
-      const row = { ...registration, gateway, gatewaySetAt: gateway === null ? null : now, registeredAt: now };
+      // gateway_set_at stays empty: no cache holds an elevator before it is registered, so there is
+      // no change to announce (the broker's check reads every row set lately: 300k after a city's).
+      const row = { ...registration, gateway, registeredAt: now };
       if (this.statements.insert.run(row).changes !== 1) return 'taken';
       this.statements.insertToken.run(registration.id, tokenHash, now);
       return 'inserted';

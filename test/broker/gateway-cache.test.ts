@@ -42,4 +42,13 @@ describe('GatewayCache', () => {
     api.elevators.setGateway('E1', 'GW-B');
     await expect.poll(() => cache.gatewayOf('E1')).toBe('GW-B');
   });
+
+  it('has no change to read after a registration, only after a gateway is set', () => {
+    const { api } = setUp();
+    const since = new Date(Date.now() - 60_000);
+    api.elevators.register(registration('E2', { gateway: 'GW-B' }), 'hash');
+    expect(api.elevators.gatewaysSetSince(since)).toEqual([]);
+    api.elevators.setGateway('E2', 'GW-A');
+    expect(api.elevators.gatewaysSetSince(since)).toEqual([{ id: 'E2', gateway: 'GW-A' }]);
+  });
 });
