@@ -11,14 +11,15 @@ export interface Point {
   readonly timeMs: number;
 }
 
-const MEASUREMENT_SPECIAL = /[, ]/;
-const KEY_SPECIAL = /[,= ]/;
 /** Most names have nothing to escape: a test is cheaper than a replace on the hot path. */
-const escapeWith = (pattern: RegExp, text: string) =>
-  pattern.test(text) ? text.replace(new RegExp(pattern.source, 'g'), '\\$&') : text;
-const escapeMeasurement = (name: string) => escapeWith(MEASUREMENT_SPECIAL, name);
+const escaper = (special: string) => {
+  const found = new RegExp(`[${special}]`);
+  const every = new RegExp(`[${special}]`, 'g');
+  return (text: string) => (found.test(text) ? text.replace(every, '\\$&') : text);
+};
+const escapeMeasurement = escaper(', ');
 /** Tag keys, tag values and field keys escape commas, equals signs and spaces. */
-const escapeKey = (key: string) => escapeWith(KEY_SPECIAL, key);
+const escapeKey = escaper(',= ');
 const quoteString = (value: string) => `"${value.replace(/["\\]/g, '\\$&')}"`;
 
 function encodeField(value: FieldValue, type: FieldType): string {

@@ -71,7 +71,6 @@ export class Spool {
   /** fsyncs in flight per segment file descriptor; a file is closed only once its own are done. */
   private readonly syncing = new Map<number, number>();
   private readonly retiring = new Set<number>();
-  private fsyncsRunning = 0;
 
   constructor(options: SpoolOptions) {
     this.options = options;
@@ -134,7 +133,7 @@ export class Spool {
       const durable = new Promise<void>((settle) => (resolve = settle));
       this.nextCommit = { durable, resolve };
       // While an fsync runs, appends gather for the commit that follows it (group commit).
-      if (this.fsyncsRunning === 0) this.scheduleCommit();
+      if (this.syncing.size === 0) this.scheduleCommit();
     }
     return this.nextCommit.durable;
   }
@@ -269,17 +268,15 @@ export class Spool {
 
   private fdatasync(fd: number): Promise<void> {
     this.syncing.set(fd, (this.syncing.get(fd) ?? 0) + 1);
-    this.fsyncsRunning++;
     return new Promise((resolve) => {
       fs.fdatasync(fd, (error) => {
-        this.fsyncsRunning--;
-        if (this.nextCommit && !this.commitTimer && this.fsyncsRunning === 0) this.scheduleCommit();
         const left = (this.syncing.get(fd) ?? 1) - 1;
         if (left > 0) this.syncing.set(fd, left);
         else {
           this.syncing.delete(fd);
           if (this.retiring.delete(fd)) fs.closeSync(fd);
         }
+        if (this.nextCommit && !this.commitTimer && this.syncing.size === 0) this.scheduleCommit();
         // As a failed synchronous fsync did: nothing may be acknowledged, the process stops.
         if (error) throw error;
         resolve();
