@@ -13,6 +13,12 @@ export interface SpoolOptions {
    * end of the event-loop turn, which still groups what arrived together and adds no wait.
    */
   readonly commitIntervalMs: number;
+  /**
+   * Appenders told per event-loop turn once their commit is durable. A slow fsync holds
+   * thousands, and what each goes on to do (route the publish, write its PUBACK) would keep the
+   * loop from reading sockets for as long; told in slices, new messages are read between them.
+   */
+  readonly releasePerTurn: number;
   /** Told how long each commit took from its write to the end of its fsync. */
   readonly onSynced?: (seconds: number) => void;
 }
@@ -41,6 +47,19 @@ const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 const LOCK_FILE = 'lock';
 const segmentName = (segment: number) => `${String(segment).padStart(12, '0')}.lp`;
 
+/** Appenders told together: they share one promise (a busy broker makes thousands per commit). */
+interface Slice {
+  readonly durable: Promise<void>;
+  readonly resolve: () => void;
+  appenders: number;
+}
+
+function newSlice(): Slice {
+  let resolve = () => {};
+  const durable = new Promise<void>((settle) => (resolve = settle));
+  return { durable, resolve, appenders: 0 };
+}
+
 /**
  * Line-protocol lines that InfluxDB has not acknowledged yet, on disk, in order. Appends are
  * made durable in groups (one write and one fsync per commit interval), so a message can be
@@ -61,8 +80,13 @@ export class Spool {
   private unreadLines = 0;
   private buffered: string[] = [];
   private bufferedBytes = 0;
-  /** What the appenders since the last commit wait for: the next commit's fsync. */
-  private nextCommit: { durable: Promise<void>; resolve: () => void } | null = null;
+  /** The appenders since the last commit, in order: they wait for the next commit's fsync. */
+  private uncommitted: Slice[] = [];
+  /** Slices whose commit is durable, in order, told one per event-loop turn. */
+  private releasing: Slice[] = [];
+  private releaseTimer: NodeJS.Immediate | null = null;
+  /** Settles once everything appended so far is durable and its appenders told, in order. */
+  private lastTold: Promise<void> = Promise.resolve();
   private spaceWaiters: Array<() => void> = [];
   private commitTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private closed = false;
@@ -124,18 +148,22 @@ export class Spool {
     return this.sync();
   }
 
-  /** Resolves once everything appended so far is on disk. */
+  /**
+   * Resolves once everything appended so far is on disk, after every earlier append's promise:
+   * a broker acknowledges in the order it was published to [MQTT-4.6.0-2].
+   */
   sync(): Promise<void> {
-    if (this.buffered.length === 0 && !this.nextCommit) return this.lastSync;
-    if (!this.nextCommit) {
-      // One promise for every append of the commit: a busy broker makes thousands per commit.
-      let resolve = () => {};
-      const durable = new Promise<void>((settle) => (resolve = settle));
-      this.nextCommit = { durable, resolve };
+    if (this.buffered.length === 0 && this.uncommitted.length === 0) return this.lastTold;
+    let slice = this.uncommitted.at(-1);
+    if (!slice || slice.appenders >= this.options.releasePerTurn) {
+      slice = newSlice();
+      this.uncommitted.push(slice);
+      this.lastTold = slice.durable;
       // While an fsync runs, appends gather for the commit that follows it (group commit).
-      if (this.syncing.size === 0) this.scheduleCommit();
+      if (this.uncommitted.length === 1 && this.syncing.size === 0) this.scheduleCommit();
     }
-    return this.nextCommit.durable;
+    slice.appenders++;
+    return slice.durable;
   }
 
   private async appendWhenRoom(lines: readonly string[]): Promise<void> {
@@ -242,8 +270,8 @@ export class Spool {
    */
   private commit(): void {
     this.commitTimer = null;
-    const appenders = this.nextCommit;
-    this.nextCommit = null;
+    const slices = this.uncommitted;
+    this.uncommitted = [];
     if (this.buffered.length > 0) {
       const lineCount = this.buffered.length;
       const data = Buffer.from(`${this.buffered.join('\n')}\n`);
@@ -263,7 +291,18 @@ export class Spool {
       this.unreadLines += lineCount;
       if (this.tail.offset >= this.options.segmentBytes) this.startSegment();
     }
-    if (appenders) void this.lastSync.then(appenders.resolve);
+    if (slices.length > 0) void this.lastSync.then(() => this.release(slices));
+  }
+
+  /** Tells the slices' appenders, one slice per turn, after those released before them. */
+  private release(slices: readonly Slice[]): void {
+    this.releasing.push(...slices);
+    if (this.releaseTimer) return;
+    const tellNext = () => {
+      this.releasing.shift()?.resolve();
+      this.releaseTimer = this.releasing.length > 0 ? setImmediate(tellNext) : null;
+    };
+    tellNext();
   }
 
   private fdatasync(fd: number): Promise<void> {
@@ -276,7 +315,7 @@ export class Spool {
           this.syncing.delete(fd);
           if (this.retiring.delete(fd)) fs.closeSync(fd);
         }
-        if (this.nextCommit && !this.commitTimer && this.syncing.size === 0) this.scheduleCommit();
+        if (this.uncommitted.length > 0 && !this.commitTimer && this.syncing.size === 0) this.scheduleCommit();
         // As a failed synchronous fsync did: nothing may be acknowledged, the process stops.
         if (error) throw error;
         resolve();

@@ -10,7 +10,7 @@ import { freePort } from '../../lib/net.js';
 
 const logger = pino({ level: 'silent' });
 const options: BatchWriterOptions = { batchSize: 3, batchIntervalMs: 20 };
-const SPOOL = { maxBytes: 1024 * 1024, segmentBytes: 64, commitIntervalMs: 2 };
+const SPOOL = { maxBytes: 1024 * 1024, segmentBytes: 64, commitIntervalMs: 2, releasePerTurn: 256 };
 
 function writer(store: InfluxHttpStore, overrides: Partial<BatchWriterOptions> = {}, spool = {}, dir = tempDir()) {
   const metrics = createMetrics();

@@ -9,6 +9,7 @@ const options = (dir: string, overrides: Partial<SpoolOptions> = {}): SpoolOptio
   maxBytes: 1024 * 1024,
   segmentBytes: 100,
   commitIntervalMs: 1,
+  releasePerTurn: 256,
   ...overrides,
 });
 /** The lines of a batch's body, which ends in a newline. */
@@ -62,6 +63,36 @@ describe('the ingest spool', () => {
       expect(linesOf(spool.read(100))).toEqual(lines(1, 20));
     } finally {
       fdatasync.mockRestore();
+      spool.close();
+    }
+  });
+
+  it('tells the appenders of a durable commit a slice per event-loop turn, in the order they came', async () => {
+    const spool = new Spool(options(tempDir(), { commitIntervalMs: 0, releasePerTurn: 2 }));
+    let turn = 0;
+    let counting = true;
+    const countTurns = () => {
+      turn++;
+      if (counting) setImmediate(countTurns);
+    };
+    setImmediate(countTurns);
+    const told: Array<{ who: string; turn: number }> = [];
+    const tell = (who: string) => () => void told.push({ who, turn });
+    try {
+      const appends = [1, 2, 3, 4, 5].map((n) => spool.append(lines(n, n)).then(tell(`append ${n}`)));
+      await appends[0];
+      // Asked once the first are told: it settles after every earlier append, never before.
+      const synced = spool.sync().then(tell('sync'));
+      await Promise.all([...appends, synced]);
+      expect(told.map(({ who }) => who)).toEqual(['append 1', 'append 2', 'append 3', 'append 4', 'append 5', 'sync']);
+      const turns = told.map((one) => one.turn);
+      expect(turns[1]).toBe(turns[0]);
+      expect(turns[2]).toBeGreaterThan(turns[1] as number);
+      expect(turns[3]).toBe(turns[2]);
+      expect(turns[4]).toBeGreaterThan(turns[3] as number);
+      expect(turns[5]).toBe(turns[4]);
+    } finally {
+      counting = false;
       spool.close();
     }
   });
