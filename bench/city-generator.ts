@@ -51,6 +51,8 @@ let offsetMs = 0;
 /** Messages of the window not sent by its end (the generator fell behind). */
 let unsent = 0;
 const send = (message: GeneratorMessage) => process.send?.(message);
+// A generator leads its own session (it runs niced): it stops with the benchmark that started it, however that ends.
+process.once('disconnect', () => process.exit(0));
 
 interface Device {
   readonly model: ElevatorModel;

@@ -48,6 +48,7 @@ export async function openTelemetry(config: LiftwatchConfig, logger: Logger, { e
       host: config.host,
       port: influx.embedded.port,
       binary: influx.embedded.binary,
+      niceness: influx.embedded.niceness,
       logger: logger.child({ component: 'influxd' }),
     });
     url = embedded.url;

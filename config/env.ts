@@ -5,6 +5,7 @@ import { LOG_LEVELS, type LogLevel } from '../lib/logger.js';
 import { urlHost } from '../lib/net.js';
 import { DEFAULT_MIN_VISIT_MINUTES } from '../contract/maintenance.js';
 import { parseDuration } from '../lib/duration.js';
+import { MAX_NICENESS } from '../lib/priority.js';
 import { parseSubnet } from '../broker/address-list.js';
 import { DEFAULT_LIMITS, MAX_KEEPALIVE_SECONDS, MAX_PAYLOAD_BYTES, type BrokerLimits } from '../broker/limits.js';
 import type { TlsFiles } from '../broker/tls.js';
@@ -70,6 +71,12 @@ const MAX_IN_ROUTER = 5000;
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
+/**
+ * The local influxd yields the CPU to liftwatch when both want it: a slow compaction delays
+ * points (they wait in the spool), a starved broker delays acknowledgements and critical tickets.
+ */
+const DEFAULT_INFLUXD_NICENESS = 10;
+
 /** A maintenance visit shorter than LW_MIN_VISIT_MINUTES is flagged for the insurer's spot check; at most a working day. */
 const MAX_MIN_VISIT_MINUTES = 480;
 
@@ -102,6 +109,7 @@ export const envSchema = z.object({
   INFLUX_USER: optional(z.string()),
   INFLUX_PASSWORD: optional(z.string()),
   LW_INFLUXD_BIN: optional(z.string()).transform((value) => value ?? 'influxd'),
+  LW_INFLUXD_NICE: wholeNumber(DEFAULT_INFLUXD_NICENESS, MAX_NICENESS),
   LW_ADMIN_TOKEN: optional(z.string().min(16, 'at least 16 characters')),
   LW_MQTT_URL: optional(z.url({ protocol: /^(mqtts?|wss?|tcp)$/, error: 'an mqtt:// or ws:// URL' })),
   LW_REDIS_URL: optional(z.url({ protocol: /^redis$/, error: 'a redis:// URL' })),
@@ -158,7 +166,7 @@ export interface LiftwatchConfig {
     readonly db: string;
     readonly user: string | undefined;
     readonly password: string | undefined;
-    readonly embedded: { readonly port: number; readonly binary: string };
+    readonly embedded: { readonly port: number; readonly binary: string; readonly niceness: number };
   };
   readonly ingest: {
     readonly batchSize: number;
@@ -234,7 +242,7 @@ export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): 
       db: e.INFLUX_DB,
       user: e.INFLUX_USER,
       password: e.INFLUX_PASSWORD,
-      embedded: { port: e.LW_INFLUX_PORT, binary: e.LW_INFLUXD_BIN },
+      embedded: { port: e.LW_INFLUX_PORT, binary: e.LW_INFLUXD_BIN, niceness: e.LW_INFLUXD_NICE },
     },
     ingest: {
       batchSize: e.LW_BATCH_SIZE,

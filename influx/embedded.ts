@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LiftwatchError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { urlHost } from '../lib/net.js';
+import { findExecutable, niceCommand, setSessionNiceness } from '../lib/priority.js';
 
 export interface EmbeddedInfluxOptions {
   /** Directory for meta, data, WAL, config, pid and log: `$LW_DATA_DIR/influxdb`. */
@@ -14,6 +15,12 @@ export interface EmbeddedInfluxOptions {
   readonly port: number;
   /** `influxd` on PATH, or a path to it. */
   readonly binary: string;
+  /**
+   * The CPU niceness influxd runs at (0-19; 0 is liftwatch's own). On a shared machine the
+   * broker's acknowledgements and critical tickets then come before InfluxDB's compactions,
+   * whose points wait safely in the spool. Default 0.
+   */
+  readonly niceness?: number;
   readonly logger: Logger;
   /** How long to wait for /ping after spawning. Default 30 s. */
   readonly startTimeoutMs?: number;
@@ -26,23 +33,6 @@ const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 const PING_INTERVAL_MS = 100;
 const RESTART_DELAY_MS = { first: 1000, max: 30_000 } as const;
 const LOG_TAIL_BYTES = 2000;
-const SEARCH_PATH = ['/usr/bin', '/usr/sbin', '/usr/local/bin'];
-
-/** Finds the binary on PATH (and where Debian puts it); null when it is not installed. */
-export function findInfluxd(binary: string): string | null {
-  if (binary.includes('/')) return fs.existsSync(binary) ? binary : null;
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), ...SEARCH_PATH].filter(Boolean);
-  for (const dir of dirs) {
-    const candidate = path.join(dir, binary);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      continue;
-    }
-  }
-  return null;
-}
 
 const toml = (value: string) => JSON.stringify(value);
 
@@ -145,7 +135,7 @@ export class EmbeddedInflux {
   }
 
   async start(): Promise<void> {
-    const binary = findInfluxd(this.options.binary);
+    const binary = findExecutable(this.options.binary);
     if (!binary) {
       throw new LiftwatchError(
         'LW_ERR_INFLUXD_MISSING',
@@ -208,9 +198,10 @@ export class EmbeddedInflux {
 
   private async spawnAndWait(binary: string): Promise<void> {
     const log = fs.openSync(this.logFile, 'a');
-    // Its own process group: a Ctrl-C in the terminal reaches liftwatch, which stops influxd after the last write.
-    const child = spawn(binary, ['-config', this.configFile], { stdio: ['ignore', log, log], detached: true });
+    // Its own session: a Ctrl-C in the terminal reaches liftwatch, which stops influxd after the last write.
+    const child = spawn(...this.command(binary), { stdio: ['ignore', log, log], detached: true });
     fs.closeSync(log);
+    if (child.pid !== undefined && this.options.niceness) setSessionNiceness(child.pid, this.options.niceness);
     this.child = child;
     let exited = false;
     child.once('exit', (code, signal) => {
@@ -236,6 +227,16 @@ export class EmbeddedInflux {
       `influxd did not answer /ping on ${this.url} (${exited ? 'it exited' : 'timed out'}). ` +
         `Is the port (LW_INFLUX_PORT) free? Last lines of ${this.logFile}:\n${this.logTail()}`,
     );
+  }
+
+  /** At the niceness asked: its threads through `nice`, its session (its own: `detached`) as a whole. */
+  private command(binary: string): [string, string[]] {
+    const args = ['-config', this.configFile];
+    const niceness = this.options.niceness ?? 0;
+    const niced = niceCommand(binary, args, niceness);
+    if (niced) return niced;
+    this.options.logger.warn({ niceness }, 'nice is not installed: influxd runs at the CPU priority of liftwatch');
+    return [binary, args];
   }
 
   private onExit(binary: string, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {

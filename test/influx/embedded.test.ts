@@ -45,6 +45,39 @@ describe('local influxd', () => {
     expect(fs.existsSync(path.join(dir, 'influxd.pid'))).toBe(false);
   });
 
+  it('runs influxd, every thread of it, at the niceness asked, and still stops it', async () => {
+    const niceness = 7;
+    const influx = new EmbeddedInflux({
+      dir: tempDir(),
+      host: '127.0.0.1',
+      port: await freePort(),
+      binary: 'influxd',
+      logger,
+      niceness,
+    });
+    await influx.start();
+    const pid = influx.pid as number;
+    try {
+      expect(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('influxd');
+      const threads = fs.readdirSync(`/proc/${pid}/task`);
+      expect(threads.length).toBeGreaterThan(1);
+      // The fields after the command's closing parenthesis start at field 3; nice is field 19.
+      const nicenessOf = (tid: string) =>
+        Number(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ')[19 - 3]);
+      expect(threads.map(nicenessOf)).toEqual(threads.map(() => niceness));
+      // Its session is a scheduling group of its own (autogroup), niced as a whole where Linux has them.
+      if (fs.existsSync('/proc/self/autogroup')) {
+        expect(fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8')).toMatch(new RegExp(`nice ${niceness}$`, 'm'));
+        expect(fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8')).not.toBe(
+          fs.readFileSync('/proc/self/autogroup', 'utf8'),
+        );
+      }
+    } finally {
+      await influx.stop();
+    }
+    expect(isRunning(pid)).toBe(false);
+  });
+
   it('accepts more than 100,000 distinct elevator ids (the default limit is lifted)', async () => {
     const influx = await embedded();
     await influx.start();
