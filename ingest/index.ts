@@ -75,6 +75,8 @@ const SPOOL_COMMIT_INTERVAL_MS = 0;
  */
 const SPOOL_RELEASE_PER_TURN = 256;
 const MQTT_RECONNECT_MS = 1000;
+/** Sequence windows made at start per registered elevator (a quarter more for registrations to come): growing copies them all. */
+const SEQUENCE_ROOM_FACTOR = 1.25;
 const TOPIC_PREFIX = `${TOPIC_ROOT}/`;
 /** What `handle` returns for a message that needs no wait before its acknowledgement. */
 const DONE: Promise<void> = Promise.resolve();
@@ -100,8 +102,11 @@ export function build(options: IngestOptions): Ingest {
     onSynced: (seconds) => metrics.spoolSync.observe(seconds),
   });
   const writer = new BatchWriter(options.telemetry, spool, options.batch, metrics, logger);
-  const sequences = new SequenceTracker();
   const registry = new RegistryCache(store.elevators);
+  const preloadStartedAt = performance.now();
+  const registered = registry.preload();
+  logger.info({ elevators: registered, ms: Math.round(performance.now() - preloadStartedAt) }, 'registry read');
+  const sequences = new SequenceTracker(Math.ceil(registered * SEQUENCE_ROOM_FACTOR));
   let client: MqttClient | null = null;
 
   /** Keeps what cannot be stored, for an operator to see; the sender may be acknowledged at once. */

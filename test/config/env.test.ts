@@ -11,7 +11,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       mqtt: { port: 1883, wsPort: 8083, url: 'mqtt://127.0.0.1:1883', redisUrl: null },
       http: { port: 8080, url: 'http://127.0.0.1:8080', rateLimitPerMinute: 600 },
-      influx: { url: null, db: 'liftwatch', embedded: { port: 8086, binary: 'influxd' } },
+      influx: { url: null, db: 'liftwatch', embedded: { port: 8086, binary: 'influxd', niceness: 10 } },
       ingest: { batchSize: 5000, batchIntervalMs: 1000 },
       adminToken: undefined,
       logLevel: 'info',
@@ -25,6 +25,13 @@ describe('loadConfig', () => {
 
   it('takes 0 as a rate limit that is off', () => {
     expect(loadConfig({ LW_RATE_LIMIT_PER_MINUTE: '0' }).http.rateLimitPerMinute).toBe(0);
+  });
+
+  it('takes the local influxd niceness from 0 (as liftwatch) to 19 (the lowest), nothing beyond', () => {
+    expect(loadConfig({ LW_INFLUXD_NICE: '0' }).influx.embedded.niceness).toBe(0);
+    expect(loadConfig({ LW_INFLUXD_NICE: '19' }).influx.embedded.niceness).toBe(19);
+    expect(() => loadConfig({ LW_INFLUXD_NICE: '20' })).toThrow(/LW_INFLUXD_NICE/);
+    expect(() => loadConfig({ LW_INFLUXD_NICE: '-5' })).toThrow(/LW_INFLUXD_NICE/);
   });
 
   it('treats empty variables as unset', () => {
