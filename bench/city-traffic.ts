@@ -14,7 +14,7 @@
  *
  * The traffic is the simulator's model (fixed seed, fixed simulated morning): a telemetry message
  * per elevator per minute, door cycles, faults, maintenance at the model's rates, from child
- * processes (`--generators`); plus one entrapment probe every 2 s on an elevator of its own, for
+ * processes (`--generators`, at the lowest CPU priority: devices are not on the server); plus one entrapment probe every 2 s on an elevator of its own, for
  * the critical ticket latency. Measured: ingest lag (payload `ts`, stamped by the gateway as it
  * sends, to InfluxDB's acknowledgement: liftwatch's lw_ingest_lag_seconds histogram), critical
  * fault -> ticket (the ticket's createdAt minus its openedAt, from the API), RSS of liftwatch
