@@ -7,8 +7,8 @@ import { describeIssues } from '../lib/issues.js';
 import { DEGRADATION_NAMES } from './degradations.js';
 import { PROFILE_NAMES } from './profiles.js';
 
-/** The most elevators one run drives; beyond one process's sockets, split it with --shard. */
-export const MAX_FLEET = 300_000;
+/** The most elevators one scenario holds (the 1M-elevator city); beyond one process's sockets, split it with --shard. */
+export const MAX_FLEET = 1_000_000;
 
 const duration = z.string().transform((text, context) => {
   const ms = parseDuration(text);

@@ -85,7 +85,7 @@ describe('liftwatch simulate', () => {
   it.each([
     ['an unknown scenario field', ['--scenario', 'BAD_FILE'], 2, /fleet: Unrecognized key: "colour"/],
     ['a negative fleet size', ['--elevators=-3'], 2, /--elevators takes a whole number of at least 1/],
-    ['a fleet too large', ['--elevators', '300001'], 2, /fleet\.elevators: Too big/],
+    ['a fleet too large', ['--elevators', '1000001'], 2, /fleet\.elevators: Too big/],
     [
       'an unknown scenario name',
       ['--scenario', 'no-such-thing'],
