@@ -14,12 +14,13 @@
  *
  * The traffic is the simulator's model (fixed seed, fixed simulated morning): a telemetry message
  * per elevator per minute, door cycles, faults, maintenance at the model's rates, from child
- * processes (`--generators`, at the lowest CPU priority: devices are not on the server); plus one entrapment probe every 2 s on an elevator of its own, for
- * the critical ticket latency. Measured: ingest lag (payload `ts`, stamped by the gateway as it
- * sends, to InfluxDB's acknowledgement: liftwatch's lw_ingest_lag_seconds histogram), critical
- * fault -> ticket (the ticket's createdAt minus its openedAt, from the API), RSS of liftwatch
- * and influxd from /proc, dead letters, and dropped: messages acknowledged to the generators
- * minus points counted in InfluxDB at the end.
+ * processes (`--generators`, at the lowest CPU priority: devices are not on the server); plus
+ * one entrapment probe every 2 s on an elevator of its own, for the critical ticket latency.
+ * Measured: ingest lag (payload `ts`, stamped by the gateway as it sends, to InfluxDB's
+ * acknowledgement: liftwatch's lw_ingest_lag_seconds histogram), critical fault -> ticket (the
+ * ticket's createdAt minus its openedAt, from the API), RSS of liftwatch and influxd from /proc,
+ * dead letters, and dropped: messages acknowledged to the generators minus points counted in
+ * InfluxDB at the end.
  *
  * Flags: --elevators (300000), --minutes (10), --gateway-size (20, more when the connections
  * would not fit one process), --generators (one per 150k elevators), --cpu-prof DIR (liftwatch's

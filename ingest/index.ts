@@ -75,7 +75,10 @@ const SPOOL_COMMIT_INTERVAL_MS = 0;
  */
 const SPOOL_RELEASE_PER_TURN = 256;
 const MQTT_RECONNECT_MS = 1000;
-/** Sequence windows made at start per registered elevator (a quarter more for registrations to come): growing copies them all. */
+/**
+ * Sequence windows made at start per registered elevator, a quarter more for registrations to
+ * come: growing copies them all.
+ */
 const SEQUENCE_ROOM_FACTOR = 1.25;
 const TOPIC_PREFIX = `${TOPIC_ROOT}/`;
 /** What `handle` returns for a message that needs no wait before its acknowledgement. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EmbeddedInflux, influxdConfig } from '../../influx/embedded.js';
+import { EmbeddedInflux, influxdConfig, type EmbeddedInfluxOptions } from '../../influx/embedded.js';
 import { InfluxHttpStore } from '../../influx/http-store.js';
 import { LiftwatchError } from '../../lib/errors.js';
 import { tempDir } from '../helpers/fixtures.js';
@@ -13,8 +13,8 @@ const logger = pino({ level: 'silent' });
 const isRunning = (pid: number) =>
   fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 
-async function embedded(dir = tempDir()) {
-  return new EmbeddedInflux({ dir, host: '127.0.0.1', port: await freePort(), binary: 'influxd', logger });
+async function embedded(dir = tempDir(), options: Partial<EmbeddedInfluxOptions> = {}) {
+  return new EmbeddedInflux({ dir, host: '127.0.0.1', port: await freePort(), binary: 'influxd', logger, ...options });
 }
 
 describe('local influxd', () => {
@@ -47,14 +47,7 @@ describe('local influxd', () => {
 
   it('runs influxd, every thread of it, at the niceness asked, and still stops it', async () => {
     const niceness = 7;
-    const influx = new EmbeddedInflux({
-      dir: tempDir(),
-      host: '127.0.0.1',
-      port: await freePort(),
-      binary: 'influxd',
-      logger,
-      niceness,
-    });
+    const influx = await embedded(tempDir(), { niceness });
     await influx.start();
     const pid = influx.pid as number;
     try {
