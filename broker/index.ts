@@ -127,6 +127,7 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     },
   };
   const gatewayCache = new GatewayCache(elevators);
+  gatewayCache.preload();
 
   const backends = await openBackends(options.redisUrl, logger);
   const elevatorTopic = (topic: string) => topic.startsWith(ELEVATOR_TOPIC_PREFIX);

@@ -1,4 +1,5 @@
 import type { Elevator } from '../contract/index.js';
+import { allElevators } from '../store/all-elevators.js';
 import type { ElevatorStore } from '../store/types.js';
 import { registryTagSet } from './schema.js';
 
@@ -7,9 +8,6 @@ export interface CachedElevator {
   /** Its registry tags in line protocol, encoded once for all its points. */
   readonly tagSet: string;
 }
-
-/** Registry rows read per query when the cache is filled at start. */
-const PRELOAD_PAGE = 10_000;
 
 /**
  * Registry rows for enrichment, read once per elevator. Registrations never change an
@@ -27,12 +25,7 @@ export class RegistryCache {
    * a query per message while the broker is busiest).
    */
   preload(): number {
-    let after: string | null = null;
-    do {
-      const page = this.store.list({ limit: PRELOAD_PAGE, ...(after === null ? {} : { after }) });
-      for (const elevator of page.items) this.elevators.set(elevator.id, cacheEntry(elevator));
-      after = page.next;
-    } while (after !== null);
+    for (const elevator of allElevators(this.store)) this.elevators.set(elevator.id, cacheEntry(elevator));
     return this.elevators.size;
   }
 

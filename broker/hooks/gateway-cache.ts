@@ -1,3 +1,4 @@
+import { allElevators } from '../../store/all-elevators.js';
 import type { ElevatorStore } from '../../store/types.js';
 
 /** How often the store is read for gateways set by another process (the API running apart). */
@@ -27,6 +28,15 @@ export class GatewayCache {
     this.unsubscribe = elevators.onGatewaySet((id) => this.gateways.delete(id));
     this.timer = setInterval(() => this.check(), intervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * Reads every registered elevator's gateway now; returns how many. Else a city's first minute
+   * after a start asks SQLite once for each of its elevators, as their first publishes come.
+   */
+  preload(): number {
+    for (const elevator of allElevators(this.elevators)) this.gateways.set(elevator.id, elevator.gateway ?? null);
+    return this.gateways.size;
   }
 
   readonly gatewayOf = (elevatorId: string): string | null | undefined => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayCache } from '../../broker/hooks/gateway-cache.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import { registration, tempDir } from '../helpers/fixtures.js';
@@ -25,6 +25,18 @@ describe('GatewayCache', () => {
     const { cache } = setUp();
     expect(cache.gatewayOf('E1')).toBe('GW-A');
     expect(cache.gatewayOf('E9')).toBeUndefined();
+  });
+
+  it('reads every gateway at start, then answers without a query, and still sees a change made elsewhere', async () => {
+    const { api, broker, cache } = setUp();
+    api.elevators.register(registration('E2'), 'hash');
+    expect(cache.preload()).toBe(2);
+    const query = vi.spyOn(broker.elevators, 'gatewayOf');
+    expect(cache.gatewayOf('E1')).toBe('GW-A');
+    expect(cache.gatewayOf('E2')).toBeNull();
+    expect(query).not.toHaveBeenCalled();
+    api.elevators.setGateway('E2', 'GW-B');
+    await expect.poll(() => cache.gatewayOf('E2')).toBe('GW-B');
   });
 
   it('sees a change made through its own store at once', () => {
