@@ -1,7 +1,9 @@
 import type { Elevator } from '../contract/index.js';
-import { allElevators } from '../store/all-elevators.js';
 import type { ElevatorStore } from '../store/types.js';
 import { registryTagSet } from './schema.js';
+
+/** Registry rows read per query when the cache is filled at start. */
+const PRELOAD_PAGE = 10_000;
 
 export interface CachedElevator {
   readonly elevator: Elevator;
@@ -25,7 +27,12 @@ export class RegistryCache {
    * a query per message while the broker is busiest).
    */
   preload(): number {
-    for (const elevator of allElevators(this.store)) this.elevators.set(elevator.id, cacheEntry(elevator));
+    let after: string | null = null;
+    do {
+      const page = this.store.list({ limit: PRELOAD_PAGE, ...(after === null ? {} : { after }) });
+      for (const elevator of page.items) this.elevators.set(elevator.id, cacheEntry(elevator));
+      after = page.next;
+    } while (after !== null);
     return this.elevators.size;
   }
 

@@ -58,6 +58,7 @@ export class SqliteElevatorStore implements ElevatorStore {
       gatewayExists: db.prepare<[string], { id: string }>('SELECT id FROM gateways WHERE id = ?'),
       setGateway: db.prepare('UPDATE elevators SET gateway = ?, gateway_set_at = ? WHERE id = ?'),
       gatewayOf: db.prepare<[string], { gateway: string | null }>('SELECT gateway FROM elevators WHERE id = ?'),
+      gateways: db.prepare<[], { id: string; gateway: string | null }>('SELECT id, gateway FROM elevators'),
       gatewaysSetSince: db.prepare<[string], { id: string; gateway: string | null }>(
         'SELECT id, gateway FROM elevators WHERE gateway_set_at >= ?',
       ),
@@ -153,6 +154,10 @@ export class SqliteElevatorStore implements ElevatorStore {
 
   gatewayOf(id: string): string | null | undefined {
     return this.statements.gatewayOf.get(id)?.gateway;
+  }
+
+  gateways(): IterableIterator<{ id: string; gateway: string | null }> {
+    return this.statements.gateways.iterate();
   }
 
   gatewaysSetSince(since: Date): Array<{ id: string; gateway: string | null }> {

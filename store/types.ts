@@ -71,6 +71,8 @@ export interface ElevatorStore {
   setGateway(id: string, gateway: string | null): boolean;
   /** The gateway that publishes for the elevator: null for none, undefined when it is not registered. */
   gatewayOf(id: string): string | null | undefined;
+  /** Every registered elevator's gateway, null for none, read as it is iterated. */
+  gateways(): IterableIterator<{ id: string; gateway: string | null }>;
   /** Gateways set or cleared at or after `since` (by this process or another). */
   gatewaysSetSince(since: Date): Array<{ id: string; gateway: string | null }>;
   /** Calls `listener` with the elevator id when this store changes a gateway; returns the unsubscribe. */

@@ -1,4 +1,3 @@
-import { allElevators } from '../../store/all-elevators.js';
 import type { ElevatorStore } from '../../store/types.js';
 
 /** How often the store is read for gateways set by another process (the API running apart). */
@@ -35,7 +34,7 @@ export class GatewayCache {
    * after a start asks SQLite once for each of its elevators, as their first publishes come.
    */
   preload(): number {
-    for (const elevator of allElevators(this.elevators)) this.gateways.set(elevator.id, elevator.gateway ?? null);
+    for (const { id, gateway } of this.elevators.gateways()) this.gateways.set(id, gateway);
     return this.gateways.size;
   }
 
