@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { cpuSecondsOf } from './measure.js';
+import fs from 'node:fs';
+import { housekeepingIn, type Housekeeping } from './influxd-log.js';
+import { cpuSecondsOf, machineCpuTicks } from './measure.js';
 import type { CityPlan } from './city-fleet.js';
 import {
   histogramBuckets,
@@ -34,6 +36,8 @@ export interface Liftwatch {
   readonly influxUrl: string;
   readonly adminToken: string;
   readonly log: string;
+  /** The log of liftwatch's own influxd: its snapshots and compactions explain a run's lag. */
+  readonly influxdLog: string;
   readonly influxdPid: number | null;
 }
 
@@ -92,6 +96,25 @@ async function settle(liftwatch: Liftwatch): Promise<number | null> {
   return null;
 }
 
+function readHousekeeping(liftwatch: Liftwatch, sinceMs: number): Housekeeping | null {
+  try {
+    return housekeepingIn(fs.readFileSync(liftwatch.influxdLog, 'utf8'), sinceMs);
+  } catch {
+    return null;
+  }
+}
+
+const describeSnapshots = ({ snapshots }: Housekeeping) =>
+  `${snapshots.count}, ${Math.round(snapshots.seconds)} s, ${round(snapshots.longestSeconds, 1)} s`;
+
+const describeCompactions = ({ compactions }: Housekeeping) =>
+  compactions
+    .map(
+      (one) =>
+        `L${one.level}: ${one.count}, ${Math.round(one.longestSeconds)} s at ${Math.round(one.longestStartedAtSecond)}`,
+    )
+    .join('; ') || 'none';
+
 const sumOf = (stats: readonly GeneratorStats[], pick: (one: GeneratorStats) => number) =>
   stats.reduce((sum, one) => sum + pick(one), 0);
 
@@ -107,7 +130,8 @@ export async function measureCity(options: {
   const pids = { liftwatch: liftwatch.child.pid as number, influxd: liftwatch.influxdPid };
   const before = await metricsText(liftwatch);
   const cpuBefore = { liftwatch: cpuSecondsOf(pids.liftwatch), influxd: pids.influxd && cpuSecondsOf(pids.influxd) };
-  const peak = { liftwatch: 0, influxd: 0, eventLoopDelayMs: 0 };
+  const peak = { liftwatch: 0, influxd: 0, eventLoopDelayMs: 0, machineBusyPercent: 0 };
+  let machineBefore = machineCpuTicks();
   const sample = () => {
     peak.liftwatch = Math.max(peak.liftwatch, rssMib(pids.liftwatch) ?? 0);
     if (pids.influxd !== null) peak.influxd = Math.max(peak.influxd, rssMib(pids.influxd) ?? 0);
@@ -127,10 +151,16 @@ export async function measureCity(options: {
         // prom-client measures the loop's delay between two scrapes of /metrics: the worst of each 30 s.
         const loopDelayMs = metricValue(text, 'lw_process_nodejs_eventloop_lag_max_seconds') * MS_PER_SECOND;
         peak.eventLoopDelayMs = Math.max(peak.eventLoopDelayMs, loopDelayMs);
+        const machine = machineCpuTicks();
+        const busyPercent = Math.round(
+          ((machine.busy - machineBefore.busy) / Math.max(1, machine.total - machineBefore.total)) * PERCENT,
+        );
+        machineBefore = machine;
+        peak.machineBusyPercent = Math.max(peak.machineBusyPercent, busyPercent);
         say(
           `${Math.round((Date.now() - startMs) / MS_PER_SECOND)} s of ${plan.minutes * 60}: sent ${sumOf(latest, (s) => s.published)}, ` +
             `stored ${metricValue(text, 'lw_points_written_total')}, pending ${metricValue(text, 'lw_ingest_pending_points')}, ` +
-            `lag p99 ${round(lag, 2)} s, event loop delay max ${Math.round(loopDelayMs)} ms, RSS liftwatch ${rssMib(pids.liftwatch)} MiB, influxd ${pids.influxd && rssMib(pids.influxd)} MiB`,
+            `lag p99 ${round(lag, 2)} s, event loop delay max ${Math.round(loopDelayMs)} ms, machine CPU ${busyPercent}% busy, RSS liftwatch ${rssMib(pids.liftwatch)} MiB, influxd ${pids.influxd && rssMib(pids.influxd)} MiB`,
         );
       },
       () => undefined,
@@ -154,6 +184,7 @@ export async function measureCity(options: {
   const after = await metricsText(liftwatch);
   const stored = await storedPoints(liftwatch);
   const tickets = await criticalTickets(liftwatch, startMs);
+  const housekeeping = readHousekeeping(liftwatch, startMs);
   const latencies = tickets.map((ticket) => ticket.latencyMs);
   const slowestTickets = [...tickets].sort((a, b) => b.latencyMs - a.latencyMs).slice(0, SLOWEST_SHOWN);
   const lagBuckets = [
@@ -237,6 +268,12 @@ export async function measureCity(options: {
     row('influxd RSS peak, MiB', peak.influxd),
     row('liftwatch CPU, % of one core', Math.round((cpu.liftwatch / runSeconds) * PERCENT)),
     row('influxd CPU, % of one core', cpu.influxd === null ? null : Math.round((cpu.influxd / runSeconds) * PERCENT)),
+    row('machine CPU busy, worst 30 s, % of all cores', peak.machineBusyPercent),
+    row('influxd cache snapshots: count, time in all, longest', housekeeping && describeSnapshots(housekeeping)),
+    row(
+      'influxd compactions by level: count, longest (its start, s into the run)',
+      housekeeping && describeCompactions(housekeeping),
+    ),
     row(
       'generators behind schedule p50 / p99, ms',
       `${latenessQuantile(lateness, 0.5)} / ${latenessQuantile(lateness, 0.99)}`,
@@ -245,7 +282,7 @@ export async function measureCity(options: {
   const report: BenchResult = {
     rows,
     ratios: {},
-    detail: { runSeconds, byKind, errors, slowestTickets },
+    detail: { runSeconds, byKind, errors, slowestTickets, housekeeping },
     failed: (dropped !== null && dropped !== 0) || errors > 0,
   };
   return report;

@@ -110,6 +110,7 @@ async function startLiftwatch(dir: string, adminToken: string, profileDir?: stri
     influxUrl: `http://127.0.0.1:${influx}`,
     adminToken,
     log: path.join(dir, 'liftwatch.log'),
+    influxdLog: path.join(dir, 'data', 'influxdb', 'influxd.log'),
     influxdPid: null as number | null,
   };
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;

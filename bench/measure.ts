@@ -13,6 +13,18 @@ export function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/** The machine's CPU time so far, all cores, in clock ticks: busy (not idle, not waiting for I/O) and in all. */
+export function machineCpuTicks(): { busy: number; total: number } {
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n', 1)[0]!
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
 /** Measures this process while `work` runs: wall seconds, CPU seconds, peak RSS in MB. */
 export async function measure<T>(work: () => Promise<T>) {
   let peakRss = process.memoryUsage().rss;
