@@ -1,6 +1,7 @@
 import type { BenchFlags } from './args.js';
 import { cityTrafficBenchmark } from './city-traffic.js';
 import { fuzzBenchmark } from './fuzz.js';
+import { influxdAloneBenchmark } from './influxd-alone.js';
 import { latencyBenchmark } from './latency.js';
 import { overloadBenchmark } from './overload.js';
 import { pipelineThroughputBenchmark } from './pipeline-throughput.js';
@@ -26,6 +27,7 @@ export const BENCHMARKS = {
   quality: qualityBenchmark,
   fuzz: fuzzBenchmark,
   'city-traffic': cityTrafficBenchmark,
+  'influxd-alone': influxdAloneBenchmark,
   rules: rulesBenchmark,
   latency: latencyBenchmark,
   'pipeline-throughput': pipelineThroughputBenchmark,

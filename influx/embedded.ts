@@ -21,6 +21,11 @@ export interface EmbeddedInfluxOptions {
    * whose points wait safely in the spool. Default 0.
    */
   readonly niceness?: number;
+  /**
+   * Settings of its `[data]` section over liftwatch's (benchmarks compare InfluxDB's tunings
+   * with them, e.g. `{ 'cache-snapshot-memory-size': 268435456 }`). Default none.
+   */
+  readonly dataSettings?: DataSettings;
   readonly logger: Logger;
   /** How long to wait for /ping after spawning. Default 30 s. */
   readonly startTimeoutMs?: number;
@@ -34,7 +39,7 @@ const PING_INTERVAL_MS = 100;
 const RESTART_DELAY_MS = { first: 1000, max: 30_000 } as const;
 const LOG_TAIL_BYTES = 2000;
 
-const toml = (value: string) => JSON.stringify(value);
+const toml = (value: string | number | boolean) => JSON.stringify(value);
 
 /** Whether something already listens there: then a /ping answer would come from it, not from our influxd. */
 function portTaken(host: string, port: number): Promise<boolean> {
@@ -45,13 +50,27 @@ function portTaken(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** Values of influxd's TOML settings: strings are quoted, numbers and booleans are not. */
+export type DataSettings = Readonly<Record<string, string | number | boolean>>;
+
 /**
  * The whole configuration: HTTP on host:port only, the RPC (backup) service on loopback with
  * a port of the kernel's choosing, no usage reporting, no _internal monitor database, and no
  * per-tag or per-database series limit (the default refuses the 100,001st elevator id).
  */
-export function influxdConfig(dir: string, host: string, port: number): string {
+export function influxdConfig(dir: string, host: string, port: number, dataSettings: DataSettings = {}): string {
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const data: DataSettings = {
+    dir: path.join(dir, 'data'),
+    'wal-dir': path.join(dir, 'wal'),
+    // The series index on disk: the in-memory one held 7-9 GiB for 300,000 elevators' series.
+    'index-version': 'tsi1',
+    'query-log-enabled': false,
+    'max-series-per-database': 0,
+    'max-values-per-tag': 0,
+    ...dataSettings,
+  };
+  const dataLines = Object.entries(data).map(([name, value]) => `  ${name} = ${toml(value)}`);
   return `# Written by liftwatch at each start; edits are overwritten.
 reporting-disabled = true
 bind-address = "127.0.0.1:0"
@@ -61,13 +80,7 @@ bind-address = "127.0.0.1:0"
   logging-enabled = false
 
 [data]
-  dir = ${toml(path.join(dir, 'data'))}
-  wal-dir = ${toml(path.join(dir, 'wal'))}
-  # The series index on disk: the in-memory one held 7-9 GiB for 300,000 elevators' series.
-  index-version = "tsi1"
-  query-log-enabled = false
-  max-series-per-database = 0
-  max-values-per-tag = 0
+${dataLines.join('\n')}
 
 [monitor]
   store-enabled = false
@@ -152,7 +165,7 @@ export class EmbeddedInflux {
       );
     }
     fs.mkdirSync(this.options.dir, { recursive: true });
-    fs.writeFileSync(this.configFile, influxdConfig(this.options.dir, host, port));
+    fs.writeFileSync(this.configFile, influxdConfig(this.options.dir, host, port, this.options.dataSettings));
     this.stopping = false;
     this.currentState = 'starting';
     process.on('exit', this.killOnExit);

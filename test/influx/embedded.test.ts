@@ -29,6 +29,17 @@ describe('local influxd', () => {
     expect(config).toContain('dir = "/data/influxdb/data"');
   });
 
+  it('takes [data] settings over its own, each once', () => {
+    const config = influxdConfig('/data/influxdb', '127.0.0.1', 8086, {
+      'cache-snapshot-memory-size': 268435456,
+      'index-version': 'inmem',
+      'tsm-use-madv-willneed': true,
+    });
+    expect(config).toContain('  cache-snapshot-memory-size = 268435456\n');
+    expect(config).toContain('  tsm-use-madv-willneed = true\n');
+    expect(config.match(/index-version = .*/g)).toEqual(['index-version = "inmem"']);
+  });
+
   it('starts, answers on its port, keeps data under its directory and stops without leaving a process', async () => {
     const dir = tempDir();
     const influx = await embedded(dir);
