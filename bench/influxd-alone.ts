@@ -41,7 +41,6 @@ const MS_PER_MINUTE = 60_000;
 const MS_PER_SECOND = 1000;
 const TICK_MS = 100;
 const PROGRESS_MS = 30_000;
-const DB = 'liftwatch';
 
 type Variant = { readonly name: string; readonly settings: DataSettings };
 
@@ -107,6 +106,7 @@ async function runVariant(
     batchSize: number;
     batchIntervalMs: number;
     niceness: number;
+    db: string;
   },
 ): Promise<VariantResult> {
   const dir = path.join(options.dir, variant.name);
@@ -122,7 +122,7 @@ async function runVariant(
   await influx.start();
   try {
     const pid = influx.pid as number;
-    const store = new InfluxHttpStore({ url: influx.url, db: DB });
+    const store = new InfluxHttpStore({ url: influx.url, db: options.db });
     await store.ensureDatabase();
     const perSecond =
       (options.tags.length * TELEMETRY_PER_ELEVATOR_MINUTE * (1 + DOORS_PER_TELEMETRY) * MS_PER_SECOND) / MS_PER_MINUTE;
@@ -234,6 +234,7 @@ export async function influxdAloneBenchmark(flags: BenchFlags): Promise<BenchRes
         batchSize: config.ingest.batchSize,
         batchIntervalMs: config.ingest.batchIntervalMs,
         niceness: config.influx.embedded.niceness,
+        db: config.influx.db,
       });
       results.push({ variant, result });
     }
