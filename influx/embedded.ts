@@ -38,6 +38,12 @@ const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 const PING_INTERVAL_MS = 100;
 const RESTART_DELAY_MS = { first: 1000, max: 30_000 } as const;
 const LOG_TAIL_BYTES = 2000;
+/**
+ * The cache is written to disk every 8 MB instead of influxd's 25 MB. A city's points are one a
+ * minute on each of millions of keys: smaller snapshots and the compactions after them are
+ * shorter, so they no longer fill two cores at once (benchmarks influxd-alone and city-traffic).
+ */
+const CACHE_SNAPSHOT_BYTES = 8 * 1024 * 1024;
 
 const toml = (value: string | number | boolean) => JSON.stringify(value);
 
@@ -68,6 +74,7 @@ export function influxdConfig(dir: string, host: string, port: number, dataSetti
     'query-log-enabled': false,
     'max-series-per-database': 0,
     'max-values-per-tag': 0,
+    'cache-snapshot-memory-size': CACHE_SNAPSHOT_BYTES,
     ...dataSettings,
   };
   const dataLines = Object.entries(data).map(([name, value]) => `  ${name} = ${toml(value)}`);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { envSchema, loadConfig } from '../../config/env.js';
+import { influxdConfig } from '../../influx/embedded.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
@@ -42,6 +43,12 @@ describe('docker-compose.yml', () => {
   it('lifts the series limits that refuse the 100,001st elevator id', () => {
     expect(influxdb.environment.INFLUXDB_DATA_MAX_VALUES_PER_TAG).toBe('0');
     expect(influxdb.environment.INFLUXDB_DATA_MAX_SERIES_PER_DATABASE).toBe('0');
+  });
+
+  it("snapshots InfluxDB's cache as often as liftwatch's own influxd does", () => {
+    const own = /cache-snapshot-memory-size = (\d+)/.exec(influxdConfig('/data/influxdb', '127.0.0.1', 8086))?.[1];
+    expect(own).toBeDefined();
+    expect(influxdb.environment.INFLUXDB_DATA_CACHE_SNAPSHOT_MEMORY_SIZE).toBe(own);
   });
 
   it('configures liftwatch only with variables of the operator contract, valid once .env is filled', () => {

@@ -27,6 +27,7 @@ describe('local influxd', () => {
     expect(config).toContain('max-series-per-database = 0');
     expect(config).toContain('store-enabled = false');
     expect(config).toContain('dir = "/data/influxdb/data"');
+    expect(config).toContain('cache-snapshot-memory-size = 8388608');
   });
 
   it('takes [data] settings over its own, each once', () => {
