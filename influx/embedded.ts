@@ -41,7 +41,7 @@ const LOG_TAIL_BYTES = 2000;
 /**
  * The cache is written to disk every 8 MB instead of influxd's 25 MB. A city's points are one a
  * minute on each of millions of keys: smaller snapshots and the compactions after them are
- * shorter, so they no longer fill two cores at once (benchmarks influxd-alone and city-traffic).
+ * shorter, and fill two cores at once less often (benchmarks influxd-alone and city-traffic).
  */
 const CACHE_SNAPSHOT_BYTES = 8 * 1024 * 1024;
 
