@@ -22,6 +22,7 @@ import { FIELD_TYPES, registryTagSet } from '../ingest/schema.js';
 import { freePort } from '../lib/net.js';
 import { BenchUsageError, numberFlag, type BenchFlags } from './args.js';
 import { cityPlan, cityScenario } from './city-fleet.js';
+import { quantile } from './city-report.js';
 import { housekeepingIn, type Housekeeping } from './influxd-log.js';
 import { cpuSecondsOf } from './measure.js';
 import { rssMbOf } from './processes.js';
@@ -84,9 +85,6 @@ function doorLine(tags: string, seq: number, timeMs: number): string {
   const fields = { seq, floor: seq % 20, openMs: 3000, closeMs: 2800, reopens: seq % 3, obstructed: false };
   return encodeLine({ measurement: 'doors', tags: {}, fields, timeMs }, FIELD_TYPES.doors, tags);
 }
-
-const quantile = (sorted: readonly number[], q: number) =>
-  sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
 
 interface VariantResult {
   readonly points: number;
@@ -181,10 +179,11 @@ async function runVariant(
     }
     const cpuSeconds = cpuSecondsOf(pid) - cpuBefore;
     const log = fs.readFileSync(path.join(dir, 'influxd.log'), 'utf8');
-    const summary = (values: number[]) => {
-      const sorted = values.sort((a, b) => a - b);
-      return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1) ?? null };
-    };
+    const summary = (values: readonly number[]) => ({
+      p50: quantile(values, 0.5),
+      p99: quantile(values, 0.99),
+      max: quantile(values, 1),
+    });
     return {
       points: written,
       cpuSeconds,
