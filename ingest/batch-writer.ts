@@ -115,7 +115,7 @@ export class BatchWriter {
         { points: left },
         'InfluxDB did not take every point in time: they stay spooled for the next start',
       );
-    this.spool.close();
+    await this.spool.close();
   }
 
   private kick(force: boolean): void {

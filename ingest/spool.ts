@@ -95,6 +95,11 @@ export class Spool {
   /** fsyncs in flight per segment file descriptor; a file is closed only once its own are done. */
   private readonly syncing = new Map<number, number>();
   private readonly retiring = new Set<number>();
+  /** The oldest segment file still on disk: those before the head are deleted once it is written. */
+  private oldestSegment: number;
+  /** Writing head.json (and deleting what it passes), or null; `headMoved` asks for one more round. */
+  private headWrite: Promise<void> | null = null;
+  private headMoved = false;
 
   constructor(options: SpoolOptions) {
     this.options = options;
@@ -105,6 +110,7 @@ export class Spool {
     for (const segment of segments) {
       if (segment < this.head.segment) fs.rmSync(this.file(segment), { force: true });
     }
+    this.oldestSegment = this.head.segment;
     const live = segments.filter((segment) => segment >= this.head.segment);
     for (const segment of live) {
       const text = fs.readFileSync(this.file(segment), 'utf8');
@@ -218,14 +224,10 @@ export class Spool {
 
   /** InfluxDB took everything up to `end`: move the head there and free what lies before it. */
   acknowledge(end: Position, lineCount: number): void {
-    const freed = this.distance(this.head, end);
-    for (let segment = this.head.segment; segment < end.segment; segment++) {
-      fs.rmSync(this.file(segment), { force: true });
-    }
+    this.bytes -= this.distance(this.head, end);
     this.head = end;
-    this.bytes -= freed;
     this.lines -= lineCount;
-    this.writeHead();
+    this.persistHead();
     for (const wake of this.spaceWaiters.splice(0)) wake();
   }
 
@@ -243,7 +245,8 @@ export class Spool {
     );
   }
 
-  close(): void {
+  /** Makes everything appended durable, waits for the head to be written, and frees the folder. */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.commitNow();
     this.closed = true;
@@ -251,6 +254,7 @@ export class Spool {
     // The commits' own fsyncs may still be running: this one makes the spool durable before exit.
     fs.fdatasyncSync(this.tailFd);
     this.retire(this.tailFd);
+    await this.headWrite;
     fs.rmSync(path.join(this.options.dir, LOCK_FILE), { force: true });
   }
 
@@ -368,11 +372,31 @@ export class Spool {
     return { segment: segments[0] ?? 0, offset: 0 };
   }
 
+  /**
+   * Writes the head and then deletes the segments before it, on libuv's threads, one round at a
+   * time. Replacing head.json and deleting a segment free disk blocks, and on a disk mounted with
+   * `discard` that waits for the device: on the event loop it stopped liftwatch for seconds while
+   * influxd deleted a compaction's files. The head is written first, so a crash never leaves it
+   * in a deleted segment; a later head only rewrites it. A failed write is left unhandled: the
+   * process stops, as for a failed fsync, and the next start reads the head last written.
+   */
+  private persistHead(): void {
+    this.headMoved = true;
+    this.headWrite ??= this.writeHeadAndFree().finally(() => (this.headWrite = null));
+  }
+
   /** Written to a temporary file and renamed, so a crash leaves the old head or the new one, never half. */
-  private writeHead(): void {
+  private async writeHeadAndFree(): Promise<void> {
     const file = path.join(this.options.dir, HEAD_FILE);
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(this.head));
-    fs.renameSync(`${file}.tmp`, file);
+    while (this.headMoved) {
+      this.headMoved = false;
+      const head = this.head;
+      await fs.promises.writeFile(`${file}.tmp`, JSON.stringify(head));
+      await fs.promises.rename(`${file}.tmp`, file);
+      for (; this.oldestSegment < head.segment; this.oldestSegment++) {
+        await fs.promises.rm(this.file(this.oldestSegment), { force: true });
+      }
+    }
   }
 
   /** One process per spool: a second ingest on the same data directory would interleave and lose lines. */

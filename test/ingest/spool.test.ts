@@ -31,8 +31,36 @@ describe('the ingest spool', () => {
     spool.acknowledge(second.end, second.count);
     expect(spool.pendingLines()).toBe(0);
     expect(spool.size()).toBe(0);
+    await spool.close();
     expect(fs.readdirSync(dir).filter((name) => name.endsWith('.lp')).length).toBe(1);
-    spool.close();
+  });
+
+  it('writes the head and deletes what it passes off the event loop, the head before the segments', async () => {
+    const dir = tempDir();
+    const spool = new Spool(options(dir, { segmentBytes: 50 }));
+    for (const from of [1, 11, 21]) await spool.append(lines(from, from + 9));
+    const headWhenDeleted: string[] = [];
+    const realRm = fs.promises.rm;
+    const rm = vi.spyOn(fs.promises, 'rm').mockImplementation((file, removeOptions) => {
+      headWhenDeleted.push(fs.readFileSync(`${dir}/head.json`, 'utf8'));
+      return realRm(file, removeOptions);
+    });
+    const onTheLoop = ['renameSync', 'rmSync', 'unlinkSync', 'writeFileSync'] as const;
+    const blocking = onTheLoop.map((name) => vi.spyOn(fs, name));
+    try {
+      const batch = spool.read(25);
+      spool.acknowledge(batch.end, batch.count);
+      for (const call of blocking) expect(call).not.toHaveBeenCalled();
+      for (const call of blocking) call.mockRestore();
+      await spool.close();
+      expect(rm).toHaveBeenCalled();
+      for (const head of headWhenDeleted) expect(JSON.parse(head)).toEqual(batch.end);
+    } finally {
+      rm.mockRestore();
+    }
+    const again = new Spool(options(dir));
+    expect(linesOf(again.read(100))).toEqual(lines(26, 30));
+    await again.close();
   });
 
   it('gathers the appends made while an fsync runs into one commit after it', async () => {
@@ -63,7 +91,7 @@ describe('the ingest spool', () => {
       expect(linesOf(spool.read(100))).toEqual(lines(1, 20));
     } finally {
       fdatasync.mockRestore();
-      spool.close();
+      await spool.close();
     }
   });
 
@@ -93,7 +121,7 @@ describe('the ingest spool', () => {
       expect(turns[5]).toBe(turns[4]);
     } finally {
       counting = false;
-      spool.close();
+      await spool.close();
     }
   });
 
@@ -104,12 +132,12 @@ describe('the ingest spool', () => {
     const taken = spool.read(5);
     spool.acknowledge(taken.end, taken.count);
     spool.read(5); // handed out, never acknowledged: InfluxDB did not take it before the stop
-    spool.close();
+    await spool.close();
 
     const again = new Spool(options(dir));
     expect(again.pendingLines()).toBe(15);
     expect(linesOf(again.read(100))).toEqual(lines(6, 20));
-    again.close();
+    await again.close();
   });
 
   it('rewinds to the head when a write must be tried again', async () => {
@@ -119,7 +147,7 @@ describe('the ingest spool', () => {
     spool.rewind(batch.count);
     expect(spool.unread()).toBe(6);
     expect(linesOf(spool.read(4))).toEqual(lines(1, 4));
-    spool.close();
+    await spool.close();
   });
 
   it('makes appends wait while it is full and lets them in once space is freed', async () => {
@@ -134,16 +162,16 @@ describe('the ingest spool', () => {
     spool.acknowledge(batch.end, batch.count);
     await waiting;
     expect(linesOf(spool.read(10))).toEqual(lines(5, 5));
-    spool.close();
+    await spool.close();
   });
 
-  it('refuses a second process on the same folder, and takes over from a dead one', () => {
+  it('refuses a second process on the same folder, and takes over from a dead one', async () => {
     const dir = tempDir();
     const spool = new Spool(options(dir));
-    spool.close();
+    await spool.close();
     const { pid: deadPid } = spawnSync(process.execPath, ['-e', '0']);
     fs.writeFileSync(`${dir}/lock`, String(deadPid));
-    expect(() => new Spool(options(dir)).close()).not.toThrow();
+    await expect(new Spool(options(dir)).close()).resolves.toBeUndefined();
     fs.writeFileSync(`${dir}/lock`, String(process.ppid));
     expect(() => new Spool(options(dir))).toThrow(/in use by process/);
   });
