@@ -20,4 +20,4 @@ VOLUME /data
 EXPOSE 1883 8083 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD node -e "fetch('http://127.0.0.1:8080/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-CMD ["node", "bin/liftwatch.mjs", "start"]
+CMD ["node", "--max-semi-space-size=64", "bin/liftwatch.mjs", "start"]

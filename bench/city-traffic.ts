@@ -30,6 +30,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { LIFTWATCH_BIN, NODE_FLAGS } from '../cli/node-flags.js';
 import { freePort } from '../lib/net.js';
 import { MAX_NICENESS, niceCommand, setSessionNiceness } from '../lib/priority.js';
 import { generateSecret } from '../store/credentials.js';
@@ -87,9 +88,13 @@ function spawnLogged(
 /** `profileDir`: liftwatch writes a V8 CPU profile there when it stops (open it in Chrome DevTools). */
 async function startLiftwatch(dir: string, adminToken: string, profileDir?: string): Promise<Liftwatch> {
   const [mqtt, ws, http, influx] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const bin = path.join(import.meta.dirname, '..', 'bin', 'liftwatch.mjs');
   const child = spawnLogged(
-    [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : []), bin, 'start'],
+    [
+      ...NODE_FLAGS,
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : []),
+      LIFTWATCH_BIN,
+      'start',
+    ],
     {
       LW_DATA_DIR: path.join(dir, 'data'),
       LW_HOST: '127.0.0.1',

@@ -6,11 +6,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LIFTWATCH_BIN, NODE_FLAGS } from '../cli/node-flags.js';
 import { freePort } from '../lib/net.js';
 
-const LIFTWATCH_BIN = path.join(import.meta.dirname, '..', 'bin', 'liftwatch.mjs');
 /** What `liftwatch start` prints once broker, ingest, API and influxd are up. */
 const READY_LINE = 'liftwatch is running';
 /** Starting influxd and creating its database takes a few seconds here; more means it failed. */
@@ -56,7 +55,7 @@ export async function startLiftwatch(dataDir: string, cpuProfileDir?: string): P
   const [mqttPort, httpPort, influxPort] = [await freePort(), await freePort(), await freePort()];
   const adminToken = randomBytes(ADMIN_TOKEN_BYTES).toString('hex');
   const profile = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
-  const child = spawn(process.execPath, [...profile, LIFTWATCH_BIN, 'start'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...profile, LIFTWATCH_BIN, 'start'], {
     env: {
       ...cleanEnv(),
       LW_DATA_DIR: dataDir,

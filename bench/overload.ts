@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
+import { LIFTWATCH_BIN, NODE_FLAGS } from '../cli/node-flags.js';
 import { EmbeddedInflux } from '../influx/embedded.js';
 import { InfluxHttpStore } from '../influx/http-store.js';
 import { freePort } from '../lib/net.js';
@@ -88,9 +89,11 @@ async function startSplit(dataDir: string, influxUrl: string) {
     INFLUX_URL: influxUrl,
     INFLUX_DB: DB,
   };
-  const bin = path.join(import.meta.dirname, '..', 'bin', 'liftwatch.mjs');
   const start = async (command: string, ready: string) => {
-    const child = startChild(process.execPath, [bin, command], { stdio: ['ignore', 'pipe', 'inherit'], env });
+    const child = startChild(process.execPath, [...NODE_FLAGS, LIFTWATCH_BIN, command], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env,
+    });
     try {
       await waitForLine(child, (line) => (line.includes(ready) ? true : undefined));
       child.process.stdout?.resume();

@@ -9,6 +9,7 @@ import { elevatorId, planElevator } from '../simulators/model/plan.js';
 import { resolveScenario } from '../simulators/scenario.js';
 import { generateSecret, hashSecret } from '../store/credentials.js';
 import { openSqliteStore } from '../store/sqlite.js';
+import { LIFTWATCH_BIN, NODE_FLAGS } from '../cli/node-flags.js';
 import { freePort } from '../lib/net.js';
 import { startChild, waitForLine, waitForListener, type Child } from './processes.js';
 
@@ -17,7 +18,6 @@ export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 const HASH_CONCURRENCY = 16;
 const ELEVATOR_PREFIX = 'BENCH';
 const REGISTRY_SEED = 9;
-const LIFTWATCH_BIN = path.join(import.meta.dirname, '..', 'bin', 'liftwatch.mjs');
 const READY_LINE = 'liftwatch is running';
 /** What node's --inspect prints on stderr about sessions: no news for a benchmark's reader. */
 const INSPECTOR_CHATTER = /^(Debugger (listening|attached|ending)|For help, see)/;
@@ -86,7 +86,7 @@ export async function startLiftwatch(
   nodeArgs: readonly string[] = [],
 ): Promise<Liftwatch> {
   const [port, httpPort] = [await freePort(), await freePort()];
-  const child = startChild(process.execPath, [...nodeArgs, LIFTWATCH_BIN, 'start'], {
+  const child = startChild(process.execPath, [...NODE_FLAGS, ...nodeArgs, LIFTWATCH_BIN, 'start'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
