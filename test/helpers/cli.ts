@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { onTestFinished } from 'vitest';
+import { LIFTWATCH_BIN } from '../../cli/node-flags.js';
 
-const BIN = path.resolve(import.meta.dirname, '../../bin/liftwatch.mjs');
 const STOP_GRACE_MS = 15_000;
 
 export interface CliRun {
@@ -30,7 +29,7 @@ async function stopCli(child: ChildProcess, exit: Promise<number | null>): Promi
  * HOME. Inside a test it is stopped when the test ends; from a hook (`inTest: false`) the hook stops it.
  */
 export function runCli(args: string[], env: Record<string, string> = {}, { inTest = true } = {}): CliRun {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [LIFTWATCH_BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LW_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
