@@ -19,11 +19,13 @@ export interface BrokerTls {
   readonly key: Buffer;
   /** CA certificates (PEM) that sign client certificates; set, the listener asks for one (mutual TLS). */
   readonly ca: Buffer | null;
+  /** A handshake not done by then is dropped; default DEFAULT_HANDSHAKE_TIMEOUT_MS. */
+  readonly handshakeTimeoutMs?: number;
 }
 
 const MIN_TLS_VERSION = 'TLSv1.2';
 /** A handshake not done by then is dropped; Node's own two minutes let a flood hold sockets. */
-const HANDSHAKE_TIMEOUT_MS = 10_000;
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 function readPem(variable: string, file: string): Buffer {
   try {
@@ -54,7 +56,7 @@ function tlsServerOptions(tls: BrokerTls): TlsOptions {
     cert: tls.cert,
     key: tls.key,
     minVersion: MIN_TLS_VERSION,
-    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    handshakeTimeout: tls.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
     ...mutual,
   };
 }
@@ -85,6 +87,11 @@ export function createTlsServer(config: BrokerTls, hooks: TlsListenerHooks): tls
     hooks.handle(socket, { commonName: peerCommonName(socket) });
   });
   server.prependListener('connection', (socket: net.Socket) => hooks.admit(socket));
-  server.on('tlsClientError', (error, socket) => hooks.failed(socket.remoteAddress, error));
+  server.on('tlsClientError', (error, socket) => {
+    hooks.failed(socket.remoteAddress, error);
+    // Node destroys the socket of a failed handshake only when nothing listens for the failure:
+    // a handshake timeout left the socket open for as long as the client kept it.
+    socket.destroy();
+  });
   return server;
 }

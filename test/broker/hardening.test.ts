@@ -246,6 +246,20 @@ describe('MQTT over TLS', () => {
     options: { ca: ca.ca.cert, rejectUnauthorized: true, ...options },
   });
 
+  it('closes a connection that has not finished its handshake within the timeout, and counts it', async () => {
+    const handshakeTimeoutMs = 200;
+    const b = await startBroker({ tls: { ...tlsOf(false), handshakeTimeoutMs } });
+    onTestFinished(() => b.close());
+    // A client that connects and says nothing: no ClientHello, so the handshake never starts.
+    const socket = net.connect(b.addresses.tlsPort as number, HOST);
+    onTestFinished(() => void socket.destroy());
+    socket.on('error', () => {});
+    const started = Date.now();
+    await within(handshakeTimeoutMs + PROMPTLY_MS, new Promise((resolve) => socket.once('close', resolve)));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(handshakeTimeoutMs - 50);
+    expect(await b.refusals('tls_handshake')).toBe(1);
+  });
+
   it('serves devices on the TLS port with their token', async () => {
     const b = await startBroker({ tls: tlsOf(false) });
     onTestFinished(() => b.close());
