@@ -38,6 +38,20 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
+/** A hash of a random secret nobody holds, at the current cost; made at the first unknown identity. */
+let unmatchableHash: Promise<string> | undefined;
+
+/**
+ * verifySecret against the identity's stored hash; for an unknown identity (`stored` undefined),
+ * false, after verifying against a hash of the same cost: refusing an unknown id takes as long as
+ * refusing a wrong secret, so the time of the answer does not tell which ids exist.
+ */
+export async function verifyStoredSecret(secret: string, stored: string | undefined): Promise<boolean> {
+  if (stored !== undefined) return verifySecret(secret, stored);
+  await verifySecret(secret, await (unmatchableHash ??= hashSecret(generateSecret())));
+  return false;
+}
+
 /** Constant-time comparison of two secrets of any length. */
 export function secretsEqual(a: string, b: string): boolean {
   const digest = (value: string) => createHash('sha256').update(value).digest();

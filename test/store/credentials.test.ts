@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateSecret, hashSecret, secretsEqual, verifySecret } from '../../store/credentials.js';
+import { generateSecret, hashSecret, secretsEqual, verifySecret, verifyStoredSecret } from '../../store/credentials.js';
 
 describe('credentials', () => {
   it('hashes with a salt and verifies only the right secret', async () => {
@@ -11,6 +11,15 @@ describe('credentials', () => {
     expect(await verifySecret(secret, a)).toBe(true);
     expect(await verifySecret(`${secret}x`, a)).toBe(false);
     expect(await verifySecret(secret, 'plain-text')).toBe(false);
+  });
+
+  it('verifies against the stored hash, and refuses an unknown identity (no hash) whatever the secret', async () => {
+    const secret = generateSecret();
+    const stored = await hashSecret(secret);
+    expect(await verifyStoredSecret(secret, stored)).toBe(true);
+    expect(await verifyStoredSecret(`${secret}x`, stored)).toBe(false);
+    expect(await verifyStoredSecret(secret, undefined)).toBe(false);
+    expect(await verifyStoredSecret('', undefined)).toBe(false);
   });
 
   it('generates 256-bit URL-safe secrets and compares them in constant time', () => {
