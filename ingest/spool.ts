@@ -106,23 +106,36 @@ export class Spool {
     fs.mkdirSync(options.dir, { recursive: true });
     this.lock();
     const segments = this.segments();
-    this.head = this.readHead(segments);
+    const recorded = this.readHead();
+    // Without a head to trust, everything still here is written again: InfluxDB stores a point
+    // written twice once (same series and time), so a replay loses nothing and doubles nothing.
+    let head = recorded ?? { segment: segments[0] ?? 0, offset: 0 };
     for (const segment of segments) {
-      if (segment < this.head.segment) fs.rmSync(this.file(segment), { force: true });
+      if (segment < head.segment) fs.rmSync(this.file(segment), { force: true });
     }
-    this.oldestSegment = this.head.segment;
-    const live = segments.filter((segment) => segment >= this.head.segment);
+    const live = segments.filter((segment) => segment >= head.segment);
+    // The head's segment may be gone (a crash between creating it and the directory reaching the disk).
+    if (live[0] !== head.segment) head = { segment: live[0] ?? head.segment, offset: 0 };
     for (const segment of live) {
-      const text = fs.readFileSync(this.file(segment), 'utf8');
-      const from = segment === this.head.segment ? Buffer.from(text).subarray(this.head.offset).toString('utf8') : text;
-      this.lines += countLines(from);
-      this.bytes += Buffer.byteLength(from);
+      const content = this.cutTornTail(segment);
+      let from = 0;
+      if (segment === head.segment) {
+        // Past what survived: InfluxDB took those lines before the cut. Inside a line: not a head we wrote.
+        from = Math.min(head.offset, content.length);
+        if (from > 0 && content[from - 1] !== NEWLINE) from = 0;
+        head = { segment, offset: from };
+      }
+      this.lines += countLines(content, from);
+      this.bytes += content.length - from;
     }
+    this.head = head;
+    this.oldestSegment = head.segment;
     this.unreadLines = this.lines;
-    const last = live.at(-1) ?? this.head.segment;
+    const last = live.at(-1) ?? head.segment;
     this.tailFd = fs.openSync(this.file(last), 'a');
     this.tail = { segment: last, offset: fs.fstatSync(this.tailFd).size };
-    this.readCursor = this.head;
+    this.readCursor = head;
+    syncDirectorySync(options.dir);
   }
 
   /** Bytes held: appended (durable or about to be) and not yet acknowledged by InfluxDB. */
@@ -333,11 +346,29 @@ export class Spool {
     else fs.closeSync(fd);
   }
 
+  /** Its appenders are told once the directory holds the new file durably, as well as its lines. */
   private startSegment(): void {
     this.retire(this.tailFd);
     const segment = this.tail.segment + 1;
     this.tailFd = fs.openSync(this.file(segment), 'a');
     this.tail = { segment, offset: 0 };
+    const previous = this.lastSync;
+    const created = this.syncDirectory();
+    this.lastSync = created.then(() => previous);
+  }
+
+  /** fsyncs the spool's directory on libuv's threads; a failure stops the process, as a failed fsync does. */
+  private syncDirectory(): Promise<void> {
+    return new Promise((resolve) => {
+      fs.open(this.options.dir, 'r', (openError, fd) => {
+        if (openError) throw openError;
+        fs.fsync(fd, (syncError) => {
+          fs.closeSync(fd);
+          if (syncError) throw syncError;
+          resolve();
+        });
+      });
+    });
   }
 
   private distance(from: Position, to: Position): number {
@@ -366,10 +397,41 @@ export class Spool {
       .sort((a, b) => a - b);
   }
 
-  private readHead(segments: readonly number[]): Position {
+  /** The head last written, or null when there is none or it is not one (torn, or not ours). */
+  private readHead(): Position | null {
     const file = path.join(this.options.dir, HEAD_FILE);
-    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as Position;
-    return { segment: segments[0] ?? 0, offset: 0 };
+    if (!fs.existsSync(file)) return null;
+    try {
+      const head = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Position> | null;
+      const { segment, offset } = head ?? {};
+      const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+      return isCount(segment) && isCount(offset) ? { segment, offset } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A power cut can leave the end of a segment half written: part of a line, or a hole of zeros
+   * where the file grew before its data reached the disk. That part was never acknowledged (an
+   * append is acknowledged once its fsync, and every earlier one, is done), and an append joined
+   * to it would make one line InfluxDB refuses. The segment is cut back to the last newline
+   * before the end or before the first NUL (a line never holds a control character).
+   */
+  private cutTornTail(segment: number): Buffer {
+    const file = this.file(segment);
+    const content = fs.readFileSync(file);
+    const hole = content.indexOf(0);
+    const kept = content.lastIndexOf(NEWLINE, hole === -1 ? content.length - 1 : hole) + 1;
+    if (kept === content.length) return content;
+    const fd = fs.openSync(file, 'r+');
+    try {
+      fs.ftruncateSync(fd, kept);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return content.subarray(0, kept);
   }
 
   /**
@@ -385,14 +447,19 @@ export class Spool {
     this.headWrite ??= this.writeHeadAndFree().finally(() => (this.headWrite = null));
   }
 
-  /** Written to a temporary file and renamed, so a crash leaves the old head or the new one, never half. */
+  /**
+   * Written to a temporary file, flushed and renamed, and the rename made durable before any
+   * segment is deleted: a crash leaves the old head or the new one, never half, never one that
+   * names a deleted segment.
+   */
   private async writeHeadAndFree(): Promise<void> {
     const file = path.join(this.options.dir, HEAD_FILE);
     while (this.headMoved) {
       this.headMoved = false;
       const head = this.head;
-      await fs.promises.writeFile(`${file}.tmp`, JSON.stringify(head));
+      await fs.promises.writeFile(`${file}.tmp`, JSON.stringify(head), { flush: true });
       await fs.promises.rename(`${file}.tmp`, file);
+      await this.syncDirectory();
       for (; this.oldestSegment < head.segment; this.oldestSegment++) {
         await fs.promises.rm(this.file(this.oldestSegment), { force: true });
       }
@@ -418,10 +485,20 @@ export class Spool {
   }
 }
 
-function countLines(text: string): number {
+function countLines(content: Buffer, from: number): number {
   let count = 0;
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
+  for (let at = content.indexOf(NEWLINE, from); at >= 0; at = content.indexOf(NEWLINE, at + 1)) count++;
   return count;
+}
+
+/** Makes the directory's entries durable: a segment created, head.json replaced, a torn tail cut. */
+function syncDirectorySync(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function isAlive(pid: number): boolean {

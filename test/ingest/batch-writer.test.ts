@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { EmbeddedInflux } from '../../influx/embedded.js';
@@ -104,6 +106,29 @@ describe('BatchWriter', () => {
     const [series] = await store.query('SELECT v FROM m');
     expect(series?.rows.map((row) => row.v)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(second.batchWriter.status()).toMatchObject({ pendingPoints: 0, spooledBytes: 0 });
+  });
+
+  it('after a power cut tore the last spooled line, stores every point acknowledged after the restart', async () => {
+    const down = new InfluxHttpStore({ url: `http://127.0.0.1:${await freePort()}`, db: 'x', timeoutMs: 300 });
+    const first = writer(down);
+    for (let i = 1; i <= 5; i++) await first.batchWriter.push([`m v=${i}i ${i}`]);
+    await first.batchWriter.close(100);
+    // The cut: the sixth line reached the disk in part, so it was never acknowledged.
+    const last = fs
+      .readdirSync(first.dir)
+      .filter((name) => name.endsWith('.lp'))
+      .sort()
+      .at(-1);
+    fs.appendFileSync(path.join(first.dir, last ?? '000000000000.lp'), 'm v=6');
+
+    const store = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
+    await store.ensureDatabase();
+    const second = writer(store, {}, {}, first.dir);
+    for (let i = 7; i <= 9; i++) await second.batchWriter.push([`m v=${i}i ${i}`]);
+    await second.batchWriter.flush();
+    const [series] = await store.query('SELECT v FROM m');
+    expect(series?.rows.map((row) => row.v)).toEqual([1, 2, 3, 4, 5, 7, 8, 9]);
+    expect(await counter(second.metrics.pointsRejected)).toBe(0);
   });
 
   it('holds new points back while the spool is full, and takes them once InfluxDB made room', async () => {

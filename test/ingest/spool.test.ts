@@ -14,6 +14,7 @@ const options = (dir: string, overrides: Partial<SpoolOptions> = {}): SpoolOptio
 });
 /** The lines of a batch's body, which ends in a newline. */
 const linesOf = ({ body }: SpoolBatch) => body.toString('utf8').split('\n').slice(0, -1);
+const segmentName = (segment: number) => `${String(segment).padStart(12, '0')}.lp`;
 const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `m v=${from + i}i`);
 
 describe('the ingest spool', () => {
@@ -163,6 +164,107 @@ describe('the ingest spool', () => {
     await waiting;
     expect(linesOf(spool.read(10))).toEqual(lines(5, 5));
     await spool.close();
+  });
+
+  it('cuts a torn last segment back to its last newline at open: the next append is a line of its own', async () => {
+    for (const torn of ['m v=6', 'm v=6i 6\0\0\0', '\0'.repeat(4096), 'm v="x\0\0\nm v=8i 8\n']) {
+      const dir = tempDir();
+      const spool = new Spool(options(dir, { segmentBytes: 1024 * 1024 }));
+      await spool.append(lines(1, 5));
+      await spool.close();
+      // A power cut: the last write reached the disk in part (a half line, or a hole of zeros).
+      fs.appendFileSync(`${dir}/${segmentName(0)}`, torn);
+
+      const again = new Spool(options(dir, { segmentBytes: 1024 * 1024 }));
+      expect(again.pendingLines()).toBe(5);
+      await again.append(lines(6, 8));
+      expect(linesOf(again.read(100))).toEqual(lines(1, 8));
+      await again.close();
+      expect(fs.readFileSync(`${dir}/${segmentName(0)}`, 'utf8')).toBe(`${lines(1, 8).join('\n')}\n`);
+    }
+  });
+
+  it('cuts a torn tail in an earlier segment too and reads on into the next', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(`${dir}/${segmentName(0)}`, `${lines(1, 2).join('\n')}\nm v=3`);
+    fs.writeFileSync(`${dir}/${segmentName(1)}`, `${lines(4, 5).join('\n')}\n`);
+    const spool = new Spool(options(dir));
+    expect(spool.pendingLines()).toBe(4);
+    expect(linesOf(spool.read(100))).toEqual([...lines(1, 2), ...lines(4, 5)]);
+    await spool.close();
+  });
+
+  it('reads everything again from a head.json that is torn, mid-line, or past what survived', async () => {
+    const heads = [
+      '{"segm',
+      '',
+      JSON.stringify({ segment: 0, offset: 3 }),
+      JSON.stringify({ segment: 0, offset: 10_000 }),
+      JSON.stringify({ segment: 0, offset: -7 }),
+      JSON.stringify({ segment: 'x', offset: 0 }),
+    ];
+    for (const head of heads) {
+      const dir = tempDir();
+      fs.writeFileSync(`${dir}/${segmentName(0)}`, `${lines(1, 3).join('\n')}\n`);
+      fs.writeFileSync(`${dir}/head.json`, head);
+      const spool = new Spool(options(dir));
+      const expected = head.includes('10000') ? [] : lines(1, 3);
+      expect(linesOf(spool.read(100)), head).toEqual(expected);
+      await spool.append(lines(4, 4));
+      expect(linesOf(spool.read(100)), head).toEqual(lines(4, 4));
+      await spool.close();
+    }
+  });
+
+  it('starts from the next segment when the head names one that is gone', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(`${dir}/${segmentName(3)}`, `${lines(1, 2).join('\n')}\n`);
+    fs.writeFileSync(`${dir}/head.json`, JSON.stringify({ segment: 2, offset: 40 }));
+    const spool = new Spool(options(dir));
+    expect(linesOf(spool.read(100))).toEqual(lines(1, 2));
+    await spool.close();
+  });
+
+  it('fsyncs the directory after creating a segment, before telling its appenders, and after replacing head.json', async () => {
+    const dir = tempDir();
+    const realFsync = fs.fsync;
+    const realRename = fs.promises.rename;
+    const events: string[] = [];
+    const held: Array<() => void> = [];
+    let holding = true;
+    const pathOf = (fd: number) => fs.readlinkSync(`/proc/self/fd/${fd}`);
+    const fsync = vi.spyOn(fs, 'fsync').mockImplementation((fd, done) => {
+      const isDir = pathOf(fd) === fs.realpathSync(dir);
+      if (isDir) events.push('fsync dir');
+      if (isDir && holding) held.push(() => realFsync(fd, done));
+      else realFsync(fd, done);
+    });
+    const rename = vi.spyOn(fs.promises, 'rename').mockImplementation(async (from, to) => {
+      await realRename(from, to);
+      events.push(`rename ${String(to).split('/').at(-1)}`);
+    });
+    const spool = new Spool(options(dir, { segmentBytes: 50 }));
+    try {
+      const first = spool.append(lines(1, 10));
+      await expect.poll(() => held.length).toBe(1);
+      expect(fs.existsSync(`${dir}/${segmentName(1)}`)).toBe(true);
+      let told = false;
+      const second = spool.append(lines(11, 11)).then(() => (told = true));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(told).toBe(false);
+      holding = false;
+      for (const release of held.splice(0)) release();
+      await Promise.all([first, second]);
+
+      events.length = 0;
+      const batch = spool.read(100);
+      spool.acknowledge(batch.end, batch.count);
+      await spool.close();
+      expect(events).toEqual(['rename head.json', 'fsync dir']);
+    } finally {
+      fsync.mockRestore();
+      rename.mockRestore();
+    }
   });
 
   it('refuses a second process on the same folder, and takes over from a dead one', async () => {
