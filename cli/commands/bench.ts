@@ -26,7 +26,7 @@ export const benchCommand: Command = {
 pipeline-throughput, connections, overload, city-traffic, latency, rules, simulator, quality,
 fuzz. Each starts what it needs on free loopback ports (its own influxd, liftwatch, Mosquitto for
 a baseline: apt-get install -y mosquitto) and prints a table and a JSON line. No name runs the
-short ones. The flags and what they mean are in README, "Performance".`,
+short ones. The flags and what they mean are in docs/performance.md.`,
   options: Object.fromEntries(BENCH_FLAGS.map((flag) => [flag, { type: 'string' }])) as Options,
   positionals: true,
   async run(values, positionals) {
