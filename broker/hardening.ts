@@ -3,10 +3,12 @@ import type { Aedes, AuthenticateError, Client } from 'aedes';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { TokenReplacementFeed } from '../lib/token-replacements.js';
-import type { ElevatorStore } from '../store/types.js';
+import { GATEWAY_USERNAME_PREFIX } from '../contract/index.js';
+import type { ElevatorStore, GatewayStore } from '../store/types.js';
 import { addressMatcher } from './address-list.js';
 import { BoundedMap } from './bounded-map.js';
 import { FrameGuard } from './frame-guard.js';
+import { publishFault } from './packet-check.js';
 import { CONNACK, type RefusalCode } from './hooks/authenticate.js';
 import { checkCertificateName, checkPayloadSize, clampKeepalive } from './hooks/limits.js';
 import { isFull, takeToken, type Bucket, type Rate } from './hooks/token-bucket.js';
@@ -29,7 +31,13 @@ const FAILURE_LEDGER_CAPACITY = 1024;
 const FAILING_ADDRESSES_SHOWN = 10;
 
 export type RefusalReason =
-  'payload_too_large' | 'packet_too_large' | 'publish_rate' | 'connect_rate' | 'tls_handshake' | 'token_replaced';
+  | 'payload_too_large'
+  | 'packet_too_large'
+  | 'publish_rate'
+  | 'connect_rate'
+  | 'tls_handshake'
+  | 'token_replaced'
+  | 'protocol_violation';
 
 export interface AddressFailures {
   readonly address: string;
@@ -45,6 +53,8 @@ export interface PeerCertificate {
 export interface HardeningOptions {
   readonly limits: BrokerLimits;
   readonly elevators: ElevatorStore;
+  /** Building gateways, whose connections are checked as devices' are; unset, none connects. */
+  readonly gateways: GatewayStore | undefined;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** Token replacements announced in this process; without them only the periodic check sees them. */
@@ -70,11 +80,14 @@ export interface Hardening {
   stop(): void;
 }
 
-/** A device connection and the token hash it authenticated with. */
+/** A device or gateway connection and the token hash it authenticated with. */
 interface DeviceSession {
   readonly client: Client;
   readonly tokenHash: string;
 }
+
+/** The aedes client of a connection it handles (aedes sets `conn.client`); none before aedes has it. */
+const clientOf = (conn: object) => (conn as { client?: Client }).client;
 
 const connectError = (returnCode: RefusalCode, message: string) =>
   Object.assign(new Error(message), { returnCode }) as AuthenticateError;
@@ -84,7 +97,7 @@ const connectError = (returnCode: RefusalCode, message: string) =>
  * authorizePublish), which it wraps, and returns what the listeners need.
  */
 export function installHardening(aedes: Aedes, options: HardeningOptions): Hardening {
-  const { limits, elevators, metrics, logger } = options;
+  const { limits, elevators, gateways, metrics, logger } = options;
   const exempt = addressMatcher(limits.rateExempt);
   const publishRate: Rate = { perSecond: limits.publishRatePerSecond, burst: limits.publishBurst };
   const connectRate: Rate = {
@@ -96,13 +109,30 @@ export function installHardening(aedes: Aedes, options: HardeningOptions): Harde
   const publishBuckets = new Map<string, Bucket>();
   const connectBuckets = new BoundedMap<string, { bucket: Bucket; refusing: boolean }>(CONNECT_BUCKETS_CAPACITY);
   const failures = new BoundedMap<string, { failures: number; lastAt: number }>(FAILURE_LEDGER_CAPACITY);
+  /** By MQTT username: an elevator id, or `gateway:{id}`. */
   const sessions = new Map<string, DeviceSession>();
+  /** The gateways among them: few enough to read each one's token at every check. */
+  const gatewaySessions = new Set<string>();
+  const isGateway = (username: string) => username.startsWith(GATEWAY_USERNAME_PREFIX);
+  /** The token hash the username connects with now; undefined for none (unregistered, deleted, or a service). */
+  const currentHash = (username: string) =>
+    isGateway(username)
+      ? gateways?.tokenHash(username.slice(GATEWAY_USERNAME_PREFIX.length))
+      : elevators.tokenHash(username);
+  const endSession = (username: string) => {
+    sessions.delete(username);
+    gatewaySessions.delete(username);
+  };
   const peers = new WeakMap<object, PeerCertificate>();
 
   const refused = (reason: RefusalReason) => metrics.mqttRefusals.inc({ reason });
   const packetTooLarge = (address: string | undefined) => {
     refused('packet_too_large');
     logger.warn({ remote: address, maxPacketBytes }, 'MQTT connection closed: a packet over the size limit');
+  };
+  const protocolViolation = (address: string | undefined, clientId: string | undefined, reason: string) => {
+    refused('protocol_violation');
+    logger.warn({ remote: address, clientId }, `MQTT connection closed: ${reason}`);
   };
   const failedFrom = (address: string | undefined) => {
     if (address === undefined) return;
@@ -136,17 +166,18 @@ export function installHardening(aedes: Aedes, options: HardeningOptions): Harde
       if (!decision.allowed) return refuse(CONNACK.notAuthorized, decision.reason);
     }
     // Read before and after verifying: a token replaced meanwhile is not let in with the old one.
-    const hashBefore = username === undefined ? undefined : elevators.tokenHash(username);
+    const hashBefore = username === undefined ? undefined : currentHash(username);
     authenticate.call(aedes, client, username, password, (error, success) => {
       if (!success) {
         failedFrom(address);
         return done(error, success);
       }
       if (hashBefore !== undefined && username !== undefined) {
-        if (elevators.tokenHash(username) !== hashBefore) {
+        if (currentHash(username) !== hashBefore) {
           return refuse(CONNACK.badUsernameOrPassword, 'the token was replaced while it was checked');
         }
         sessions.set(username, { client, tokenHash: hashBefore });
+        if (isGateway(username)) gatewaySessions.add(username);
       }
       done(null, true);
     });
@@ -172,6 +203,11 @@ export function installHardening(aedes: Aedes, options: HardeningOptions): Harde
 
   const authorizePublish = aedes.authorizePublish;
   aedes.authorizePublish = (client, packet, done) => {
+    const violation = client && publishFault(packet);
+    if (violation) {
+      protocolViolation(options.addressOf(client.conn), client.id, violation);
+      return done(new Error(violation));
+    }
     const refusal = client && publishRefusal(client, Buffer.byteLength(packet.payload));
     if (!refusal) return authorizePublish.call(aedes, client, packet, done);
     refused(refusal.reason);
@@ -183,25 +219,29 @@ export function installHardening(aedes: Aedes, options: HardeningOptions): Harde
   };
 
   aedes.on('clientDisconnect', (client) => {
-    if (sessions.get(client.id)?.client === client) sessions.delete(client.id);
+    if (sessions.get(client.id)?.client === client) endSession(client.id);
     const bucket = publishBuckets.get(client.id);
     if (bucket && isFull(bucket, publishRate, Date.now())) publishBuckets.delete(client.id);
   });
 
-  /** Disconnects the device if it is connected with another token than `tokenHash`. */
-  const recheck = (elevatorId: string, tokenHash: string | undefined) => {
-    const session = sessions.get(elevatorId);
+  /** Disconnects the device or gateway if it is connected with another token than `tokenHash` (none: deleted). */
+  const recheck = (username: string, tokenHash: string | undefined) => {
+    const session = sessions.get(username);
     if (!session || session.tokenHash === tokenHash) return;
-    sessions.delete(elevatorId);
+    endSession(username);
     refused('token_replaced');
-    logger.warn({ clientId: elevatorId }, 'MQTT device disconnected: its token was replaced');
+    logger.warn({ clientId: username }, 'MQTT client disconnected: its token was replaced or withdrawn');
     session.client.close();
   };
-  const stopListening = options.tokenReplacements?.onTokenReplaced((id) => recheck(id, elevators.tokenHash(id)));
+  const stopListening = options.tokenReplacements?.onTokenReplaced((username) =>
+    recheck(username, currentHash(username)),
+  );
   const tokenCheck = setInterval(() => {
     if (sessions.size === 0) return;
     const since = new Date(Date.now() - TOKEN_CHECK_LOOKBACK_MS);
     for (const { id, tokenHash } of elevators.tokensIssuedSince(since)) recheck(id, tokenHash);
+    // A deleted gateway leaves no row to find by time: each connected one is read again.
+    for (const username of gatewaySessions) recheck(username, currentHash(username));
   }, options.tokenCheckIntervalMs);
   tokenCheck.unref();
 
@@ -220,10 +260,10 @@ export function installHardening(aedes: Aedes, options: HardeningOptions): Harde
       return allowed;
     },
     guard(conn, peer) {
-      const guarded = new FrameGuard(conn, maxPacketBytes, (verdict) => {
+      const guarded = new FrameGuard(conn, maxPacketBytes, (verdict, reason) => {
         const remote = options.addressOf(guarded);
-        if (verdict === 'too-large') packetTooLarge(remote);
-        else logger.debug({ remote }, 'MQTT connection closed: malformed remaining length');
+        if (verdict === 'too-large') return packetTooLarge(remote);
+        protocolViolation(remote, clientOf(guarded)?.id, reason ?? 'malformed');
       });
       if (peer) peers.set(guarded, peer);
       return guarded;

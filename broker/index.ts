@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { Aedes, type AuthenticateError, type Client, type ConnectPacket, type PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { TOPIC_ROOT } from '../contract/index.js';
 import type { Logger } from '../lib/logger.js';
@@ -10,8 +10,8 @@ import type { Metrics } from '../lib/metrics.js';
 import type { TokenReplacementFeed } from '../lib/token-replacements.js';
 import { secretsEqual, verifyStoredSecret } from '../store/credentials.js';
 import type { ElevatorStore, GatewayStore } from '../store/types.js';
-import { authenticate, type CredentialVerifier } from './hooks/authenticate.js';
-import { authorizePublish } from './hooks/authorize-publish.js';
+import { authenticate, CONNACK, type ConnectDecision, type CredentialVerifier } from './hooks/authenticate.js';
+import { authorizePublish, authorizeWill } from './hooks/authorize-publish.js';
 import { authorizeSubscribe } from './hooks/authorize-subscribe.js';
 import { GatewayCache } from './hooks/gateway-cache.js';
 import type { Principal } from './hooks/principal.js';
@@ -113,6 +113,8 @@ function closeServer(server: net.Server | http.Server): Promise<void> {
 export async function build(options: BrokerOptions): Promise<Broker> {
   const { elevators, metrics, logger } = options;
   const principals = new WeakMap<Client, Principal>();
+  /** Each connecting client's will, from its CONNECT, judged once it is known who connects. */
+  const wills = new WeakMap<Client, NonNullable<ConnectPacket['will']>>();
   /** Source addresses of connections, TCP or WebSocket, for logging refusals. */
   const remoteAddresses = new WeakMap<object, string | undefined>();
   // An unknown id costs a verification too: a quicker CONNACK 4 would tell which ids are registered.
@@ -124,14 +126,35 @@ export async function build(options: BrokerOptions): Promise<Broker> {
   const gatewayCache = new GatewayCache(elevators);
   gatewayCache.preload();
 
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  /** An accepted client whose will it could not publish itself is refused. */
+  const withWill = (client: Client, decision: ConnectDecision): ConnectDecision => {
+    const will = wills.get(client);
+    wills.delete(client);
+    if (!decision.accepted || !will) return decision;
+    const request = { topic: will.topic, payload: will.payload, retain: will.retain === true };
+    const verdict = authorizeWill(decision.principal, request, limits.maxPayloadBytes, gatewayCache.gatewayOf);
+    if (verdict.allowed) return decision;
+    return {
+      accepted: false,
+      returnCode: CONNACK.notAuthorized,
+      reason: `a will it may not publish: ${verdict.reason}`,
+    };
+  };
+
   const backends = await openBackends(options.redisUrl, logger);
   const elevatorTopic = (topic: string) => topic.startsWith(ELEVATOR_TOPIC_PREFIX);
   const aedes = new Aedes({
     ...AEDES_OPTIONS,
     ...backends.aedesOptions,
+    preConnect(client, packet, done) {
+      if (packet.will) wills.set(client, packet.will);
+      done(null, true);
+    },
     authenticate(client, username, password, done) {
       authenticate({ clientId: client.id, username, password }, verifier).then(
-        (decision) => {
+        (found) => {
+          const decision = withWill(client, found);
           if (decision.accepted) {
             principals.set(client, decision.principal);
             return done(null, true);
@@ -179,7 +202,6 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     authorizeForward: (client, packet) => readerBacklog.forward(client, packet),
   });
   await aedes.listen();
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const routerQueue = boundRouterQueue(aedes, limits.maxPublishesInRouter, metrics);
   const readerBacklog = watchReaderBacklog(aedes, {
     boundBytes: limits.readerBacklogBytes,
@@ -209,6 +231,7 @@ export async function build(options: BrokerOptions): Promise<Broker> {
   const hardening = installHardening(aedes, {
     limits,
     elevators,
+    gateways: options.gateways,
     metrics,
     logger,
     tokenReplacements: options.tokenReplacements,

@@ -31,7 +31,7 @@ export function createMetrics() {
     pointsWritten: new Counter({ name: 'lw_points_written_total', help: 'Points InfluxDB acknowledged', registers }),
     pointsRejected: new Counter({
       name: 'lw_points_rejected_total',
-      help: 'Points in batches InfluxDB refused for good (HTTP 4xx)',
+      help: 'Points InfluxDB refused for good (HTTP 4xx), each a dead letter; the other points of a batch it took in part are stored',
       registers,
     }),
     messagesShed: new Counter({
@@ -62,7 +62,11 @@ export function createMetrics() {
       registers,
     }),
     batchesWritten: new Counter({ name: 'lw_batches_written_total', help: 'Batches written to InfluxDB', registers }),
-    writeErrors: new Counter({ name: 'lw_write_errors_total', help: 'Failed InfluxDB write requests', registers }),
+    writeErrors: new Counter({
+      name: 'lw_write_errors_total',
+      help: 'Failed InfluxDB write requests (not the requests that find which lines of a refused batch InfluxDB refused)',
+      registers,
+    }),
     pendingPoints: new Gauge({
       name: 'lw_ingest_pending_points',
       help: 'Points in the spool InfluxDB has not acknowledged',
@@ -121,7 +125,7 @@ export function createMetrics() {
     }),
     mqttRefusals: new Counter({
       name: 'lw_mqtt_refusals_total',
-      help: 'MQTT connections refused or closed by a broker limit, by reason: payload_too_large, packet_too_large, publish_rate, connect_rate, tls_handshake, token_replaced',
+      help: 'MQTT connections refused or closed by a broker limit or a protocol violation, by reason: payload_too_large, packet_too_large, publish_rate, connect_rate, tls_handshake, token_replaced, protocol_violation',
       labelNames: ['reason'] as const,
       registers,
     }),

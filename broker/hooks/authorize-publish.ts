@@ -1,4 +1,5 @@
 import { parseTopic } from '../../contract/index.js';
+import { checkPayloadSize } from './limits.js';
 import { ALLOW, deny, type Decision, type Principal } from './principal.js';
 
 export interface PublishRequest {
@@ -29,4 +30,24 @@ export function authorizePublish(
     return deny('an elevator this gateway does not publish for');
   if (packet.retain && topic.kind !== 'online') return deny('only the online topic may be retained');
   return ALLOW;
+}
+
+/** A CONNECT's will, the message the broker publishes for the client when it drops. */
+export interface WillRequest extends PublishRequest {
+  readonly payload: Buffer | string;
+}
+
+/**
+ * A will is judged at CONNECT as the publish it will be: refused (CONNACK 5) unless the client
+ * could publish it itself, rather than accepted and then dropped, or delivered, once the device is gone.
+ */
+export function authorizeWill(
+  principal: Principal,
+  will: WillRequest,
+  maxPayloadBytes: number,
+  gatewayOf?: GatewayOf,
+): Decision {
+  const size = checkPayloadSize(Buffer.byteLength(will.payload), maxPayloadBytes);
+  if (!size.allowed) return size;
+  return authorizePublish(principal, will, gatewayOf);
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { addressMatcher, parseSubnet } from '../../broker/address-list.js';
 import { BoundedMap } from '../../broker/bounded-map.js';
-import { FRAME_START, scanFrames } from '../../broker/frame-guard.js';
+import { FRAME_START, scanFrames, type FrameVerdict } from '../../broker/frame-guard.js';
 import { checkCertificateName, checkPayloadSize, clampKeepalive } from '../../broker/hooks/limits.js';
 import { isFull, takeToken, type Bucket } from '../../broker/hooks/token-bucket.js';
+import { rawSubscribe } from '../helpers/raw-mqtt.js';
 
 describe('scanFrames', () => {
   const MAX = 300;
@@ -40,6 +41,25 @@ describe('scanFrames', () => {
     expect(scanFrames(FRAME_START, Buffer.concat([packet(10), Buffer.from([0x30, 0xff, 0xff])]), MAX).verdict).toBe(
       'too-large',
     );
+  });
+
+  it('reads a SUBSCRIBE whole, however it is cut, and refuses it at its last byte when a filter is not UTF-8', () => {
+    const good = rawSubscribe(1, ['elevators/E1/commands']);
+    const bad = rawSubscribe(2, [Buffer.from([0x65, 0xc0, 0x80])]);
+    const verdictOf = (stream: Buffer, size: number): FrameVerdict => {
+      let state = FRAME_START;
+      for (let at = 0; at < stream.length; at += size) {
+        const result = scanFrames(state, stream.subarray(at, at + size), MAX);
+        if (result.verdict !== 'ok') return result.verdict;
+        state = result.state;
+      }
+      return 'ok';
+    };
+    for (const size of [1, 2, 5, 1000]) {
+      expect(verdictOf(Buffer.concat([good, packet(3), good]), size)).toBe('ok');
+      expect(verdictOf(Buffer.concat([good, bad.subarray(0, -1)]), size)).toBe('ok');
+      expect(verdictOf(Buffer.concat([good, bad, packet(3)]), size)).toBe('malformed');
+    }
   });
 
   it('refuses a remaining length of more than four bytes', () => {
