@@ -79,7 +79,7 @@ export const overdueListSchema = z.object({
 });
 export type OverdueList = z.infer<typeof overdueListSchema>;
 
-export const LEAGUE_FORMATS = ['json', 'csv'] as const;
+export const LEAGUE_FORMATS = ['json', 'csv', 'xlsx'] as const;
 
 export const contractorScoreQuerySchema = z.object({
   ...period,
@@ -107,7 +107,7 @@ export const contractorLeagueSchema = z.object({
 });
 export type ContractorLeague = z.infer<typeof contractorLeagueSchema>;
 
-/** The league table's CSV headers, in column order. */
+/** The league table's CSV and XLSX headers, in column order. */
 export const CONTRACTOR_SCORE_HEADERS: Readonly<Record<keyof ContractorScore, string>> = {
   contractor: '维保单位',
   lifts: '维保电梯数量（台）',
@@ -120,3 +120,5 @@ export const CONTRACTOR_SCORE_HEADERS: Readonly<Record<keyof ContractorScore, st
   onSiteMinutes: '平均到场时间（分钟）',
   score: '综合评分',
 };
+/** The XLSX's sheet, named as the Grafana dashboard of the league is. */
+export const LEAGUE_SHEET = '维保单位排行';

@@ -1,5 +1,6 @@
 import {
   CONTRACTOR_SCORE_HEADERS,
+  LEAGUE_SHEET,
   MAINTENANCE_MAX_DAYS,
   type ContractorLeague,
   type ContractorScore,
@@ -11,7 +12,7 @@ import { maintenanceOverdue } from '../rules/catalogue/maintenance-overdue.js';
 import { repeatAfterMaintenance } from '../rules/catalogue/repeat-after-maintenance.js';
 import type { Scope, Store } from '../store/types.js';
 import { compositeScore } from './contractor-score.js';
-import { csvField, UTF8_BOM } from './pilot-files.js';
+import { formCsv, formsXlsx, type FormTable } from './spreadsheet.js';
 import { DAY_MS, MINUTE_MS, checkoutsByElevator, elevatorsInScope } from './visits.js';
 
 /**
@@ -22,8 +23,6 @@ import { DAY_MS, MINUTE_MS, checkoutsByElevator, elevatorsInScope } from './visi
 const PER_100 = 100;
 const TENTHS = 10;
 const TICKET_PAGE = 1000;
-/** RFC 4180 ends records with CRLF. */
-const CSV_LINE_END = '\r\n';
 const toTenth = (value: number) => Math.round(value * TENTHS) / TENTHS;
 
 /** Every ticket in the scope created in [from, to), page by page. */
@@ -103,12 +102,20 @@ export async function contractorLeague(
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), contractors: rows };
 }
 
-/** The league as CSV: UTF-8 with a BOM, the contract's Chinese headers, CRLF line ends. */
-export function leagueCsv(league: ContractorLeague): string {
+/** The league as a table: the contract's Chinese headers, a row per contractor. */
+function leagueTable(league: ContractorLeague): FormTable {
   const keys = Object.keys(CONTRACTOR_SCORE_HEADERS) as Array<keyof ContractorScore>;
-  const lines = [
-    keys.map((key) => CONTRACTOR_SCORE_HEADERS[key]),
-    ...league.contractors.map((row) => keys.map((key) => row[key])),
-  ];
-  return UTF8_BOM + lines.map((cells) => cells.map(csvField).join(',') + CSV_LINE_END).join('');
+  return {
+    above: [],
+    header: keys.map((key) => CONTRACTOR_SCORE_HEADERS[key]),
+    rows: league.contractors.map((row) => keys.map((key) => row[key])),
+    below: [],
+  };
 }
+
+/** The league as CSV: UTF-8 with a BOM, CRLF line ends. */
+export const leagueCsv = (league: ContractorLeague): string => formCsv(leagueTable(league));
+
+/** The league as a workbook of one sheet. */
+export const leagueXlsx = (league: ContractorLeague): Promise<Buffer> =>
+  formsXlsx([[LEAGUE_SHEET, leagueTable(league)]]);

@@ -10,11 +10,13 @@ import {
 } from '../../contract/index.js';
 import type { TelemetryStore } from '../../influx/types.js';
 import { shanghaiMonthStart } from '../../lib/shanghai.js';
-import { contractorLeague, leagueCsv } from '../../reports/contractor-league.js';
+import { contractorLeague, leagueCsv, leagueXlsx } from '../../reports/contractor-league.js';
 import { overdueByUseUnit } from '../../reports/overdue.js';
+import { CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE } from '../../reports/spreadsheet.js';
 import { DAY_MS, elevatorsInScope, listVisits } from '../../reports/visits.js';
 import type { Store } from '../../store/types.js';
 import { principalOf, scopeOf, type Auth } from '../auth.js';
+import { sendDownload } from '../download.js';
 
 export interface MaintenanceRouteOptions {
   readonly store: Store;
@@ -26,7 +28,7 @@ export interface MaintenanceRouteOptions {
 
 /** Without `from`, the visit list covers this many days before `to`. */
 const DEFAULT_VISIT_DAYS = 30;
-const LEAGUE_FILE = 'contractor-league.csv';
+const LEAGUE_FILE = 'contractor-league';
 const optionalTime = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
 
 /**
@@ -79,7 +81,7 @@ export const maintenanceRoutes: FastifyPluginAsyncZod<MaintenanceRouteOptions> =
       onRequest: auth.allow('admin', 'regulator', 'insurer'),
       schema: {
         querystring: contractorScoreQuerySchema,
-        response: { 200: contractorLeagueSchema.or(z.string().describe('format=csv: the table as CSV')) },
+        response: { 200: contractorLeagueSchema.or(z.string().describe('format=csv or xlsx: the table as a file')) },
       },
     },
     async (request, reply) => {
@@ -87,11 +89,13 @@ export const maintenanceRoutes: FastifyPluginAsyncZod<MaintenanceRouteOptions> =
       const from = optionalTime(request.query.from) ?? shanghaiMonthStart(now, 1);
       const to = optionalTime(request.query.to) ?? shanghaiMonthStart(now);
       const league = await contractorLeague(telemetry, store, scopeOf(principalOf(request)), from, to);
-      if (request.query.format === 'json') return league;
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${LEAGUE_FILE}"`)
-        .send(leagueCsv(league));
+      const { format } = request.query;
+      if (format === 'json') return league;
+      const file =
+        format === 'csv'
+          ? { body: leagueCsv(league), contentType: CSV_CONTENT_TYPE }
+          : { body: await leagueXlsx(league), contentType: XLSX_CONTENT_TYPE };
+      return sendDownload(reply, { ...file, fileName: `${LEAGUE_FILE}.${format}` });
     },
   );
 };

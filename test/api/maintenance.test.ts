@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CONTRACTOR_SCORE_HEADERS, decodePayload, type Elevator, type Visit } from '../../contract/index.js';
+import {
+  CONTRACTOR_SCORE_HEADERS,
+  LEAGUE_SHEET,
+  decodePayload,
+  type Elevator,
+  type Visit,
+} from '../../contract/index.js';
 import { InfluxHttpStore } from '../../influx/http-store.js';
 import { encodeLine } from '../../influx/line-protocol.js';
 import { FIELD_TYPES, toPoint } from '../../ingest/schema.js';
@@ -8,6 +14,7 @@ import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
 import { buildTestApi } from '../helpers/api.js';
 import { entrapmentTicket, registration, tempDir, uniqueDatabase } from '../helpers/fixtures.js';
+import { readXlsx, sheetRows } from '../helpers/xlsx.js';
 
 const ADMIN = 'admin-key-of-the-maintenance-test';
 const admin = { authorization: `Bearer ${ADMIN}` };
@@ -281,5 +288,16 @@ describe('GET /api/contractors/scores', () => {
     expect(header).toBe(Object.values(CONTRACTOR_SCORE_HEADERS).join(','));
     expect(row).toBe('MC-POOR,1,2,1,1,0,100,25,65,36.7');
     expect(end).toBe('');
+  });
+
+  it('gives XLSX: one sheet, the same headers and numbers', async () => {
+    const response = await get(`/api/contractors/scores?${OCTOBER}&format=xlsx`, bearer(keys.insB));
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-disposition']).toMatch(/^attachment; filename="contractor-league.xlsx"/);
+    const workbook = await readXlsx(response.rawPayload);
+    expect(sheetRows(workbook, LEAGUE_SHEET)).toEqual([
+      Object.values(CONTRACTOR_SCORE_HEADERS),
+      ['MC-POOR', 1, 2, 1, 1, 0, 100, 25, 65, 36.7],
+    ]);
   });
 });
