@@ -19,15 +19,17 @@ export const PREMIUM_SOURCES = [
 ] as const;
 export type PremiumSource = (typeof PREMIUM_SOURCES)[number];
 
-/** Each source as the report prints it. */
+/** Each source as the notice's Attachment 1 words it, and so as the report's CSV and XLSX print it. */
 export const PREMIUM_SOURCE_NAMES_ZH: Readonly<Record<PremiumSource, string>> = {
-  'self-funded': '使用单位自筹',
-  'property-special-maintenance-fund': '住宅专项维修资金',
+  'self-funded': '自筹',
+  'property-special-maintenance-fund': '物业专项维修资金',
   'fund-interest': '专项维修资金增值收益',
   'community-public-income': '小区公共收益',
-  donation: '社会捐赠',
-  government: '政府补助',
+  donation: '捐赠',
+  government: '政府财政支持',
 };
+/** Attachment 1 lists the sources in one cell, separated by this. */
+export const PREMIUM_SOURCE_SEPARATOR = '/';
 
 export const FEN_PER_YUAN = 100;
 /** Far above any elevator's premium or claim, and low enough that fen stay exact integers. */

@@ -1,60 +1,49 @@
-import ExcelJS from 'exceljs';
 import {
   DISTRICT_SUMMARY_HEADERS,
   INSURED_ELEVATOR_HEADERS,
+  PILOT_FORM_FIELDS,
+  PILOT_FORMS,
   PREMIUM_SOURCE_NAMES_ZH,
+  PREMIUM_SOURCE_SEPARATOR,
   REPORT_SHEETS,
+  type PilotFileQuery,
+  type PilotFormFields,
   type PilotReport,
   type PremiumSource,
   type ReportFormat,
   type ReportTable,
 } from '../contract/index.js';
 import { LiftwatchError } from '../lib/errors.js';
+import {
+  CSV_CONTENT_TYPE,
+  XLSX_CONTENT_TYPE,
+  formCsv,
+  formsXlsx,
+  type Cell,
+  type FormTable,
+  type Row,
+} from './spreadsheet.js';
 
-/** Spreadsheet programs read a CSV as UTF-8 (and so show Chinese) only when it starts with this. */
-export const UTF8_BOM = '\uFEFF';
-/** RFC 4180 ends records with CRLF. */
-const CSV_LINE_END = '\r\n';
-/** Premium sources share one cell, listed as Chinese lists them. */
-const LIST_SEPARATOR = '、';
+/**
+ * The report as the notice's forms (附件1, 附件2), the same lines in CSV and XLSX:
+ *
+ *     附件1
+ *     重庆市电梯综合保险试点推进表
+ *     填报单位：…            填报时间：…        (Attachment 1 only, as the notice has them)
+ *     the headers, the notice's columns first
+ *     a row per district (Attachment 1) or per insured elevator (Attachment 2)
+ *     联系人：…              联系电话：…        (Attachment 1 only)
+ *
+ * Each field is one cell, label and value (`填报单位：渝中区市场监督管理局`; the label alone when no
+ * value was given), the first in the first column, the second in the middle one, so the file
+ * reads like the printed form and a spreadsheet program leaves a phone number as it was typed.
+ */
 
 const CONTENT_TYPES: Readonly<Record<ReportFormat, string>> = {
   json: 'application/json; charset=utf-8',
-  csv: 'text/csv; charset=utf-8',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  csv: CSV_CONTENT_TYPE,
+  xlsx: XLSX_CONTENT_TYPE,
 };
-
-export type Cell = string | number | null;
-type Headers = Readonly<Record<string, string>>;
-
-/** A table in its columns' order, each value as a spreadsheet cell; a missing value is an empty cell. */
-function table(headers: Headers, rows: ReadonlyArray<Readonly<Record<string, unknown>>>) {
-  const keys = Object.keys(headers);
-  const cell = (value: unknown): Cell =>
-    Array.isArray(value)
-      ? value.map((source: PremiumSource) => PREMIUM_SOURCE_NAMES_ZH[source]).join(LIST_SEPARATOR)
-      : (value as Cell);
-  return {
-    header: keys.map((key) => headers[key] as string),
-    rows: rows.map((row) => keys.map((key) => cell(row[key]))),
-  };
-}
-
-const tables = (report: PilotReport) => ({
-  '1': table(DISTRICT_SUMMARY_HEADERS, report.summary),
-  '2': table(INSURED_ELEVATOR_HEADERS, report.elevators),
-});
-
-export function csvField(value: Cell): string {
-  const text = value === null ? '' : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** One table as CSV: UTF-8 with a BOM, Chinese headers, CRLF line ends. */
-export function pilotCsv(report: PilotReport, which: ReportTable): string {
-  const { header, rows } = tables(report)[which];
-  return UTF8_BOM + [header, ...rows].map((row) => row.map(csvField).join(',') + CSV_LINE_END).join('');
-}
 
 /** Number formats by column: money to the yuan in 万元, hours and percent to a tenth. */
 const NUMBER_FORMATS: Readonly<Record<string, string>> = {
@@ -64,27 +53,62 @@ const NUMBER_FORMATS: Readonly<Record<string, string>> = {
   payHoursMax: '0.0',
   satisfactionPercent: '0.0',
 };
-/** Wide enough for the Chinese headers. */
-const COLUMN_WIDTH = 20;
+const TITLE_INDEX = 1;
 
-function addSheet(workbook: ExcelJS.Workbook, name: string, headers: Headers, content: ReturnType<typeof table>) {
-  const sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.columns = Object.keys(headers).map((key) => {
-    const numFmt = NUMBER_FORMATS[key];
-    return { key, width: COLUMN_WIDTH, ...(numFmt && { style: { numFmt } }) };
-  });
-  sheet.addRow(content.header).font = { bold: true };
-  sheet.addRows(content.rows);
+type Headers = Readonly<Record<string, string>>;
+type FieldName = keyof typeof PILOT_FORM_FIELDS;
+
+/** A value as a cell: the premium sources as Attachment 1 words and joins them; a missing value is empty. */
+const cell = (value: unknown): Cell =>
+  Array.isArray(value)
+    ? value.map((source: PremiumSource) => PREMIUM_SOURCE_NAMES_ZH[source]).join(PREMIUM_SOURCE_SEPARATOR)
+    : (value as Cell);
+
+/** A line of two fields: the first in the first column, the second in the middle one. */
+function fieldLine(width: number, form: PilotFormFields, left: FieldName, right: FieldName): Row {
+  const line = Array<Cell>(width).fill(null);
+  const field = (name: FieldName) => `${PILOT_FORM_FIELDS[name]}：${form[name] ?? ''}`;
+  line[0] = field(left);
+  line[Math.ceil(width / 2)] = field(right);
+  return line;
 }
 
+function pilotForm(
+  table: ReportTable,
+  headers: Headers,
+  rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
+  fields: PilotFormFields | null,
+): FormTable {
+  const keys = Object.keys(headers);
+  const width = keys.length;
+  const { attachment, title } = PILOT_FORMS[table];
+  return {
+    above: [[attachment], [title], ...(fields ? [fieldLine(width, fields, 'filledBy', 'filledOn')] : [])],
+    header: keys.map((key) => headers[key] as string),
+    rows: rows.map((row) => keys.map((key) => cell(row[key]))),
+    below: fields ? [fieldLine(width, fields, 'contact', 'phone')] : [],
+    titleIndex: TITLE_INDEX,
+    numberFormats: keys.map((key) => NUMBER_FORMATS[key]),
+  };
+}
+
+/** Attachment 1 has the form's fields; Attachment 2, as in the notice, only its title. */
+const forms = (report: PilotReport, fields: PilotFormFields): Record<ReportTable, FormTable> => ({
+  '1': pilotForm('1', DISTRICT_SUMMARY_HEADERS, report.summary, fields),
+  '2': pilotForm('2', INSURED_ELEVATOR_HEADERS, report.elevators, null),
+});
+
+/** One table as CSV: UTF-8 with a BOM, CRLF line ends, every line as wide as the table. */
+export const pilotCsv = (report: PilotReport, which: ReportTable, fields: PilotFormFields = {}): string =>
+  formCsv(forms(report, fields)[which]);
+
 /** Both tables as one workbook, a sheet each. */
-export async function pilotXlsx(report: PilotReport): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
-  workbook.creator = 'liftwatch';
-  const { 1: summary, 2: elevators } = tables(report);
-  addSheet(workbook, REPORT_SHEETS.summary, DISTRICT_SUMMARY_HEADERS, summary);
-  addSheet(workbook, REPORT_SHEETS.elevators, INSURED_ELEVATOR_HEADERS, elevators);
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+export async function pilotXlsx(report: PilotReport, fields: PilotFormFields = {}): Promise<Buffer> {
+  const { 1: summary, 2: elevators } = forms(report, fields);
+  return formsXlsx([
+    [REPORT_SHEETS.summary, summary],
+    [REPORT_SHEETS.elevators, elevators],
+  ]);
 }
 
 export interface RenderedReport {
@@ -94,11 +118,10 @@ export interface RenderedReport {
   readonly fileName: string;
 }
 
-/** The report as a file: JSON, CSV (one table: `table` is required) or XLSX (both). */
+/** The report as a file: JSON, CSV (one table: `table` is required) or XLSX (both), with the form's fields. */
 export async function renderPilot(
   report: PilotReport,
-  format: ReportFormat,
-  which?: ReportTable,
+  { format, table, ...fields }: PilotFileQuery,
 ): Promise<RenderedReport> {
   const base = ['pilot-report', String(report.year), ...(report.district === null ? [] : [report.district])].join('-');
   const file = (body: string | Buffer, suffix: string) => ({
@@ -106,13 +129,13 @@ export async function renderPilot(
     contentType: CONTENT_TYPES[format],
     fileName: `${base}${suffix}.${format}`,
   });
-  if (format === 'xlsx') return file(await pilotXlsx(report), '');
+  if (format === 'xlsx') return file(await pilotXlsx(report, fields), '');
   if (format === 'json') return file(`${JSON.stringify(report, null, 2)}\n`, '');
-  if (which === undefined) {
+  if (table === undefined) {
     throw new LiftwatchError(
       'LW_ERR_VALIDATION',
       'table: CSV holds one table; ask for table=1 (per district) or 2 (per elevator)',
     );
   }
-  return file(pilotCsv(report, which), `-table${which}`);
+  return file(pilotCsv(report, table, fields), `-table${table}`);
 }

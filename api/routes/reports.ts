@@ -9,9 +9,8 @@ import {
   pilotDraftSchema,
   pilotReportQuerySchema,
   pilotReportSchema,
+  type PilotFileQuery,
   type PilotReport,
-  type ReportFormat,
-  type ReportTable,
 } from '../../contract/index.js';
 import { LiftwatchError } from '../../lib/errors.js';
 import { shanghaiDate } from '../../lib/shanghai.js';
@@ -20,6 +19,7 @@ import { draftPilotReport } from '../../reports/pilot-drafts.js';
 import { renderPilot } from '../../reports/pilot-files.js';
 import type { Store } from '../../store/types.js';
 import type { Auth } from '../auth.js';
+import { sendDownload } from '../download.js';
 
 export interface ReportRouteOptions {
   readonly store: Store;
@@ -28,14 +28,9 @@ export interface ReportRouteOptions {
 
 const binaryResponse = z.string().describe('format=json: the report as below; csv and xlsx: the file');
 
-/** CSV or XLSX as a download (JSON goes through the response schema instead). */
-async function sendFile(reply: FastifyReply, report: PilotReport, format: ReportFormat, table?: ReportTable) {
-  const file = await renderPilot(report, format, table);
-  // The plain filename drops what is not ASCII (a Chinese district); filename* keeps it (RFC 6266).
-  const ascii = file.fileName.replace(/[^\w.-]+/g, '').replace(/-{2,}/g, '-');
-  const disposition = `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`;
-  return reply.type(file.contentType).header('content-disposition', disposition).send(file.body);
-}
+/** CSV or XLSX as a download. */
+const sendFile = async (reply: FastifyReply, report: PilotReport, query: PilotFileQuery) =>
+  sendDownload(reply, await renderPilot(report, query));
 
 /**
  * The yearly pilot report for the regulator: computed on request, drafted on demand or by the
@@ -51,9 +46,9 @@ export const reportRoutes: FastifyPluginAsyncZod<ReportRouteOptions> = async (ap
       schema: { querystring: pilotReportQuerySchema, response: { 200: pilotReportSchema.or(binaryResponse) } },
     },
     async (request, reply) => {
-      const { format, table, ...scope } = request.query;
-      const report = buildPilotReport(store, { ...scope, asOf: scope.asOf ?? shanghaiDate(Date.now()) });
-      return format === 'json' ? report : sendFile(reply, report, format, table);
+      const { year, district, asOf, ...file } = request.query;
+      const report = buildPilotReport(store, { year, district, asOf: asOf ?? shanghaiDate(Date.now()) });
+      return file.format === 'json' ? report : sendFile(reply, report, file);
     },
   );
 
@@ -85,8 +80,7 @@ export const reportRoutes: FastifyPluginAsyncZod<ReportRouteOptions> = async (ap
     async (request, reply) => {
       const draft = store.reports.getPilot(request.params.id);
       if (!draft) throw new LiftwatchError('LW_ERR_NOT_FOUND', `No pilot report draft ${request.params.id}`);
-      const { format, table } = request.query;
-      return format === 'json' ? draft : sendFile(reply, draft.report, format, table);
+      return request.query.format === 'json' ? draft : sendFile(reply, draft.report, request.query);
     },
   );
 };

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISTRICT_SUMMARY_HEADERS, REPORT_SHEETS } from '../../contract/index.js';
+import { DISTRICT_SUMMARY_HEADERS, INSURED_ELEVATOR_HEADERS, REPORT_SHEETS } from '../../contract/index.js';
 import { shanghaiDate } from '../../lib/shanghai.js';
 import { buildPilotReport } from '../../reports/pilot.js';
 import { openSqliteStore } from '../../store/sqlite.js';
@@ -58,12 +58,32 @@ describe('GET /api/reports/pilot', () => {
       `attachment; filename="pilot-report-2026-table1.csv"; filename*=UTF-8''pilot-report-2026-table1.csv`,
     );
     expect(response.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
-    expect(response.body.slice(1).split('\r\n')[0]).toBe(Object.values(DISTRICT_SUMMARY_HEADERS).join(','));
+    expect(response.body.slice(1).split('\r\n')[3]).toBe(Object.values(DISTRICT_SUMMARY_HEADERS).join(','));
     const district = await get(`${REPORT}&format=csv&table=2&district=${encodeURIComponent('江北区')}`);
     expect(district.headers['content-disposition']).toBe(
       `attachment; filename="pilot-report-2026-table2.csv"; filename*=UTF-8''${encodeURIComponent('pilot-report-2026-江北区-table2.csv')}`,
     );
-    expect(district.body.split('\r\n')[1]).toBe('江北区,UU-C,B1,26,300,INS-PICC,2000,0,,');
+    expect(district.body.split('\r\n')[3]).toBe('UU-C,B1,26,300,INS-PICC,2000,0,,,江北区');
+  });
+
+  it('fills Attachment 1’s 填报单位, 填报时间, 联系人 and 联系电话 from the query, blank without it', async () => {
+    const form = new URLSearchParams({
+      filledBy: '渝中区市场监督管理局',
+      filledOn: '2026-12-15',
+      contact: '李天平',
+      phone: '023-63557186',
+    });
+    const lines = (await get(`${REPORT}&format=csv&table=1&${form}`)).body.split('\r\n');
+    expect(lines[2]).toBe('填报单位：渝中区市场监督管理局,,,,,填报时间：2026-12-15,,,');
+    expect(lines.at(-2)).toBe('联系人：李天平,,,,,联系电话：023-63557186,,,');
+    const blank = (await get(`${REPORT}&format=csv&table=1`)).body.split('\r\n');
+    expect([blank[2], blank.at(-2)]).toEqual(['填报单位：,,,,,填报时间：,,,', '联系人：,,,,,联系电话：,,,']);
+    const workbook = await readXlsx((await get(`${REPORT}&format=xlsx&${form}`)).rawPayload);
+    const summary = sheetRows(workbook, REPORT_SHEETS.summary);
+    expect([summary[2], summary.at(-1)].map((row) => row?.filter(Boolean))).toEqual([
+      ['填报单位：渝中区市场监督管理局', '填报时间：2026-12-15'],
+      ['联系人：李天平', '联系电话：023-63557186'],
+    ]);
   });
 
   it('gives both tables as XLSX sheets', async () => {
@@ -71,8 +91,7 @@ describe('GET /api/reports/pilot', () => {
     expect(response.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     const workbook = await readXlsx(response.rawPayload);
     expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual([REPORT_SHEETS.summary, REPORT_SHEETS.elevators]);
-    expect(sheetRows(workbook, REPORT_SHEETS.elevators)[2]).toEqual([
-      '渝中区',
+    expect(sheetRows(workbook, REPORT_SHEETS.elevators)[4]).toEqual([
       'UU-A',
       'A1',
       16,
@@ -82,6 +101,7 @@ describe('GET /api/reports/pilot', () => {
       2.1346,
       12.1,
       54.5,
+      '渝中区',
     ]);
   });
 
@@ -91,6 +111,9 @@ describe('GET /api/reports/pilot', () => {
     ['year=1999', /year/],
     ['year=2026&format=pdf', /format/],
     ['year=2026&asOf=2026-13-01', /asOf/],
+    ['year=2026&format=csv&table=1&filledOn=2026-12-32', /filledOn/],
+    ['year=2026&format=csv&table=1&contact=%E6%9D%8E%0D%0A%3D1%2B1', /contact/],
+    [`year=2026&format=xlsx&filledBy=${'局'.repeat(129)}`, /filledBy/],
   ])('refuses ?%s with LW_ERR_VALIDATION naming the parameter', async (query, message) => {
     const response = await get(`/api/reports/pilot?${query}`);
     expect(response.statusCode).toBe(400);
@@ -138,7 +161,9 @@ describe('pilot report drafts', () => {
     });
     expect((await get(`/api/reports/pilot/drafts/${draft.id}`, bearer(keys.regulator))).json()).toEqual(draft);
     const csv = await get(`/api/reports/pilot/drafts/${draft.id}?format=csv&table=2`);
-    expect(csv.body.startsWith('\uFEFF区县,使用单位,电梯注册代码')).toBe(true);
+    expect(csv.body.split('\r\n')[2]).toBe(Object.values(INSURED_ELEVATOR_HEADERS).join(','));
+    const filled = await get(`/api/reports/pilot/drafts/${draft.id}?format=csv&table=1&filledOn=2026-12-15`);
+    expect(filled.body.split('\r\n')[2]).toBe('填报单位：,,,,,填报时间：2026-12-15,,,');
     const xlsx = await readXlsx((await get(`/api/reports/pilot/drafts/${draft.id}?format=xlsx`)).rawPayload);
     expect(xlsx.worksheets).toHaveLength(2);
 
@@ -150,7 +175,21 @@ describe('pilot report drafts', () => {
   it('is described in the OpenAPI document with its parameters', async () => {
     const doc = (await get('/docs/json', {})).json();
     const names = doc.paths['/api/reports/pilot'].get.parameters.map((p: { name: string }) => p.name);
-    expect(names).toEqual(expect.arrayContaining(['year', 'district', 'asOf', 'format', 'table']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'year',
+        'district',
+        'asOf',
+        'format',
+        'table',
+        'filledBy',
+        'filledOn',
+        'contact',
+        'phone',
+      ]),
+    );
+    const drafts = doc.paths['/api/reports/pilot/drafts/{id}'].get.parameters.map((p: { name: string }) => p.name);
+    expect(drafts).toEqual(expect.arrayContaining(['filledBy', 'filledOn', 'contact', 'phone']));
     expect(doc.paths['/api/policies/import'].post).toBeDefined();
   });
 });

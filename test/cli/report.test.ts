@@ -57,15 +57,36 @@ describe('liftwatch report pilot', () => {
     expect(written.code).toBe(0);
     expect(written.stdout).toBe(`report pilot: 2 districts, 4 insured elevators -> ${csv}\n`);
     const text = fs.readFileSync(csv, 'utf8');
-    expect(text.startsWith('\uFEFF区县,保费来源,')).toBe(true);
-    expect(text).toContain('\r\n渝中区,使用单位自筹、住宅专项维修资金、政府补助,3,2,2,980.5,1500,7.1346,92.5\r\n');
+    expect(text.startsWith('\uFEFF附件1,')).toBe(true);
+    expect(text).toContain('\r\n保费来源,试点电梯（台）,');
+    expect(text).toContain('\r\n自筹/物业专项维修资金/政府财政支持,3,2,2,980.5,1500,7.1346,92.5,渝中区\r\n');
 
     const xlsx = path.join(outDir, 'report.xlsx');
     expect(
       (await report('pilot', '--year', '2026', '--as-of', FLEET_AS_OF, '--format', 'xlsx', '--out', xlsx)).code,
     ).toBe(0);
     const workbook = await readXlsx(fs.readFileSync(xlsx));
-    expect(sheetRows(workbook, REPORT_SHEETS.elevators)).toHaveLength(5);
+    expect(sheetRows(workbook, REPORT_SHEETS.elevators)).toHaveLength(7);
+  });
+
+  it('fills the form’s fields from --filled-by, --filled-on, --contact and --phone', async () => {
+    const { code, stdout } = await report(
+      ...['pilot', '--year', '2026', '--as-of', FLEET_AS_OF, '--format', 'csv', '--table', '1'],
+      ...[
+        '--filled-by',
+        '江北区市场监督管理局',
+        '--filled-on',
+        '2026-12-18',
+        '--contact',
+        '王五',
+        '--phone',
+        '13800000000',
+      ],
+    );
+    expect(code).toBe(0);
+    const lines = stdout.split('\r\n');
+    expect(lines[2]).toBe('填报单位：江北区市场监督管理局,,,,,填报时间：2026-12-18,,,');
+    expect(lines.at(-2)).toBe('联系人：王五,,,,,联系电话：13800000000,,,');
   });
 
   it.each([
@@ -73,6 +94,7 @@ describe('liftwatch report pilot', () => {
     [['pilot', '--year', '2026', '--format', 'xlsx'], /--out FILE/],
     [['pilot', '--year', '2026', '--format', 'csv'], /table/],
     [['pilot', '--year', 'last'], /year/],
+    [['pilot', '--year', '2026', '--filled-on', '15/12/2026'], /filledOn/],
     [['summary', '--year', '2026'], /report pilot/],
   ])('refuses %j with exit code 2 and says why', async (args, message) => {
     const { code, stderr } = await report(...args);

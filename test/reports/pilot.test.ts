@@ -1,8 +1,11 @@
 import type ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
 import {
   DISTRICT_SUMMARY_HEADERS,
   INSURED_ELEVATOR_HEADERS,
+  PREMIUM_SOURCE_NAMES_ZH,
+  PREMIUM_SOURCES,
   REPORT_SHEETS,
   type PilotReport,
 } from '../../contract/index.js';
@@ -12,6 +15,7 @@ import { pilotCsv, pilotXlsx, renderPilot } from '../../reports/pilot-files.js';
 import { openScratchStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
 import { FLEET_AS_OF, seedPilotFleet } from '../helpers/pilot-fleet.js';
+import { noticeForm } from '../helpers/pilot-notice.js';
 import { readXlsx, sheetRows } from '../helpers/xlsx.js';
 
 let store: Store;
@@ -144,65 +148,173 @@ describe('the pilot report', () => {
   });
 });
 
+/** A CSV file's records as its cells, parsed strictly: every record must have the same number of fields. */
+const csvRecords = (text: string): string[][] => parse(text, { bom: true });
+const SUMMARY_WIDTH = Object.keys(DISTRICT_SUMMARY_HEADERS).length;
+const ELEVATOR_WIDTH = Object.keys(INSURED_ELEVATOR_HEADERS).length;
+/** A line of the form that holds `cells` from its first column and nothing else. */
+const line = (width: number, ...cells: string[]) => [...cells, ...Array<string>(width - cells.length).fill('')];
+/** A line of two form fields: one in the first column, one in the middle (Math.ceil(width / 2)). */
+const fields = (width: number, left: string, right: string) => {
+  const cells = line(width, left);
+  cells[Math.ceil(width / 2)] = right;
+  return cells;
+};
+
+describe('the report in the notice’s own words', () => {
+  const attachment1 = noticeForm('附件1');
+  const attachment2 = noticeForm('附件2');
+  /** The cells of a form's lines outside its table that hold a field: `填报单位：...`. */
+  const fieldLabels = (rows: readonly (readonly unknown[])[]) =>
+    rows.flatMap((row) => row.flatMap((cell) => (typeof cell === 'string' && /^[^：]+：/u.exec(cell)?.[0]) || []));
+
+  it('reads both forms from the notice (its headers, titles, fields and premium sources)', () => {
+    expect(attachment1.headers).toHaveLength(8);
+    expect(attachment2.headers).toHaveLength(9);
+    expect(attachment1.fields).toEqual(['填报单位', '填报时间', '联系人', '联系电话']);
+    expect(attachment1.printed).toHaveLength(1);
+  });
+
+  it('heads the CSV of Attachment 1 with the notice’s title, fields and headers, in its order, 区县 after them', () => {
+    const records = csvRecords(pilotCsv(report, '1'));
+    expect(records[0]?.[0]).toBe(attachment1.attachment);
+    expect(records[1]?.[0]).toBe(attachment1.title);
+    expect(records[3]).toEqual([...attachment1.headers, '区县']);
+    expect(fieldLabels(records)).toEqual(attachment1.fields.map((field) => `${field}：`));
+  });
+
+  it('heads the CSV of Attachment 2 with the notice’s title and headers, in its order, 区县 after them', () => {
+    const records = csvRecords(pilotCsv(report, '2'));
+    expect(records[0]?.[0]).toBe(attachment2.attachment);
+    expect(records[1]?.[0]).toBe(attachment2.title);
+    expect(records[2]).toEqual([...attachment2.headers, '区县']);
+    expect(fieldLabels(records)).toEqual(attachment2.fields.map((field) => `${field}：`));
+  });
+
+  it('heads both XLSX sheets the same way', async () => {
+    const workbook = await readXlsx(await pilotXlsx(report));
+    const summary = sheetRows(workbook, REPORT_SHEETS.summary);
+    expect([summary[0]?.[0], summary[1]?.[0], summary[3]]).toEqual([
+      attachment1.attachment,
+      attachment1.title,
+      [...attachment1.headers, '区县'],
+    ]);
+    expect(fieldLabels(summary)).toEqual(attachment1.fields.map((field) => `${field}：`));
+    const elevators = sheetRows(workbook, REPORT_SHEETS.elevators);
+    expect([elevators[0]?.[0], elevators[1]?.[0], elevators[2]]).toEqual([
+      attachment2.attachment,
+      attachment2.title,
+      [...attachment2.headers, '区县'],
+    ]);
+  });
+
+  it('words the premium sources as the notice lists them, joined by its /', () => {
+    expect(PREMIUM_SOURCES.map((source) => PREMIUM_SOURCE_NAMES_ZH[source]).join('/')).toBe(attachment1.printed[0]);
+  });
+});
+
 describe('the report as files', () => {
-  it('writes a CSV of one table: UTF-8 with a BOM, the Chinese headers, CRLF lines', () => {
+  it('writes a CSV of Attachment 1 as the form: UTF-8 with a BOM, CRLF lines, the fields left blank to fill in', () => {
     const summary = pilotCsv(report, '1');
-    expect(summary.startsWith('\uFEFF')).toBe(true);
+    expect(Buffer.from(summary, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     expect(summary.slice(1).split('\r\n')).toEqual([
+      '附件1,,,,,,,,',
+      '重庆市电梯综合保险试点推进表,,,,,,,,',
+      '填报单位：,,,,,填报时间：,,,',
       Object.values(DISTRICT_SUMMARY_HEADERS).join(','),
-      '江北区,小区公共收益,1,1,1,2000,2000,0,75.8',
-      '渝中区,使用单位自筹、住宅专项维修资金、政府补助,3,2,2,980.5,1500,7.1346,92.5',
+      '小区公共收益,1,1,1,2000,2000,0,75.8,江北区',
+      '自筹/物业专项维修资金/政府财政支持,3,2,2,980.5,1500,7.1346,92.5,渝中区',
+      '联系人：,,,,,联系电话：,,,',
       '',
     ]);
-    expect(Buffer.from(summary, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
-    const elevators = pilotCsv(report, '2').slice(1).split('\r\n');
-    expect(elevators[0]).toBe(
-      '区县,使用单位,电梯注册代码,梯龄（年）,服务居民人数（人）,承保机构,保费（元/年）,年度赔付金额（万元）,最短赔付时长（小时）,最长赔付时长（小时）',
-    );
-    expect(elevators.slice(1, 3)).toEqual([
-      '江北区,UU-C,B1,26,300,INS-PICC,2000,0,,',
-      '渝中区,UU-A,A1,16,180,INS-PICC,1500,2.1346,12.1,54.5',
+  });
+
+  it('fills the form’s fields when given', () => {
+    const form = { filledBy: '渝中区市场监督管理局', filledOn: '2026-12-15', contact: '李天平', phone: '023-63557186' };
+    const records = csvRecords(pilotCsv(report, '1', form));
+    expect(records[2]).toEqual(fields(SUMMARY_WIDTH, '填报单位：渝中区市场监督管理局', '填报时间：2026-12-15'));
+    expect(records.at(-1)).toEqual(fields(SUMMARY_WIDTH, '联系人：李天平', '联系电话：023-63557186'));
+  });
+
+  it('writes a CSV of Attachment 2 as the form: title, headers, a row per insured elevator', () => {
+    const records = csvRecords(pilotCsv(report, '2'));
+    expect(records.slice(0, 2)).toEqual([
+      line(ELEVATOR_WIDTH, '附件2'),
+      line(ELEVATOR_WIDTH, '电梯综合保险试点明细表'),
+    ]);
+    expect(records[2]).toEqual([
+      '使用单位',
+      '电梯编号',
+      '梯龄（年）',
+      '服务居民人数（人/台）',
+      '保险机构',
+      '单台保费（元/年）',
+      '年度理赔金额（万元）',
+      '费用最短支付时间（小时）',
+      '费用最长支付时间（小时）',
+      '区县',
+    ]);
+    expect(records.slice(3)).toEqual([
+      ['UU-C', 'B1', '26', '300', 'INS-PICC', '2000', '0', '', '', '江北区'],
+      ['UU-A', 'A1', '16', '180', 'INS-PICC', '1500', '2.1346', '12.1', '54.5', '渝中区'],
+      ['UU-A', 'A2', '9', '60', 'INS-CPIC', '1300', '0', '', '', '渝中区'],
+      ['UU-B', 'A3', '6', '0', 'INS-PICC', '980.5', '5', '0', '0', '渝中区'],
     ]);
   });
 
-  it('quotes a CSV field that holds a comma or a quote', () => {
-    const odd = { ...report, elevators: [{ ...ELEVATORS[1], useUnit: '物业, "东区"' }] } as PilotReport;
-    expect(pilotCsv(odd, '2').split('\r\n')[1]).toBe(
-      '渝中区,"物业, ""东区""",A1,16,180,INS-PICC,1500,2.1346,12.1,54.5',
+  it('quotes a CSV field that holds a comma, a semicolon or a quote', () => {
+    const odd = {
+      ...report,
+      elevators: [{ ...ELEVATORS[1], useUnit: '物业, "东区"', insurer: '人保;财险' }],
+    } as PilotReport;
+    expect(pilotCsv(odd, '2').split('\r\n')[3]).toBe(
+      '"物业, ""东区""",A1,16,180,"人保;财险",1500,2.1346,12.1,54.5,渝中区',
     );
   });
 
-  it('writes an XLSX with both sheets, read back with exceljs: names, headers and every value', async () => {
-    const workbook = await readXlsx(await pilotXlsx(report));
+  it('writes an XLSX with both forms, read back with exceljs: names, titles, headers and every value', async () => {
+    const form = { filledBy: '渝中区市场监督管理局', filledOn: '2026-12-15', contact: '李天平', phone: '023-63557186' };
+    const workbook = await readXlsx(await pilotXlsx(report, form));
     expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual([REPORT_SHEETS.summary, REPORT_SHEETS.elevators]);
     const rows = (name: string) => sheetRows(workbook, name);
+    // An empty cell reads back as a hole, and a row ends at its last value.
     const summary = rows(REPORT_SHEETS.summary);
-    expect(summary[0]).toEqual(Object.values(DISTRICT_SUMMARY_HEADERS));
-    expect(summary.slice(1)).toEqual([
-      ['江北区', '小区公共收益', 1, 1, 1, 2000, 2000, 0, 75.8],
-      ['渝中区', '使用单位自筹、住宅专项维修资金、政府补助', 3, 2, 2, 980.5, 1500, 7.1346, 92.5],
+    expect(summary[0]).toEqual(['附件1']);
+    expect(summary[1]).toEqual(['重庆市电梯综合保险试点推进表']);
+    expect(summary[2]?.filter(Boolean)).toEqual(['填报单位：渝中区市场监督管理局', '填报时间：2026-12-15']);
+    expect(summary[2]?.[Math.ceil(SUMMARY_WIDTH / 2)]).toBe('填报时间：2026-12-15');
+    expect(summary[3]).toEqual(Object.values(DISTRICT_SUMMARY_HEADERS));
+    expect(summary.slice(4, 6)).toEqual([
+      ['小区公共收益', 1, 1, 1, 2000, 2000, 0, 75.8, '江北区'],
+      ['自筹/物业专项维修资金/政府财政支持', 3, 2, 2, 980.5, 1500, 7.1346, 92.5, '渝中区'],
     ]);
+    expect(summary[6]?.filter(Boolean)).toEqual(['联系人：李天平', '联系电话：023-63557186']);
+    expect(summary).toHaveLength(7);
     const elevators = rows(REPORT_SHEETS.elevators);
-    expect(elevators[0]).toEqual(Object.values(INSURED_ELEVATOR_HEADERS));
-    // An empty cell reads back as a hole at the end of the row.
-    expect(elevators.slice(1)).toEqual([
-      ['江北区', 'UU-C', 'B1', 26, 300, 'INS-PICC', 2000, 0],
-      ['渝中区', 'UU-A', 'A1', 16, 180, 'INS-PICC', 1500, 2.1346, 12.1, 54.5],
-      ['渝中区', 'UU-A', 'A2', 9, 60, 'INS-CPIC', 1300, 0],
-      ['渝中区', 'UU-B', 'A3', 6, 0, 'INS-PICC', 980.5, 5, 0, 0],
+    expect(elevators.slice(0, 2)).toEqual([['附件2'], ['电梯综合保险试点明细表']]);
+    expect(elevators[2]).toEqual(Object.values(INSURED_ELEVATOR_HEADERS));
+    expect(elevators.slice(3).map((row) => [...row])).toEqual([
+      ['UU-C', 'B1', 26, 300, 'INS-PICC', 2000, 0, undefined, undefined, '江北区'],
+      ['UU-A', 'A1', 16, 180, 'INS-PICC', 1500, 2.1346, 12.1, 54.5, '渝中区'],
+      ['UU-A', 'A2', 9, 60, 'INS-CPIC', 1300, 0, undefined, undefined, '渝中区'],
+      ['UU-B', 'A3', 6, 0, 'INS-PICC', 980.5, 5, 0, 0, '渝中区'],
     ]);
-    const claims = (workbook.getWorksheet(REPORT_SHEETS.elevators) as ExcelJS.Worksheet).getCell('H3');
-    expect(claims.numFmt).toBe('0.0000');
+    const sheet = workbook.getWorksheet(REPORT_SHEETS.elevators) as ExcelJS.Worksheet;
+    expect(sheet.getCell('G5').numFmt).toBe('0.0000');
+    expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 3 });
   });
 
   it('names the files and asks for the table of a CSV', async () => {
     const one = buildPilotReport(store, { year: 2026, district: '江北区', asOf: FLEET_AS_OF });
-    expect(await renderPilot(one, 'csv', '2')).toMatchObject({
+    expect(await renderPilot(one, { format: 'csv', table: '2' })).toMatchObject({
       fileName: 'pilot-report-2026-江北区-table2.csv',
       contentType: 'text/csv; charset=utf-8',
     });
-    expect((await renderPilot(report, 'xlsx')).fileName).toBe('pilot-report-2026.xlsx');
-    await expect(renderPilot(report, 'csv')).rejects.toMatchObject({ code: 'LW_ERR_VALIDATION', message: /^table:/ });
+    expect((await renderPilot(report, { format: 'xlsx' })).fileName).toBe('pilot-report-2026.xlsx');
+    await expect(renderPilot(report, { format: 'csv' })).rejects.toMatchObject({
+      code: 'LW_ERR_VALIDATION',
+      message: /^table:/,
+    });
   });
 });
 
