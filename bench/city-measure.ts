@@ -27,7 +27,8 @@ const TICKET_PAGE = 1000;
 const SLOWEST_SHOWN = 5;
 const MS_PER_SECOND = 1000;
 const PERCENT = 100;
-const MEASUREMENTS = ['telemetry', 'faults', 'doors', 'maintenance', 'online'] as const;
+/** Points in InfluxDB: every message kind has `seq`, so count(seq) counts one per message. */
+const STORED_POINTS = 'SELECT count(seq) FROM telemetry, faults, doors, maintenance, online';
 
 export interface Liftwatch {
   readonly child: ChildProcess;
@@ -54,10 +55,8 @@ async function metricsText(liftwatch: Liftwatch): Promise<string> {
   return (await fetch(`${liftwatch.httpUrl}/metrics`)).text();
 }
 
-/** Points in InfluxDB: every message kind has `seq`, so count(seq) counts one per message. */
 async function storedPoints(liftwatch: Liftwatch): Promise<number> {
-  const q = `SELECT count(seq) FROM ${MEASUREMENTS.join(', ')}`;
-  const response = await fetch(`${liftwatch.influxUrl}/query?db=liftwatch&q=${encodeURIComponent(q)}`);
+  const response = await fetch(`${liftwatch.influxUrl}/query?db=liftwatch&q=${encodeURIComponent(STORED_POINTS)}`);
   const body = (await response.json()) as { results: Array<{ series?: Array<{ values: Array<[string, number]> }> }> };
   return (body.results[0]?.series ?? []).reduce((sum, series) => sum + (series.values[0]?.[1] ?? 0), 0);
 }

@@ -12,10 +12,11 @@ import {
   type Series,
   type TimeRange,
 } from './grafana.js';
+import type { BoundQuery } from '../influx/types.js';
 import { DATASOURCE, type InfluxQLQuery } from './targets.js';
 
-/** Runs one InfluxQL statement, times as epoch milliseconds. */
-export type Query = (influxql: string) => Promise<Series[]>;
+/** Runs one InfluxQL statement with its bound parameters, times as epoch milliseconds. */
+export type Query = (query: BoundQuery) => Promise<Series[]>;
 
 /** A target of Grafana's server-side expressions; these dashboards use math only. */
 interface ExpressionTarget {
@@ -29,8 +30,8 @@ type Target = InfluxQLQuery | ExpressionTarget;
 export type MathResult = ReturnType<typeof evaluateMath>;
 
 export interface PanelEvaluation {
-  /** Each InfluxQL target by refId: the statement InfluxDB ran and the frames made of its answer. */
-  readonly queries: Readonly<Record<string, { readonly influxql: string; readonly frames: Frame[] }>>;
+  /** Each InfluxQL target by refId: the statement InfluxDB ran, its parameters, and the frames made of its answer. */
+  readonly queries: Readonly<Record<string, BoundQuery & { readonly frames: Frame[] }>>;
   /** Each math expression's series, by refId. */
   readonly expressions: Readonly<Record<string, MathResult>>;
   /** What the panel draws: its visible targets and expressions as frames, after its transformations. */
@@ -67,8 +68,8 @@ export async function evaluatePanel(
   const targets = (panel.targets ?? []) as unknown as Target[];
   const answered = await Promise.all(
     targets.filter(isInflux).map(async (target) => {
-      const influxql = interpolate(target.query, range, interval, variables);
-      return [target.refId ?? '', { influxql, frames: toFrames(target, await query(influxql)) }] as const;
+      const bound = interpolate(target.query, range, interval, variables);
+      return [target.refId ?? '', { ...bound, frames: toFrames(target, await query(bound)) }] as const;
     }),
   );
   const queries = Object.fromEntries(answered);

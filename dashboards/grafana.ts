@@ -1,4 +1,6 @@
 import type { DataTransformerConfig, Panel } from '@grafana/grafana-foundation-sdk/dashboard';
+import { escapeRegex, timeParam } from '../influx/params.js';
+import type { BoundQuery, QueryParam } from '../influx/types.js';
 import { MACROS } from './influxql.js';
 import type { InfluxQLQuery } from './targets.js';
 
@@ -46,38 +48,58 @@ export interface Selection {
   readonly multi: boolean;
 }
 
-const escapeRegex = (value: string) => value.replace(/[\\^$*+?.()|[\]{}/]/g, '\\$&');
-
 function formatVariable({ values, multi }: Selection): string {
   if (!multi) return values[0] ?? '';
   const escaped = values.map(escapeRegex);
   return escaped.length === 1 ? (escaped[0] as string) : `(${escaped.join('|')})`;
 }
 
-/** The query InfluxDB receives: Grafana's macros and the dashboard's variables replaced. */
+/** Macros that stand for a condition, written with the range's bound parameters. */
+const MACRO_TEXT: ReadonlyArray<readonly [string, string]> = [
+  [MACROS.timeFilter, 'time >= $__from AND time <= $__to'],
+  [`${MACROS.to}ms`, '$__to'],
+  ['${__from}ms', '$__from'],
+];
+
+/** `/^$name$/` (a variable as a whole regex, as these dashboards filter tags), or `$name` / `${name}`. */
+const REFERENCE = /\/\^\$(?:\{(\w+)\}|(\w+))\$\/|\$\{(\w+)\}|\$(\w+)/g;
+
+/**
+ * What Grafana would send, as InfluxDB receives it from liftwatch: Grafana splices the macros'
+ * and variables' values into the text; here every one is a bound parameter instead, so a tag
+ * value (the variables' values come from the data) cannot change a statement. A variable used as
+ * a regex is bound as that regex, with Grafana's escaping of several values.
+ */
 export function interpolate(
   query: string,
   range: TimeRange,
   interval: { text: string; ms: number },
   variables: Readonly<Record<string, Selection>>,
-): string {
-  const macros: Array<[string, string]> = [
-    [MACROS.timeFilter, `time >= ${range.fromMs}ms and time <= ${range.toMs}ms`],
-    ['$__interval_ms', String(interval.ms)],
-    [MACROS.interval, interval.text],
-    [MACROS.rangeSeconds, String(Math.round((range.toMs - range.fromMs) / UNIT_MS.s))],
-    [MACROS.to, String(range.toMs)],
-    ['${__from}', String(range.fromMs)],
-  ];
+): BoundQuery {
+  const params: Record<string, QueryParam> = {
+    __from: timeParam(range.fromMs),
+    __to: timeParam(range.toMs),
+    __interval: { duration: interval.text },
+    __interval_ms: interval.ms,
+    __range_s: Math.round((range.toMs - range.fromMs) / UNIT_MS.s),
+  };
   let text = query;
-  for (const [macro, value] of macros) text = text.replaceAll(macro, value);
-  text = text.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => {
-    const selection = variables[braced ?? bare ?? ''];
+  for (const [macro, condition] of MACRO_TEXT) text = text.replaceAll(macro, condition);
+  const influxql = text.replace(REFERENCE, (whole, ...names: Array<string | undefined>) => {
+    const [inRegex, inRegexBare, braced, bare] = names;
+    const name = inRegex ?? inRegexBare ?? braced ?? bare ?? '';
+    if (name.startsWith('__') && Object.hasOwn(params, name)) return `$${name}`;
+    const selection = variables[name];
     if (!selection)
       throw new Error(`${whole} in "${query}" is neither a Grafana macro nor a variable of the dashboard`);
-    return formatVariable(selection);
+    const value = formatVariable(selection);
+    const bound = inRegex !== undefined || inRegexBare !== undefined ? { regex: `^${value}$` } : value;
+    if (Object.hasOwn(params, name) && JSON.stringify(params[name]) !== JSON.stringify(bound))
+      throw new Error(`"${query}" uses $${name} both as a regex and as a value`);
+    params[name] = bound;
+    return `$${name}`;
   });
-  return text;
+  return { influxql, params };
 }
 
 /** One InfluxDB series as /query returns it. */

@@ -46,8 +46,8 @@ export const hasFigures = (panel: PreviewPanel) =>
 /** InfluxQL through liftwatch's store, its rows as the columns and values Grafana's data source reads. */
 export const queryWith =
   (telemetry: TelemetryStore): Query =>
-  async (influxql) =>
-    (await telemetry.query(influxql)).map(({ name, tags, rows }) => {
+  async ({ influxql, params }) =>
+    (await telemetry.query(influxql, params)).map(({ name, tags, rows }) => {
       const columns = Object.keys(rows[0] ?? {});
       return { name, tags, columns, values: rows.map((row) => columns.map((column) => row[column] ?? null)) };
     });
@@ -90,8 +90,8 @@ async function chooseVariables(dashboard: Dashboard, range: TimeRange, query: Qu
   const selections: Record<string, Selection> = {};
   const variables: PreviewVariable[] = [];
   for (const variable of dashboard.templating.list ?? []) {
-    const influxql = interpolate(String(variable.query ?? ''), range, intervalFor(range), selections);
-    const answer = await query(influxql).catch((error: unknown) => {
+    const bound = interpolate(String(variable.query ?? ''), range, intervalFor(range), selections);
+    const answer = await query(bound).catch((error: unknown) => {
       throw new LiftwatchError('LW_ERR_INFLUX_UNAVAILABLE', `InfluxDB did not list ${variable.name}`, { cause: error });
     });
     const options = [...new Set(answer.flatMap((series) => series.values.map((row) => String(row[1]))))];

@@ -5,6 +5,28 @@ export interface Series {
   readonly rows: ReadonlyArray<Readonly<Record<string, unknown>>>;
 }
 
+/**
+ * A value for a `$name` placeholder of an InfluxQL statement, sent beside it as InfluxDB 1.x's
+ * `params` (bind parameters): a value never becomes statement text, so none can change what a
+ * statement means. A string compares as a string, and with `time` as an RFC 3339 time (timeParam);
+ * a number binds as an integer, or a float when it has a fraction; the objects bind a regex, a
+ * duration or an identifier.
+ */
+export type QueryParam =
+  | string
+  | number
+  | boolean
+  | { readonly regex: string }
+  | { readonly duration: string }
+  | { readonly identifier: string };
+export type QueryParams = Readonly<Record<string, QueryParam>>;
+
+/** One InfluxQL statement and the values bound to its placeholders. */
+export interface BoundQuery {
+  readonly influxql: string;
+  readonly params: QueryParams;
+}
+
 /** Where telemetry lives: InfluxDB 1.x HTTP API, or anything that speaks it. */
 export interface TelemetryStore {
   /** The server's version; throws when it does not answer. */
@@ -12,8 +34,11 @@ export interface TelemetryStore {
   ensureDatabase(): Promise<void>;
   /** Line protocol, millisecond precision: lines, or a body of lines as bytes; throws InfluxWriteError. */
   write(lines: readonly string[] | Uint8Array): Promise<void>;
-  /** One InfluxQL statement; times come back as epoch milliseconds. */
-  query(influxql: string): Promise<Series[]>;
+  /**
+   * One InfluxQL statement of constant text, every value in it a `$name` placeholder bound in
+   * `params`; times come back as epoch milliseconds.
+   */
+  query(influxql: string, params?: QueryParams): Promise<Series[]>;
 }
 
 export class InfluxWriteError extends Error {
@@ -23,6 +48,8 @@ export class InfluxWriteError extends Error {
     readonly status: number,
     /** Milliseconds the server asked to wait (Retry-After), when it did. */
     readonly retryAfterMs: number | undefined,
+    /** The server's own words, whole (InfluxDB's `{"error": …}`): which lines a 400 refused. Empty without. */
+    readonly serverError = '',
   ) {
     super(message);
     this.name = 'InfluxWriteError';

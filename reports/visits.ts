@@ -1,5 +1,6 @@
 import { MAINTENANCE_KINDS, type Elevator, type Visit } from '../contract/index.js';
-import type { TelemetryStore } from '../influx/types.js';
+import { timeParam } from '../influx/params.js';
+import type { QueryParams, TelemetryStore } from '../influx/types.js';
 import { LiftwatchError } from '../lib/errors.js';
 import type { Scope, Store } from '../store/types.js';
 
@@ -39,9 +40,9 @@ export function elevatorsInScope(store: Store, scope: Scope): Elevator[] {
 }
 
 /** Runs InfluxQL, turning an unreachable InfluxDB into LW_ERR_INFLUX_UNAVAILABLE. */
-export async function queryRows(telemetry: TelemetryStore, influxql: string) {
+export async function queryRows(telemetry: TelemetryStore, influxql: string, params: QueryParams) {
   try {
-    return await telemetry.query(influxql);
+    return await telemetry.query(influxql, params);
   } catch (error) {
     throw new LiftwatchError('LW_ERR_INFLUX_UNAVAILABLE', 'InfluxDB did not answer for maintenance', { cause: error });
   }
@@ -89,11 +90,10 @@ export async function listVisits(
   { from, to, elevator }: VisitFilter,
   minMinutes: number,
 ): Promise<Visit[]> {
-  // The id passed elevatorIdSchema ([A-Za-z0-9_-]), so it is safe inside the quotes.
-  const only = elevator === undefined ? '' : ` AND elevator = '${elevator}'`;
   const series = await queryRows(
     telemetry,
-    `SELECT "action", technician, visitContractor, kind, items FROM maintenance WHERE time >= ${from}ms AND time < ${to + MAX_VISIT_MS}ms${only} GROUP BY elevator`,
+    `SELECT "action", technician, visitContractor, kind, items FROM maintenance WHERE time >= $from AND time < $to${elevator === undefined ? '' : ' AND elevator = $elevator'} GROUP BY elevator`,
+    { from: timeParam(from), to: timeParam(to + MAX_VISIT_MS), ...(elevator === undefined ? {} : { elevator }) },
   );
   return series
     .flatMap((one) => {
@@ -111,7 +111,8 @@ export async function checkoutsByElevator(
 ): Promise<Map<string, number[]>> {
   const series = await queryRows(
     telemetry,
-    `SELECT "action" FROM maintenance WHERE "action" = 'checkout' AND time >= ${from}ms AND time < ${to}ms GROUP BY elevator`,
+    `SELECT "action" FROM maintenance WHERE "action" = 'checkout' AND time >= $from AND time < $to GROUP BY elevator`,
+    { from: timeParam(from), to: timeParam(to) },
   );
   return new Map(series.map((one) => [one.tags.elevator ?? '', one.rows.map((row) => Number(row.time))]));
 }

@@ -1,4 +1,5 @@
 import { FAULT_SEVERITIES, type Elevator, type FaultCategory, type FaultSeverity } from '../contract/index.js';
+import { WITHIN, windowParams } from '../influx/params.js';
 import type { Series, TelemetryStore } from '../influx/types.js';
 import { LiftwatchError } from '../lib/errors.js';
 import { shanghaiDate } from '../lib/shanghai.js';
@@ -11,6 +12,8 @@ export const DAY_MS = 86_400_000;
 const EQUIPMENT: FaultCategory = 'hazard';
 /** The history factors look at the last 12 months. */
 export const WINDOW_DAYS = 365;
+/** The window, of the one elevator asked for (`$only`). */
+const ONE_ELEVATOR_WITHIN = `elevator = $only AND ${WITHIN}` as const;
 /** Below a day of telemetry, runs per day says nothing. */
 const MIN_OBSERVED_DAYS = 1;
 
@@ -65,18 +68,21 @@ export async function readFleetFigures(
   only?: string,
 ): Promise<FleetFigures> {
   const from = now - WINDOW_DAYS * DAY_MS;
-  const window = `time > ${from}ms AND time <= ${now}ms`;
-  // Ids passed elevatorIdSchema ([A-Za-z0-9_-]), so one is safe inside the quotes.
-  const scoped = only === undefined ? window : `elevator = '${only}' AND ${window}`;
+  const params = { ...windowParams(from, now), category: EQUIPMENT, ...(only === undefined ? {} : { only }) };
+  const scoped = only === undefined ? WITHIN : ONE_ELEVATOR_WITHIN;
   // The first and last point of each elevator, not spread(): reading one point a series stays fast on a
   // year of a city's telemetry, where spread() scans every point (over 15 s for 21 million here).
   const [first, last, faults, checkouts] = await Promise.all([
-    telemetry.query(`SELECT runs FROM telemetry WHERE ${window} GROUP BY elevator ORDER BY time ASC LIMIT 1`),
-    telemetry.query(`SELECT runs FROM telemetry WHERE ${window} GROUP BY elevator ORDER BY time DESC LIMIT 1`),
+    telemetry.query(`SELECT runs FROM telemetry WHERE ${WITHIN} GROUP BY elevator ORDER BY time ASC LIMIT 1`, params),
+    telemetry.query(`SELECT runs FROM telemetry WHERE ${WITHIN} GROUP BY elevator ORDER BY time DESC LIMIT 1`, params),
     telemetry.query(
-      `SELECT count(seq) AS faults FROM faults WHERE category = '${EQUIPMENT}' AND ${scoped} GROUP BY elevator, severity`,
+      `SELECT count(seq) AS faults FROM faults WHERE category = $category AND ${scoped} GROUP BY elevator, severity`,
+      params,
     ),
-    telemetry.query(`SELECT "action" FROM maintenance WHERE "action" = 'checkout' AND ${scoped} GROUP BY elevator`),
+    telemetry.query(
+      `SELECT "action" FROM maintenance WHERE "action" = 'checkout' AND ${scoped} GROUP BY elevator`,
+      params,
+    ),
   ]).catch((error: unknown) => {
     throw new LiftwatchError('LW_ERR_INFLUX_UNAVAILABLE', 'InfluxDB did not answer the risk score’s queries', {
       cause: error,

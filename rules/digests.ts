@@ -1,4 +1,5 @@
 import type { Digest, DigestKind, FaultSeverity } from '../contract/index.js';
+import { timeParam } from '../influx/params.js';
 import type { TelemetryStore } from '../influx/types.js';
 import { shanghaiMidnight, shanghaiMonday, shanghaiMonthStart } from '../lib/shanghai.js';
 import type { Store } from '../store/types.js';
@@ -44,7 +45,8 @@ export async function draftDigests(
 ): Promise<Digest[]> {
   const { start, end } = periodBefore(kind, at);
   const faultSeries = await telemetry.query(
-    `SELECT count(seq) AS count FROM faults WHERE time >= ${start}ms AND time < ${end}ms GROUP BY use_unit, code`,
+    'SELECT count(seq) AS count FROM faults WHERE time >= $from AND time < $to GROUP BY use_unit, code',
+    { from: timeParam(start), to: timeParam(end) },
   );
   const faults = new Map<string, Record<string, number>>();
   for (const series of faultSeries) {

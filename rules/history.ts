@@ -1,3 +1,4 @@
+import { oneOfParam, timeParam } from '../influx/params.js';
 import type { TelemetryStore } from '../influx/types.js';
 import type { Logger } from '../lib/logger.js';
 import type { EngineEvent, RulesEngine } from './engine.js';
@@ -5,11 +6,10 @@ import { HISTORY_DAYS } from './types.js';
 
 const DAY_MS = 86_400_000;
 
-const time = (row: Readonly<Record<string, unknown>>) => Number(row.time);
+const BETWEEN = 'time >= $from AND time < $to';
+const ELEVATORS_BETWEEN = `${BETWEEN} AND elevator =~ $elevators` as const;
 
-/** Elevator ids are [A-Za-z0-9_-]: safe inside an InfluxQL regex as they are. */
-const elevatorFilter = (elevators: readonly string[] | undefined) =>
-  elevators && elevators.length > 0 ? ` AND elevator =~ /^(${elevators.join('|')})$/` : '';
+const time = (row: Readonly<Record<string, unknown>>) => Number(row.time);
 
 /** Faults and maintenance steps in [from, to), as engine events in time order. */
 export async function eventsBetween(
@@ -18,10 +18,12 @@ export async function eventsBetween(
   to: number,
   elevators?: readonly string[],
 ): Promise<Array<[string, EngineEvent]>> {
-  const range = `time >= ${from}ms AND time < ${to}ms${elevatorFilter(elevators)}`;
+  const only = elevators !== undefined && elevators.length > 0;
+  const range = only ? ELEVATORS_BETWEEN : BETWEEN;
+  const params = { from: timeParam(from), to: timeParam(to), ...(only ? { elevators: oneOfParam(elevators) } : {}) };
   const [faults, visits] = await Promise.all([
-    telemetry.query(`SELECT elevator, code, floor, seq FROM faults WHERE ${range}`),
-    telemetry.query(`SELECT elevator, "action" FROM maintenance WHERE ${range}`),
+    telemetry.query(`SELECT elevator, code, floor, seq FROM faults WHERE ${range}`, params),
+    telemetry.query(`SELECT elevator, "action" FROM maintenance WHERE ${range}`, params),
   ]);
   const events: Array<[string, EngineEvent]> = [];
   for (const row of faults.flatMap((series) => series.rows)) {

@@ -55,7 +55,9 @@ export class Scanner {
     const general = this.configs.general(rule);
     const queries = Object.entries(rule.queries(asOf, general.config));
     const answers: Record<string, Series[]> = {};
-    await Promise.all(queries.map(async ([name, influxql]) => (answers[name] = await telemetry.query(influxql))));
+    await Promise.all(
+      queries.map(async ([name, { influxql, params }]) => (answers[name] = await telemetry.query(influxql, params))),
+    );
 
     const elevators = new Map<string, Elevator | undefined>();
     const registered = (id: string) => {

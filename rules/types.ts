@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { FaultSeverity, TicketCategory } from '../contract/index.js';
-import type { Series } from '../influx/types.js';
+import type { BoundQuery, Series } from '../influx/types.js';
 
 /** How far back the engine keeps each elevator's faults; no window may reach further. */
 export const HISTORY_DAYS = 30;
@@ -86,7 +86,7 @@ export interface ScheduledRule<C = unknown> extends RuleBase<C> {
   readonly kind: 'scheduled';
   /** node-cron expression, in Asia/Shanghai. */
   readonly schedule: string;
-  queries(asOf: number, config: C): Readonly<Record<string, string>>;
+  queries(asOf: number, config: C): Readonly<Record<string, BoundQuery>>;
   evaluate(answers: Readonly<Record<string, Series[]>>, asOf: number, configOf: (elevator: string) => C): Finding[];
 }
 

@@ -10,6 +10,7 @@ import {
   type ElevatorRecent,
   type RecentFault,
 } from '../../contract/index.js';
+import { durationParam, timeParam } from '../../influx/params.js';
 import type { Series, TelemetryStore } from '../../influx/types.js';
 import { LiftwatchError } from '../../lib/errors.js';
 import { shanghaiMidnight } from '../../lib/shanghai.js';
@@ -26,6 +27,10 @@ const DAY_MS = 86_400_000;
 /** en-CA writes a date as YYYY-MM-DD, the ISO form the contract gives. */
 const shanghaiDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' });
 
+/** One elevator's points of the days asked: statements take their values as parameters. */
+const WHERE = 'elevator = $elevator AND time >= $from AND time <= $to';
+const BY_DAY = 'GROUP BY time(1d, $dayOffset) fill(none)';
+
 const rowsOf = (series: Series[]) => series.flatMap((one) => one.rows);
 const numberOr = <T>(value: unknown, fallback: T): number | T => (typeof value === 'number' ? value : fallback);
 
@@ -39,7 +44,7 @@ const toFault = (row: Readonly<Record<string, unknown>>): RecentFault =>
   });
 
 /** What InfluxDB holds on one elevator: its newest faults and its door figures day by day. */
-async function recentOf(
+export async function recentOf(
   telemetry: TelemetryStore,
   elevator: string,
   days: number,
@@ -47,18 +52,25 @@ async function recentOf(
 ): Promise<ElevatorRecent> {
   const from = shanghaiMidnight(now) - (days - 1) * DAY_MS;
   // InfluxDB's day buckets start at UTC midnight plus an offset: this one makes them Shanghai days.
-  const dayOffsetMs = ((from % DAY_MS) + DAY_MS) % DAY_MS;
-  // The id passed elevatorIdSchema ([A-Za-z0-9_-]), so it is safe inside the quotes.
-  const where = `elevator = '${elevator}' AND time >= ${from}ms AND time <= ${now}ms`;
-  const byDay = `GROUP BY time(1d, ${dayOffsetMs}ms) fill(none)`;
+  const params = {
+    elevator,
+    from: timeParam(from),
+    to: timeParam(now),
+    dayOffset: durationParam(((from % DAY_MS) + DAY_MS) % DAY_MS),
+  };
   const [faults, doors, obstructed] = await Promise.all([
     telemetry.query(
-      `SELECT floor, code, severity FROM faults WHERE ${where} ORDER BY time DESC LIMIT ${MAX_RECENT_FAULTS}`,
+      `SELECT floor, code, severity FROM faults WHERE ${WHERE} ORDER BY time DESC LIMIT ${MAX_RECENT_FAULTS}`,
+      params,
     ),
     telemetry.query(
-      `SELECT count(closeMs) AS cycles, mean(closeMs) AS meanCloseMs, sum(reopens) AS reopens FROM doors WHERE ${where} ${byDay}`,
+      `SELECT count(closeMs) AS cycles, mean(closeMs) AS meanCloseMs, sum(reopens) AS reopens FROM doors WHERE ${WHERE} ${BY_DAY}`,
+      params,
     ),
-    telemetry.query(`SELECT count(closeMs) AS obstructed FROM doors WHERE obstructed = true AND ${where} ${byDay}`),
+    telemetry.query(
+      `SELECT count(closeMs) AS obstructed FROM doors WHERE obstructed = true AND ${WHERE} ${BY_DAY}`,
+      params,
+    ),
   ]).catch((error: unknown) => {
     throw new LiftwatchError('LW_ERR_INFLUX_UNAVAILABLE', 'InfluxDB did not answer for this elevator', {
       cause: error,

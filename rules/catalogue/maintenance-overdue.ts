@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ScheduledRule } from '../types.js';
-import { DAY_MS, between, byElevator, lastCheckoutQuery } from './scan-helpers.js';
+import { WITHIN, windowParams } from '../../influx/params.js';
+import { DAY_MS, byElevator, lastCheckoutQuery } from './scan-helpers.js';
 
 const configSchema = z.strictObject({
   /** The legal maximum between two half-monthly visits. */
@@ -24,7 +25,10 @@ export const maintenanceOverdue = {
   defaults: { maxDays: 15, watchDays: 30 },
   queries: (asOf, config) => ({
     checkouts: lastCheckoutQuery(asOf, config.watchDays),
-    watched: `SELECT first(runs) FROM telemetry WHERE ${between(asOf - config.watchDays * DAY_MS, asOf)} GROUP BY elevator`,
+    watched: {
+      influxql: `SELECT first(runs) FROM telemetry WHERE ${WITHIN} GROUP BY elevator`,
+      params: windowParams(asOf - config.watchDays * DAY_MS, asOf),
+    },
   }),
   evaluate(answers, asOf, configOf) {
     const checkouts = byElevator(answers.checkouts);

@@ -1,10 +1,8 @@
-import type { Series } from '../../influx/types.js';
+import { WITHIN, windowParams } from '../../influx/params.js';
+import type { BoundQuery, Series } from '../../influx/types.js';
 
 export const DAY_MS = 86_400_000;
 export const MINUTE_MS = 60_000;
-
-/** `time > from AND time <= to` in epoch milliseconds. */
-export const between = (from: number, to: number) => `time > ${Math.round(from)}ms AND time <= ${Math.round(to)}ms`;
 
 /** The first row of each series grouped by elevator, keyed by elevator id. */
 export function byElevator(series: readonly Series[] | undefined): Map<string, Readonly<Record<string, unknown>>> {
@@ -18,5 +16,7 @@ export function byElevator(series: readonly Series[] | undefined): Map<string, R
 }
 
 /** Each elevator's last maintenance check-out at or before `asOf`, looking back `days`. */
-export const lastCheckoutQuery = (asOf: number, days: number) =>
-  `SELECT last("action") FROM maintenance WHERE "action" = 'checkout' AND ${between(asOf - days * DAY_MS, asOf)} GROUP BY elevator`;
+export const lastCheckoutQuery = (asOf: number, days: number): BoundQuery => ({
+  influxql: `SELECT last("action") FROM maintenance WHERE "action" = 'checkout' AND ${WITHIN} GROUP BY elevator`,
+  params: windowParams(asOf - days * DAY_MS, asOf),
+});

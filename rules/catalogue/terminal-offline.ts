@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ScheduledRule } from '../types.js';
-import { DAY_MS, MINUTE_MS, between, byElevator } from './scan-helpers.js';
+import { WITHIN, windowParams } from '../../influx/params.js';
+import { DAY_MS, MINUTE_MS, byElevator } from './scan-helpers.js';
 
 const configSchema = z.strictObject({
   /** Silence longer than this is a data-quality problem. */
@@ -24,7 +25,10 @@ export const terminalOffline = {
   configSchema,
   defaults: { afterMinutes: 30, watchDays: 7 },
   queries: (asOf, config) => ({
-    lastSeen: `SELECT last(runs) FROM telemetry WHERE ${between(asOf - config.watchDays * DAY_MS, asOf)} GROUP BY elevator`,
+    lastSeen: {
+      influxql: `SELECT last(runs) FROM telemetry WHERE ${WITHIN} GROUP BY elevator`,
+      params: windowParams(asOf - config.watchDays * DAY_MS, asOf),
+    },
   }),
   evaluate(answers, asOf, configOf) {
     return [...byElevator(answers.lastSeen)].flatMap(([elevator, row]) => {

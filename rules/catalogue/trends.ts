@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { ScheduledRule } from '../types.js';
-import { DAY_MS, between, byElevator } from './scan-helpers.js';
+import { WITHIN, windowParams } from '../../influx/params.js';
+import type { BoundQuery } from '../../influx/types.js';
+import { DAY_MS, byElevator } from './scan-helpers.js';
 
 const WEEK_MS = 7 * DAY_MS;
 
@@ -42,10 +44,14 @@ function doorStats(row: Row | undefined, obstructed: Row | undefined): DoorStats
   };
 }
 
-const doorQuery = (from: number, to: number) =>
-  `SELECT mean(closeMs) AS closeMs, mean(reopens) AS reopens, count(closeMs) AS cycles FROM doors WHERE ${between(from, to)} GROUP BY elevator`;
-const obstructedQuery = (from: number, to: number) =>
-  `SELECT count(closeMs) AS obstructed FROM doors WHERE obstructed = true AND ${between(from, to)} GROUP BY elevator`;
+const doorQuery = (from: number, to: number): BoundQuery => ({
+  influxql: `SELECT mean(closeMs) AS closeMs, mean(reopens) AS reopens, count(closeMs) AS cycles FROM doors WHERE ${WITHIN} GROUP BY elevator`,
+  params: windowParams(from, to),
+});
+const obstructedQuery = (from: number, to: number): BoundQuery => ({
+  influxql: `SELECT count(closeMs) AS obstructed FROM doors WHERE obstructed = true AND ${WITHIN} GROUP BY elevator`,
+  params: windowParams(from, to),
+});
 
 /**
  * Door system wearing, from the door cycles of the last few days against the weeks before:
@@ -115,8 +121,10 @@ const levellingConfigSchema = z.strictObject({
 });
 type LevellingConfig = z.infer<typeof levellingConfigSchema>;
 
-const levellingQuery = (from: number, to: number) =>
-  `SELECT count(seq) AS errors FROM faults WHERE code = '102' AND ${between(from, to)} GROUP BY elevator`;
+const levellingQuery = (from: number, to: number): BoundQuery => ({
+  influxql: `SELECT count(seq) AS errors FROM faults WHERE code = '102' AND ${WITHIN} GROUP BY elevator`,
+  params: windowParams(from, to),
+});
 
 /** Levelling errors (102) rising week on week: brake, rope or sheave wear. */
 export const levellingTrend = {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ScheduledRule } from '../types.js';
-import { DAY_MS, between, byElevator, lastCheckoutQuery } from './scan-helpers.js';
+import { WITHIN, windowParams } from '../../influx/params.js';
+import { DAY_MS, byElevator, lastCheckoutQuery } from './scan-helpers.js';
 
 const configSchema = z.strictObject({
   /** Runs per day since the last check-out, as a multiple of the elevator's usual, that ask for a visit. */
@@ -27,7 +28,10 @@ export const usageAboveNorm = {
   defaults: { factor: 1.8, minDays: 3, minBaselineDays: 14, baselineDays: 30 },
   queries: (asOf, config) => ({
     checkouts: lastCheckoutQuery(asOf, config.baselineDays),
-    daily: `SELECT spread(runs) AS runs FROM telemetry WHERE ${between(asOf - config.baselineDays * DAY_MS, asOf)} GROUP BY time(1d), elevator`,
+    daily: {
+      influxql: `SELECT spread(runs) AS runs FROM telemetry WHERE ${WITHIN} GROUP BY time(1d), elevator`,
+      params: windowParams(asOf - config.baselineDays * DAY_MS, asOf),
+    },
   }),
   evaluate(answers, asOf, configOf) {
     const checkouts = byElevator(answers.checkouts);

@@ -6,6 +6,7 @@ import { MAX_TABLE_ROWS } from '../../dashboards/display.js';
 import type { Series } from '../../dashboards/grafana.js';
 import { previewDashboard, previewRange } from '../../dashboards/preview.js';
 import { DATASOURCE } from '../../dashboards/targets.js';
+import type { BoundQuery, QueryParams } from '../../influx/types.js';
 
 /**
  * The dashboards computed without Grafana: variables chosen as Grafana would, panels shaped for
@@ -74,7 +75,7 @@ const dashboard = {
 
 /** InfluxDB as a table of answers, by the start of each statement; what it was asked is kept. */
 function fakeInflux() {
-  const asked: string[] = [];
+  const asked: BoundQuery[] = [];
   const answers: Array<[string, Series[]]> = [
     [
       'SHOW TAG VALUES WITH KEY = "district"',
@@ -144,14 +145,20 @@ function fakeInflux() {
       ],
     ],
   ];
-  const query = async (influxql: string): Promise<Series[]> => {
-    asked.push(influxql);
+  const query = async ({ influxql, params }: BoundQuery): Promise<Series[]> => {
+    asked.push({ influxql, params });
     const answer = answers.find(([start]) => influxql.startsWith(start));
     if (!answer) throw new Error(`InfluxQL failed (400): cannot read ${influxql}`);
     return answer[1];
   };
   return { asked, query };
 }
+
+/** A statement asked with (among the range's) these variables bound. */
+const statement = (influxql: string, variables: QueryParams) => ({
+  influxql,
+  params: expect.objectContaining(variables),
+});
 
 const byId = (preview: DashboardPreview, id: number) => preview.panels.find((one) => one.id === id) as PreviewPanel;
 const column = (panel: PreviewPanel, name: string, frame = 0) =>
@@ -165,8 +172,12 @@ describe('previewDashboard', () => {
       { name: 'district', label: 'DISTRICT', all: true, selected: [], options: ['渝中区', '江北区'] },
       { name: 'elevator', all: false, selected: ['CQ-1'], options: ['CQ-1', 'CQ-2'] },
     ]);
-    expect(asked).toContain('SHOW TAG VALUES WITH KEY = "elevator" WHERE "district" =~ /^.*$/');
-    expect(asked).toContain('STAT CQ-1');
+    expect(asked).toContainEqual(
+      statement('SHOW TAG VALUES WITH KEY = "elevator" WHERE "district" =~ $district', {
+        district: { regex: '^.*$' },
+      }),
+    );
+    expect(asked).toContainEqual(statement('STAT $elevator', { elevator: 'CQ-1' }));
     expect(byId(preview, 1)).toMatchObject({ type: 'row', title: 'CQ-1', frames: [] });
     expect(preview).toMatchObject({ from: '2026-11-01T00:00:00.000Z', to: '2026-11-08T00:00:00.000Z' });
   });
@@ -178,8 +189,12 @@ describe('previewDashboard', () => {
       elevator: ['CQ-2'],
     });
     expect(preview.variables.map(({ selected }) => selected)).toEqual([['江北区'], ['CQ-2']]);
-    expect(asked).toContain('SHOW TAG VALUES WITH KEY = "elevator" WHERE "district" =~ /^江北区$/');
-    expect(asked).toContain('STAT CQ-2');
+    expect(asked).toContainEqual(
+      statement('SHOW TAG VALUES WITH KEY = "elevator" WHERE "district" =~ $district', {
+        district: { regex: '^江北区$' },
+      }),
+    );
+    expect(asked).toContainEqual(statement('STAT $elevator', { elevator: 'CQ-2' }));
   });
 
   it('shapes each panel as it is drawn: last values, series in time order, tables sorted and cut', async () => {

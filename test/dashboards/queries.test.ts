@@ -12,6 +12,7 @@ import {
   type Series,
   type TimeRange,
 } from '../../dashboards/grafana.js';
+import type { BoundQuery } from '../../influx/types.js';
 import { busiest, fillDashboardFleet } from '../helpers/dashboard-fleet.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
@@ -30,10 +31,10 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => system?.stop());
 
-async function influx(query: string): Promise<Series[]> {
+async function influx({ influxql: query, params }: BoundQuery): Promise<Series[]> {
   const database = system.context.config.influx.db;
-  const url = `${inject('influxUrl')}/query?${new URLSearchParams({ db: database, q: query, epoch: 'ms' })}`;
-  const body = (await (await fetch(url)).json()) as {
+  const form = new URLSearchParams({ db: database, q: query, epoch: 'ms', params: JSON.stringify(params) });
+  const body = (await (await fetch(`${inject('influxUrl')}/query`, { method: 'POST', body: form })).json()) as {
     error?: string;
     results?: Array<{ error?: string; series?: Series[] }>;
   };
@@ -60,7 +61,7 @@ async function selections(dashboard: Dashboard): Promise<Record<string, Selectio
   for (const variable of (dashboard.templating?.list ?? []) as Variable[]) {
     const query = interpolate(variable.query, range, intervalFor(range), chosen);
     const values = (await influx(query)).flatMap((series) => series.values.map((row) => String(row[1])));
-    expect(values.length, `${dashboard.uid}: ${query} gives ${variable.name} no values`).toBeGreaterThan(0);
+    expect(values.length, `${dashboard.uid}: ${query.influxql} gives ${variable.name} no values`).toBeGreaterThan(0);
     if (variable.multi) {
       chosen[variable.name] = { values, multi: true };
       continue;

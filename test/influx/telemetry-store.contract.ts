@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InfluxWriteError, type TelemetryStore } from '../../influx/types.js';
+import { encodeTags } from '../../influx/line-protocol.js';
+import { durationParam, oneOfParam, timeParam } from '../../influx/params.js';
+import { InfluxWriteError, type QueryParams, type TelemetryStore } from '../../influx/types.js';
 
 /** What every TelemetryStore must do; run against each implementation with an empty database. */
 export function telemetryStoreContract(name: string, open: () => Promise<TelemetryStore>) {
@@ -50,6 +52,30 @@ export function telemetryStoreContract(name: string, open: () => Promise<Telemet
       expect(error).toBeInstanceOf(InfluxWriteError);
       expect((error as InfluxWriteError).status).toBe(400);
       expect((error as InfluxWriteError).retryable).toBe(false);
+      expect((error as InfluxWriteError).serverError).toBe("unable to parse 'not line protocol': invalid field format");
+    });
+
+    it('binds strings, times, regexes and durations to placeholders, and runs one statement only', async () => {
+      const store = await open();
+      await store.ensureDatabase();
+      const stored = `it's "quoted", = OR 1=1 --`;
+      await store.write([
+        `faults${encodeTags({ elevator: stored })} seq=1i 1764000000001`,
+        'faults,elevator=E2 seq=2i 1764000000002',
+      ]);
+      const seqs = async (where: string, params: QueryParams) =>
+        (await store.query(`SELECT seq FROM faults WHERE ${where}`, params)).flatMap((s) => s.rows.map((r) => r.seq));
+      expect(await seqs('elevator = $id', { id: stored })).toEqual([1]);
+      expect(await seqs('elevator = $id', { id: "E2' OR '1' = '1" })).toEqual([]);
+      expect(await seqs('time > $from', { from: timeParam(1764000000001) })).toEqual([2]);
+      expect(await seqs('elevator =~ $ids', { ids: oneOfParam(['E2', stored, '.*']) })).toEqual([1, 2]);
+      expect(await seqs('elevator =~ $ids', { ids: oneOfParam(['E']) })).toEqual([]);
+      const [daily] = await store.query('SELECT count(seq) FROM faults WHERE time > $from GROUP BY time($every)', {
+        from: timeParam(0),
+        every: durationParam(86_400_000),
+      });
+      expect(daily?.rows.map((row) => row.count)).toContain(2);
+      await expect(store.query('SELECT seq FROM faults; DROP DATABASE x')).rejects.toThrow(/one statement/);
     });
 
     it('reports an InfluxQL error', async () => {
