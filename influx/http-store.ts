@@ -29,6 +29,16 @@ function parseRetryAfter(header: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+/** The `error` of an InfluxDB answer's JSON body, or the body as it is. */
+function serverError(body: string): string {
+  try {
+    const { error } = JSON.parse(body) as { error?: unknown };
+    return typeof error === 'string' ? error : body;
+  } catch {
+    return body;
+  }
+}
+
 /** TelemetryStore over the InfluxDB 1.x HTTP API (/ping, /write, /query) with fetch. */
 export class InfluxHttpStore implements TelemetryStore {
   private readonly base: string;
@@ -81,6 +91,7 @@ export class InfluxHttpStore implements TelemetryStore {
       `InfluxDB write answered ${response.status}: ${text.slice(0, 500)}`,
       response.status,
       parseRetryAfter(response.headers.get('retry-after')),
+      serverError(text),
     );
   }
 

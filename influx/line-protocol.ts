@@ -67,3 +67,19 @@ export function encodeLine(
   }
   return `${escapeMeasurement(point.measurement)}${tags} ${fields} ${Math.trunc(point.timeMs)}`;
 }
+
+/**
+ * A line's measurement and tag set (",key=value,…") as written, escapes kept: the measurement ends
+ * at its first unescaped comma or space, the tags at the first unescaped space.
+ */
+export function seriesOf(line: string): { readonly measurement: string; readonly tags: string } {
+  let measurementEnd = -1;
+  let at = 0;
+  for (; at < line.length && line[at] !== ' '; at++) {
+    if (line[at] === '\\') at++;
+    else if (line[at] === ',' && measurementEnd === -1) measurementEnd = at;
+  }
+  const end = Math.min(at, line.length);
+  if (measurementEnd === -1) measurementEnd = end;
+  return { measurement: line.slice(0, measurementEnd), tags: line.slice(measurementEnd, end) };
+}

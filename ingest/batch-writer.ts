@@ -1,5 +1,7 @@
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
+import { seriesOf } from '../influx/line-protocol.js';
+import { readRefusal } from '../influx/partial-write.js';
 import { InfluxWriteError, type TelemetryStore } from '../influx/types.js';
 import type { Spool, SpoolBatch } from './spool.js';
 
@@ -18,6 +20,53 @@ const MS_PER_SECOND = 1000;
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 const DIGIT_ZERO = 0x30;
+const HTTP_BAD_REQUEST = 400;
+
+/** Told of each line InfluxDB refused for good, with InfluxDB's words on it (ingest keeps it as a dead letter). */
+export type RefusedLine = (line: string, reason: string) => void;
+
+/** One line of a batch: where it was, its bytes with their newline. */
+interface Line {
+  readonly index: number;
+  readonly bytes: Buffer;
+}
+
+interface Refused {
+  readonly line: Line;
+  readonly reason: string;
+}
+
+/** A write request stored everything, or close gave up waiting; otherwise `send` gives the refusal. */
+const STORED = 'stored';
+const CLOSED = 'closed';
+
+const textOf = (line: Line) => line.bytes.toString('utf8', 0, line.bytes.length - 1);
+const bodyOf = (lines: readonly Line[]) => Buffer.concat(lines.map((line) => line.bytes));
+
+function linesOf(body: Buffer): Line[] {
+  const lines: Line[] = [];
+  for (let start = 0, end = body.indexOf(NEWLINE); end >= 0; start = end + 1, end = body.indexOf(NEWLINE, start)) {
+    lines.push({ index: lines.length, bytes: body.subarray(start, end + 1) });
+  }
+  return lines;
+}
+
+/**
+ * Parts to write again, each in the order of the batch: a measurement's lines apart from the
+ * others' (a field type conflict is one measurement's), else halves.
+ */
+function split(lines: readonly Line[]): Line[][] {
+  const byMeasurement = new Map<string, Line[]>();
+  for (const line of lines) {
+    const { measurement } = seriesOf(textOf(line));
+    const part = byMeasurement.get(measurement);
+    if (part) part.push(line);
+    else byMeasurement.set(measurement, [line]);
+  }
+  if (byMeasurement.size > 1) return [...byMeasurement.values()];
+  const half = Math.ceil(lines.length / 2);
+  return [lines.slice(0, half), lines.slice(half)];
+}
 
 export interface BatchWriterStatus {
   /** Points in the spool that InfluxDB has not acknowledged. */
@@ -52,6 +101,7 @@ export class BatchWriter {
     private readonly options: BatchWriterOptions,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    private readonly onRefused: RefusedLine,
   ) {
     this.timer = setInterval(() => this.kick(true), options.batchIntervalMs);
     this.timer.unref();
@@ -147,34 +197,98 @@ export class BatchWriter {
     }
   }
 
-  /** Writes a batch, retrying while InfluxDB may take it later; false when close gave up waiting. */
+  /**
+   * Writes a batch; false when close gave up waiting. What InfluxDB refused for good is counted
+   * and handed on line by line, and nothing else: a 1.x partial write stores the other lines.
+   */
   private async write(batch: SpoolBatch): Promise<boolean> {
+    const sent = await this.send(batch.body, false);
+    if (sent === CLOSED) return false;
+    if (sent === STORED) {
+      this.stored(batch.body, batch.count);
+      this.metrics.batchesWritten.inc();
+      return true;
+    }
+    const refused: Refused[] = [];
+    // Told only once the whole batch is settled: a batch close cuts short is settled again at the next start.
+    if (!(await this.settle(linesOf(batch.body), sent, refused))) return false;
+    if (refused.length < batch.count) this.metrics.batchesWritten.inc();
+    refused.sort((a, b) => a.line.index - b.line.index);
+    this.lastError = sent.message;
+    this.metrics.pointsRejected.inc(refused.length);
+    this.logger.error(
+      { err: sent, points: refused.length, of: batch.count },
+      'InfluxDB refused points of a batch; they are dead letters, the others are stored',
+    );
+    for (const { line, reason } of refused) this.onRefused(textOf(line), reason);
+    return true;
+  }
+
+  /**
+   * Finds which of `lines`, refused together with `error`, InfluxDB refused, from its answer where
+   * it says, else by writing them again in parts, in order, down to single lines: a few bad lines
+   * cost a few requests each, a measurement's type conflict one. A point written again is stored
+   * once (same series and time), and written in the batch's order a later line still overwrites
+   * an earlier one of the same time, as in the batch.
+   */
+  private async settle(lines: readonly Line[], error: Error, refused: Refused[]): Promise<boolean> {
+    const badRequest = error instanceof InfluxWriteError && error.status === HTTP_BAD_REQUEST;
+    const reason = error instanceof InfluxWriteError && error.serverError ? error.serverError : error.message;
+    const verdict = badRequest ? readRefusal(lines.map(textOf), reason) : { kind: 'all' as const };
+    if (verdict.kind === 'all' || lines.length === 1) {
+      for (const line of lines) refused.push({ line, reason });
+      return true;
+    }
+    if (verdict.kind === 'lines') {
+      const taken: Line[] = [];
+      lines.forEach((line, at) => {
+        const why = verdict.refused.get(at);
+        if (why === undefined) taken.push(line);
+        else refused.push({ line, reason: why });
+      });
+      this.stored(bodyOf(taken), taken.length);
+      return true;
+    }
+    for (const part of split(lines)) {
+      const sent = await this.send(bodyOf(part), true);
+      if (sent === CLOSED) return false;
+      if (sent === STORED) this.stored(bodyOf(part), part.length);
+      else if (!(await this.settle(part, sent, refused))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * One write request, retried while InfluxDB may take it later. `settling`: one of the requests
+   * that find which lines of a refused batch were refused, whose refusals are not write errors.
+   */
+  private async send(body: Buffer, settling: boolean): Promise<typeof STORED | typeof CLOSED | Error> {
     let delay: number = RETRY_DELAY_MS.initial;
     for (;;) {
       try {
-        await this.store.write(batch.body);
-        this.observeLag(batch.body);
-        this.metrics.pointsWritten.inc(batch.count);
-        this.metrics.batchesWritten.inc();
+        await this.store.write(body);
         this.lastWriteAt = new Date();
         this.lastError = null;
         this.retrying = false;
-        return true;
+        return STORED;
       } catch (error) {
-        this.metrics.writeErrors.inc();
+        const forGood = !(error instanceof InfluxWriteError) || !error.retryable;
+        if (!forGood || !settling) this.metrics.writeErrors.inc();
         this.lastError = (error as Error).message;
-        if (!(error instanceof InfluxWriteError) || !error.retryable) {
-          this.logger.error({ err: error, points: batch.count }, 'InfluxDB refused a batch; its points are not stored');
-          this.metrics.pointsRejected.inc(batch.count);
-          return true;
-        }
+        if (forGood) return error as Error;
         this.retrying = true;
         const wait = error.retryAfterMs ?? delay * (1 + RETRY_JITTER * Math.random());
         this.logger.warn({ err: error.message, retryInMs: Math.round(wait) }, 'InfluxDB write failed; retrying');
-        if (!(await this.wait(wait))) return false;
+        if (!(await this.wait(wait))) return CLOSED;
         delay = Math.min(delay * 2, RETRY_DELAY_MS.max);
       }
     }
+  }
+
+  private stored(body: Buffer, count: number): void {
+    if (count === 0) return;
+    this.observeLag(body);
+    this.metrics.pointsWritten.inc(count);
   }
 
   /** Each line ends with its time in epoch ms (precision=ms): the lag is read from there, digit by digit. */

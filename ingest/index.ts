@@ -14,7 +14,7 @@ import type { Metrics } from '../lib/metrics.js';
 import type { Store } from '../store/types.js';
 import { BatchWriter, type BatchWriterOptions, type BatchWriterStatus } from './batch-writer.js';
 import { RegistryCache } from './registry-cache.js';
-import { gapLine, messageLine } from './schema.js';
+import { gapLine, lineTopic, messageLine } from './schema.js';
 import { SequenceTracker } from './sequence.js';
 import { Spool } from './spool.js';
 
@@ -32,7 +32,13 @@ export interface IngestOptions {
   readonly observers?: ReadonlyArray<(message: DecodedMessage, elevator: Elevator) => void>;
 }
 
-export type DeadLetterReason = 'invalid_topic' | 'invalid_payload' | 'unregistered_elevator' | 'internal_error';
+export type DeadLetterReason =
+  | 'invalid_topic'
+  | 'invalid_payload'
+  | 'unregistered_elevator'
+  /** Its point, accepted and spooled, was refused by InfluxDB for good (a field type conflict, say); the payload is the line. */
+  | 'refused_by_influxdb'
+  | 'internal_error';
 
 export interface IngestStatus {
   readonly source: 'in-process' | 'mqtt';
@@ -104,7 +110,6 @@ export function build(options: IngestOptions): Ingest {
     releasePerTurn: SPOOL_RELEASE_PER_TURN,
     onSynced: (seconds) => metrics.spoolSync.observe(seconds),
   });
-  const writer = new BatchWriter(options.telemetry, spool, options.batch, metrics, logger);
   const registry = new RegistryCache(store.elevators);
   const preloadStartedAt = performance.now();
   const registered = registry.preload();
@@ -128,6 +133,10 @@ export function build(options: IngestOptions): Ingest {
     }
     return DONE;
   }
+
+  const writer = new BatchWriter(options.telemetry, spool, options.batch, metrics, logger, (line, reason) =>
+    deadLetter(lineTopic(line), Buffer.from(line), 'refused_by_influxdb', reason, Date.now()),
+  );
 
   /** The message is stored whatever an observer does with it: an observer's failure is logged and counted. */
   function notify(message: DecodedMessage, elevator: Elevator) {

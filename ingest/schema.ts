@@ -2,13 +2,22 @@ import { z } from 'zod';
 import {
   SERVICE_MODES,
   TOPIC_KINDS,
+  buildTopic,
   faultInfo,
+  isTopicKind,
   payloadSchemas,
   type DecodedMessage,
   type Elevator,
   type TopicKind,
 } from '../contract/index.js';
-import { encodeLine, encodeTags, type FieldType, type FieldValue, type Point } from '../influx/line-protocol.js';
+import {
+  encodeLine,
+  encodeTags,
+  seriesOf,
+  type FieldType,
+  type FieldValue,
+  type Point,
+} from '../influx/line-protocol.js';
 
 /**
  * How contract messages become InfluxDB points (DESIGN.md "Storage"): one measurement per
@@ -174,4 +183,14 @@ export function gapLine(elevator: Elevator, missed: number, timeMs: number): str
     { measurement: GAP_MEASUREMENT, tags: registryTags(elevator), fields: { missed }, timeMs },
     GAP_FIELD_TYPES,
   );
+}
+
+/** The `elevator` tag of a line's tag set: an id has nothing to escape, and an escaped comma is another tag's. */
+const ELEVATOR_TAG = /(?:^|[^\\]),elevator=([A-Za-z0-9_-]{1,32})(?:,|$)/;
+
+/** The topic a line's point came from, read back from its measurement and `elevator` tag; else its measurement. */
+export function lineTopic(line: string): string {
+  const { measurement, tags } = seriesOf(line);
+  const elevator = ELEVATOR_TAG.exec(tags)?.[1];
+  return elevator !== undefined && isTopicKind(measurement) ? buildTopic(elevator, measurement) : measurement;
 }

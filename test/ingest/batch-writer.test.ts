@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
-import { describe, expect, inject, it, onTestFinished } from 'vitest';
+import { describe, expect, inject, it, onTestFinished, vi } from 'vitest';
 import { EmbeddedInflux } from '../../influx/embedded.js';
 import { InfluxHttpStore } from '../../influx/http-store.js';
 import { BatchWriter, type BatchWriterOptions } from '../../ingest/batch-writer.js';
@@ -16,16 +16,29 @@ const SPOOL = { maxBytes: 1024 * 1024, segmentBytes: 64, commitIntervalMs: 2, re
 
 function writer(store: InfluxHttpStore, overrides: Partial<BatchWriterOptions> = {}, spool = {}, dir = tempDir()) {
   const metrics = createMetrics();
+  const refused: Array<{ line: string; reason: string }> = [];
   const batchWriter = new BatchWriter(
     store,
     new Spool({ dir, ...SPOOL, ...spool }),
     { ...options, ...overrides },
     metrics,
     logger,
+    (line, reason) => refused.push({ line, reason }),
   );
   onTestFinished(() => batchWriter.close(1000));
-  return { batchWriter, metrics, dir };
+  return { batchWriter, metrics, dir, refused };
 }
+
+/** A database of its own on the suite's influxd where `m`'s field `v` is an integer. */
+async function storeWithIntegerV() {
+  const store = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
+  await store.ensureDatabase();
+  await store.write(['m v=0i 1']);
+  return store;
+}
+
+const values = async (store: InfluxHttpStore, measurement: string, field: string) =>
+  (await store.query(`SELECT ${field} FROM ${measurement}`))[0]?.rows.map((row) => row[field]) ?? [];
 
 const counter = async (metric: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
   (await metric.get()).values[0]?.value ?? 0;
@@ -156,6 +169,83 @@ describe('BatchWriter', () => {
     await waiting;
     await batchWriter.flush();
     expect(await count(store)).toBe(4);
+  });
+
+  it('stores the lines of a batch InfluxDB takes in part, and counts and hands on exactly those it refused', async () => {
+    const store = await storeWithIntegerV();
+    const { batchWriter, metrics, refused } = writer(store, { batchSize: 100 });
+    await batchWriter.push([
+      'm v=1i 10',
+      'm v="text" 11',
+      'm v=2i 12',
+      'm v=3i 13 garbage',
+      'n w=1i 14',
+      'm v=true 15',
+      'm v=4i 16',
+    ]);
+    await batchWriter.flush();
+    expect(await values(store, 'm', 'v')).toEqual([0, 1, 2, 4]);
+    expect(await values(store, 'n', 'w')).toEqual([1]);
+    expect(refused.map(({ line }) => line)).toEqual(['m v="text" 11', 'm v=3i 13 garbage', 'm v=true 15']);
+    expect(refused[0]?.reason).toMatch(/field type conflict: input field "v" on measurement "m" is type string/);
+    expect(refused[1]?.reason).toMatch(/unable to parse 'm v=3i 13 garbage'/);
+    expect(refused[2]?.reason).toMatch(/field type conflict: input field "v" on measurement "m" is type boolean/);
+    expect(await counter(metrics.pointsRejected)).toBe(3);
+    expect(await counter(metrics.pointsWritten)).toBe(4);
+    expect(await counter(metrics.writeErrors)).toBe(1);
+    expect(batchWriter.status().pendingPoints).toBe(0);
+  });
+
+  it('takes the lines InfluxDB could not parse from its answer, and writes nothing again', async () => {
+    const store = await storeWithIntegerV();
+    const { batchWriter, metrics, refused } = writer(store, { batchSize: 100 });
+    const write = vi.spyOn(store, 'write');
+    await batchWriter.push(['m v=1i 10', "bad 'line': x", 'm v=2i 12', 'm,t=a\\ b v="x y" 13 junk', 'm v=3i 14']);
+    await batchWriter.flush();
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(await values(store, 'm', 'v')).toEqual([0, 1, 2, 3]);
+    expect(refused.map(({ line }) => line)).toEqual(["bad 'line': x", 'm,t=a\\ b v="x y" 13 junk']);
+    expect(await counter(metrics.pointsRejected)).toBe(2);
+    expect(await counter(metrics.pointsWritten)).toBe(3);
+  });
+
+  it('keeps the lines that a line with an unbalanced quote swallowed in InfluxDB', async () => {
+    const store = await storeWithIntegerV();
+    const { batchWriter, refused } = writer(store, { batchSize: 100 });
+    for (const batch of [
+      ['m v=1i 10', 'm v="abc 11', 'm v=2i 12', 'm v=3i 13'],
+      ['m v="def 14', 'm v=4i 15'],
+    ]) {
+      await batchWriter.push(batch);
+      await batchWriter.flush();
+    }
+    expect(await values(store, 'm', 'v')).toEqual([0, 1, 2, 3, 4]);
+    expect(refused.map(({ line }) => line)).toEqual(['m v="abc 11', 'm v="def 14']);
+    expect(refused[0]?.reason).toMatch(/unbalanced quotes/);
+  });
+
+  it('refuses a batch whose every line InfluxDB dropped in one request', async () => {
+    const store = await storeWithIntegerV();
+    const { batchWriter, metrics, refused } = writer(store, { batchSize: 100 });
+    const write = vi.spyOn(store, 'write');
+    await batchWriter.push(['m v="a" 10', 'm v="b" 11', 'm v=false 12']);
+    await batchWriter.flush();
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(refused).toHaveLength(3);
+    expect(await counter(metrics.pointsRejected)).toBe(3);
+  });
+
+  it('stores the first type of a new field that one batch gives two types, and refuses the other', async () => {
+    const store = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
+    await store.ensureDatabase();
+    const { batchWriter, metrics, refused } = writer(store, { batchSize: 100 });
+    // InfluxDB 1.6.7 refuses all of it: {"error":"field type conflict"}, no partial write, no count.
+    await batchWriter.push(['k a=1i 1', 'k a="s" 2', 'k a=3i 3', 'k a=4i 4']);
+    await batchWriter.flush();
+    expect(await values(store, 'k', 'a')).toEqual([1, 3, 4]);
+    expect(refused.map(({ line }) => line)).toEqual(['k a="s" 2']);
+    expect(await counter(metrics.pointsRejected)).toBe(1);
+    expect(await counter(metrics.pointsWritten)).toBe(3);
   });
 
   it('counts a batch InfluxDB refuses for good and goes on with the next', async () => {
