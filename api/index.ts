@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { TokenReplacementNotice } from '../lib/token-replacements.js';
 import type { Store } from '../store/types.js';
+import { outboundPolicy, type OutboundOptions } from '../webhooks/outbound.js';
 import { installErrorHandling } from './errors.js';
 import { installConditionalGet } from './etag.js';
 import type { HealthCheck } from './health.js';
@@ -57,6 +58,8 @@ export interface ApiOptions {
   readonly minVisitMinutes?: number;
   /** Told of each reissued device token, so a broker in this process drops the device at once. */
   readonly tokenReplacements?: TokenReplacementNotice;
+  /** Which webhook URLs are taken: LW_OUTBOUND_ALLOW; default none of the loopback, private or reserved addresses. */
+  readonly outbound?: OutboundOptions;
 }
 
 /** The live ticket feed looks for new events this often. */
@@ -91,6 +94,7 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
     keyGraceMs: options.keyGraceMs ?? DEFAULT_KEY_GRACE_MS,
     liveFeedPollMs: options.liveFeedPollMs ?? DEFAULT_LIVE_FEED_POLL_MS,
     minVisitMinutes: options.minVisitMinutes ?? DEFAULT_MIN_VISIT_MINUTES,
+    webhookTargets: outboundPolicy(options.outbound),
   };
   await app.register(principalRoutes, routeOptions);
   await app.register(elevatorRoutes, routeOptions);

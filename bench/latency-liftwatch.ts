@@ -66,6 +66,8 @@ export async function startLiftwatch(dataDir: string, cpuProfileDir?: string): P
       LW_INFLUX_PORT: String(influxPort),
       LW_ADMIN_TOKEN: adminToken,
       LW_LOG_LEVEL: 'warn',
+      // The benchmark's webhook receiver listens on loopback, which liftwatch refuses unless allowed.
+      LW_OUTBOUND_ALLOW: '127.0.0.0/8',
     },
     // In our process group: a Ctrl-C reaches it too, and it stops its influxd itself.
     stdio: ['ignore', 'pipe', 'inherit'],

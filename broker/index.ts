@@ -25,6 +25,7 @@ import { DEFAULT_LIMITS, type BrokerLimits } from './limits.js';
 import { createTlsServer, type BrokerTls } from './tls.js';
 import { openBackends, type PersistenceStatus } from './persistence.js';
 import { watchReaderBacklog, type ReaderBacklogStatus } from './reader-backlog.js';
+import { markRedeliveries } from './redelivery.js';
 import { boundRouterQueue, type RouterQueue } from './router-queue.js';
 
 export interface BrokerOptions {
@@ -202,6 +203,7 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     authorizeForward: (client, packet) => readerBacklog.forward(client, packet),
   });
   await aedes.listen();
+  markRedeliveries(aedes);
   const routerQueue = boundRouterQueue(aedes, limits.maxPublishesInRouter, metrics);
   const readerBacklog = watchReaderBacklog(aedes, {
     boundBytes: limits.readerBacklogBytes,

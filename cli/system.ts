@@ -121,9 +121,16 @@ export async function listenApi(
     keyGraceMs: config.http.keyGraceMs,
     minVisitMinutes: config.maintenance.minVisitMinutes,
     tokenReplacements: context.tokenReplacements,
+    outbound: { allow: config.webhooks.outboundAllow },
   });
   teardown.add('HTTP API', () => api.close());
-  const webhooks = buildWebhooks({ store, logger, metrics, expireAfterMs: config.webhooks.expireAfterMs });
+  const webhooks = buildWebhooks({
+    store,
+    logger,
+    metrics,
+    expireAfterMs: config.webhooks.expireAfterMs,
+    outbound: { allow: config.webhooks.outboundAllow },
+  });
   webhooks.start();
   // A ticket opened in this process (rules next to the broker) is delivered now, not at the next poll.
   const stopWaking = store.tickets.onEvents(() => webhooks.wake());

@@ -9,6 +9,8 @@ import { MAX_NICENESS } from '../lib/priority.js';
 import { parseSubnet } from '../broker/address-list.js';
 import { DEFAULT_LIMITS, MAX_KEEPALIVE_SECONDS, MAX_PAYLOAD_BYTES, type BrokerLimits } from '../broker/limits.js';
 import type { TlsFiles } from '../broker/tls.js';
+import { WEBHOOK_DEFAULTS } from '../webhooks/index.js';
+import { DEFAULT_OUTBOUND_ALLOW } from '../webhooks/outbound.js';
 
 /** Unset and empty variables both mean "use the default". */
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -55,8 +57,6 @@ const MAX_MQTT_RATE = 1_000_000;
 const HOUR_MS = 3_600_000;
 /** A key replaced by a rotation keeps working this long. */
 export const DEFAULT_KEY_GRACE_MS = 24 * HOUR_MS;
-/** A webhook delivery not accepted within this long is marked failed (and kept). */
-export const DEFAULT_WEBHOOK_EXPIRE_MS = 72 * HOUR_MS;
 
 const GIB = 1024 ** 3;
 /** The ingest spool's bound: at about 200 bytes a point, five million points. */
@@ -119,7 +119,8 @@ export const envSchema = z.object({
   LW_SPOOL_MAX_BYTES: positiveInt(DEFAULT_SPOOL_MAX_BYTES, MAX_SPOOL_BYTES),
   LW_RATE_LIMIT_PER_MINUTE: wholeNumber(DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_RATE_LIMIT_PER_MINUTE),
   LW_KEY_GRACE: duration(DEFAULT_KEY_GRACE_MS),
-  LW_WEBHOOK_EXPIRE: duration(DEFAULT_WEBHOOK_EXPIRE_MS),
+  LW_WEBHOOK_EXPIRE: duration(WEBHOOK_DEFAULTS.expireAfterMs),
+  LW_OUTBOUND_ALLOW: subnetList(DEFAULT_OUTBOUND_ALLOW),
   LW_MIN_VISIT_MINUTES: positiveInt(DEFAULT_MIN_VISIT_MINUTES, MAX_MIN_VISIT_MINUTES),
   LW_LOG_LEVEL: optional(z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`)).transform(
     (value): LogLevel => value ?? 'info',
@@ -155,6 +156,8 @@ export interface LiftwatchConfig {
   readonly webhooks: {
     /** A delivery not accepted within this long is marked failed, kept, and can be retried by hand. */
     readonly expireAfterMs: number;
+    /** Subnets webhooks may reach although loopback, private or reserved; empty refuses them all. */
+    readonly outboundAllow: readonly string[];
   };
   readonly maintenance: {
     /** Visits shorter than this many minutes are flagged for the insurer's spot check. */
@@ -235,7 +238,7 @@ export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): 
       rateLimitPerMinute: e.LW_RATE_LIMIT_PER_MINUTE,
       keyGraceMs: e.LW_KEY_GRACE,
     },
-    webhooks: { expireAfterMs: e.LW_WEBHOOK_EXPIRE },
+    webhooks: { expireAfterMs: e.LW_WEBHOOK_EXPIRE, outboundAllow: e.LW_OUTBOUND_ALLOW },
     maintenance: { minVisitMinutes: e.LW_MIN_VISIT_MINUTES },
     influx: {
       url: e.INFLUX_URL ?? null,

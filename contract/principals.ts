@@ -20,10 +20,18 @@ export const principalSchema = z.object({
 });
 export type Principal = z.infer<typeof principalSchema>;
 
-/** An absolute http(s) URL, the only kind of address a webhook may have. */
+/**
+ * An absolute http(s) URL, the only kind of address a webhook may have; without credentials,
+ * which would show in every listing of insurers (the receiver checks the signature instead).
+ * Where it points is checked when it is set and at each delivery (webhooks/outbound.ts).
+ */
 const webhookUrlSchema = z
-  .url({ protocol: /^https?$/ })
+  .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
   .max(2048)
+  .refine((url) => {
+    const { username, password } = new URL(url);
+    return username === '' && password === '';
+  }, 'a URL without a user name or password: receivers check the signature')
   .describe('Ticket events are POSTed here, signed with the webhook secret');
 
 export const insurerInputSchema = z.object({

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   LW_ERR_DUPLICATE: { status: 409, message: 'The same record is already stored' },
   LW_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   LW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This content type is not accepted here' },
+  LW_ERR_WEBHOOK_REFUSED: { status: 422, message: 'Webhooks may not go to loopback, private or reserved addresses' },
   LW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests for this key; retry after Retry-After seconds' },
   LW_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   LW_ERR_INFLUX_UNAVAILABLE: { status: 503, message: 'InfluxDB is not reachable' },

@@ -1,12 +1,17 @@
 import type { WebhookBody } from '../contract/index.js';
+import { isLiftwatchError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { DueDelivery, Store } from '../store/types.js';
+import { outboundAgents, outboundPolicy, post, type OutboundOptions } from './outbound.js';
 import { WEBHOOK_HEADERS, sign } from './signature.js';
 
 const SECOND_MS = 1000;
 const MINUTE_MS = 60 * SECOND_MS;
 const HOUR_MS = 60 * MINUTE_MS;
+const HTTP_OK = 200;
+const HTTP_REDIRECT = 300;
+const HTTP_CLIENT_ERROR = 400;
 
 export interface WebhookOptions {
   readonly store: Store;
@@ -26,6 +31,8 @@ export interface WebhookOptions {
   readonly expireAfterMs?: number;
   /** Open tickets whose deadline is this close, with nobody on site, are announced (ticket.deadline_near). Default 10 min. */
   readonly deadlineWarningMs?: number;
+  /** Which receivers may be reached (LW_OUTBOUND_ALLOW); default no loopback, private or reserved address. */
+  readonly outbound?: OutboundOptions;
 }
 
 export const WEBHOOK_DEFAULTS = {
@@ -64,6 +71,8 @@ export function retryDelay(attempts: number, retryAfter: string | null, base: nu
 export function build(options: WebhookOptions): WebhookDispatcher {
   const settings = { ...WEBHOOK_DEFAULTS, ...stripUndefined(options) };
   const { store, logger, metrics } = options;
+  const policy = outboundPolicy(options.outbound);
+  const agents = outboundAgents();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = false;
@@ -78,31 +87,37 @@ export function build(options: WebhookOptions): WebhookDispatcher {
     let error: string;
     let retryAfter: string | null = null;
     try {
-      const response = await fetch(delivery.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'liftwatch-webhooks',
-          [WEBHOOK_HEADERS.delivery]: delivery.id,
-          [WEBHOOK_HEADERS.event]: delivery.event.type,
-          [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-          [WEBHOOK_HEADERS.signature]: sign(secret, timestamp, body),
+      const response = await post(
+        delivery.url,
+        {
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'liftwatch-webhooks',
+            [WEBHOOK_HEADERS.delivery]: delivery.id,
+            [WEBHOOK_HEADERS.event]: delivery.event.type,
+            [WEBHOOK_HEADERS.timestamp]: String(timestamp),
+            [WEBHOOK_HEADERS.signature]: sign(secret, timestamp, body),
+          },
+          body,
+          timeoutMs: settings.timeoutMs,
         },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(settings.timeoutMs),
-      });
-      await response.arrayBuffer().catch(() => undefined);
+        policy,
+        agents,
+      );
       status = response.status;
-      if (response.ok) {
+      if (status >= HTTP_OK && status < HTTP_REDIRECT) {
         store.deliveries.delivered(delivery.id, status, Date.now());
         metrics?.webhookAttempts.inc({ outcome: 'delivered' });
         return;
       }
-      retryAfter = response.headers.get('retry-after');
-      error = `HTTP ${status}`;
+      retryAfter = response.headers['retry-after'] ?? null;
+      // A redirect is not followed: it could lead anywhere, past the address check.
+      error =
+        status >= HTTP_REDIRECT && status < HTTP_CLIENT_ERROR
+          ? `HTTP ${status} (redirects are not followed)`
+          : `HTTP ${status}`;
     } catch (cause) {
-      error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+      error = describe(cause);
     }
     const now = Date.now();
     const nextAttemptAt =
@@ -167,9 +182,16 @@ export function build(options: WebhookOptions): WebhookDispatcher {
       stopped = true;
       clearTimeout(timer);
       await running;
+      agents.destroy();
     },
     round,
   };
+}
+
+/** An attempt's error as the delivery records it: liftwatch's own by code, others by name. */
+function describe(cause: unknown): string {
+  if (isLiftwatchError(cause)) return `${cause.code}: ${cause.message}`;
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

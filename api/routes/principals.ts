@@ -19,6 +19,7 @@ import {
 } from '../../contract/index.js';
 import { LiftwatchError } from '../../lib/errors.js';
 import type { Store } from '../../store/types.js';
+import type { OutboundPolicy } from '../../webhooks/outbound.js';
 import { newApiKey, principalOf, type Auth } from '../auth.js';
 
 export interface PrincipalRouteOptions {
@@ -26,6 +27,8 @@ export interface PrincipalRouteOptions {
   readonly auth: Auth;
   /** How long a replaced key keeps working after a rotation, so callers can switch without an outage. */
   readonly keyGraceMs: number;
+  /** Refuses webhook URLs that point at loopback, private or reserved addresses (LW_ERR_WEBHOOK_REFUSED). */
+  readonly webhookTargets: OutboundPolicy;
 }
 
 const WEBHOOK_SECRET_BYTES = 32;
@@ -37,7 +40,7 @@ const idParams = z.object({ id: z.string() });
  */
 export const principalRoutes: FastifyPluginAsyncZod<PrincipalRouteOptions> = async (
   app,
-  { store, auth, keyGraceMs },
+  { store, auth, keyGraceMs, webhookTargets },
 ) => {
   const adminOnly = auth.allow('admin');
   const { principals } = store;
@@ -55,6 +58,7 @@ export const principalRoutes: FastifyPluginAsyncZod<PrincipalRouteOptions> = asy
     '/api/insurers',
     { onRequest: adminOnly, schema: { body: insurerInputSchema, response: { 201: createdInsurerSchema } } },
     async (request, reply) => {
+      if (request.body.webhookUrl) await webhookTargets.checkUrl(request.body.webhookUrl);
       const key = newApiKey();
       const webhookSecret = randomBytes(WEBHOOK_SECRET_BYTES).toString('base64url');
       principals.create({ kind: 'insurer', ...request.body, webhookSecret }, key, new Date());
@@ -95,6 +99,7 @@ export const principalRoutes: FastifyPluginAsyncZod<PrincipalRouteOptions> = asy
     '/api/insurers/:id',
     { onRequest: adminOnly, schema: { params: idParams, body: insurerUpdateSchema, response: { 200: insurerSchema } } },
     async (request) => {
+      if (request.body.webhookUrl) await webhookTargets.checkUrl(request.body.webhookUrl);
       const insurer = principals.updateInsurer(request.params.id, request.body);
       if (!insurer) throw new LiftwatchError('LW_ERR_NOT_FOUND', `No insurer ${request.params.id}`);
       return insurer;

@@ -1,6 +1,7 @@
-import type { Packet } from 'mqtt-packet';
+import type { IPublishPacket, Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listeningBroker } from '../helpers/broker.js';
+import { connectDevice } from '../helpers/device.js';
 import { registration } from '../helpers/fixtures.js';
 import {
   CONNECT_FLAGS,
@@ -8,6 +9,8 @@ import {
   lengthPrefixed,
   rawClient,
   rawConnect,
+  rawPuback,
+  rawReader,
   rawSubscribe,
   rawUnsubscribe,
   uint16,
@@ -41,12 +44,13 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
 
 let b: Awaited<ReturnType<typeof listeningBroker>>;
 let token: string;
+let token2: string;
 /** Topics of the messages the broker let through. */
 const published: string[] = [];
 beforeAll(async () => {
   b = await listeningBroker(ADMIN_TOKEN, { limits: { maxPayloadBytes: MAX_PAYLOAD } });
   token = await issueTestToken(b.store, registration('E1'));
-  await issueTestToken(b.store, registration('E2'));
+  token2 = await issueTestToken(b.store, registration('E2'));
   b.broker.aedes.on('publish', (packet, client) => {
     if (client) published.push(packet.topic);
   });
@@ -211,5 +215,43 @@ describe('PUBLISH', () => {
     client.send(publish);
     await within(PROMPTLY_MS, client.closed);
     expect(published).not.toContain(topic);
+  });
+});
+
+describe('redelivery', () => {
+  /** The next fault the reader is sent; retained online flags of other tests' devices are passed over. */
+  const nextFault = async (client: RawClient): Promise<IPublishPacket> => {
+    for (;;) {
+      const packet = (await client.next('publish')) as IPublishPacket | null;
+      if (!packet) throw new Error('the connection closed');
+      if (packet.topic.endsWith('/faults')) return packet;
+    }
+  };
+
+  it('sets DUP on a QoS 1 message sent again to a returning persistent session, with its first packet id [MQTT-3.3.1-1]', async () => {
+    const first = await rawReader(b.addresses.port, ADMIN_TOKEN, { subscribe: true });
+    const publisher = await connectDevice(b.url, 'E2', token2);
+    await publisher.publishAsync('elevators/E2/faults', '{"ts":1764000000000,"seq":1,"code":2,"floor":1}', { qos: 1 });
+    const sent = await within(PROMPTLY_MS, nextFault(first.client));
+    expect(sent).toMatchObject({ topic: 'elevators/E2/faults', qos: 1, dup: false });
+    // Gone without its PUBACK: the message is still the session's.
+    first.client.socket.destroy();
+    await first.client.closed;
+
+    const again = await rawReader(b.addresses.port, ADMIN_TOKEN, { subscribe: false });
+    expect(again.sessionPresent).toBe(true);
+    const resent = await within(PROMPTLY_MS, nextFault(again.client));
+    expect(resent).toMatchObject({ topic: 'elevators/E2/faults', qos: 1, dup: true, messageId: sent.messageId });
+    expect(resent.payload.toString()).toBe(sent.payload.toString());
+    again.client.send(rawPuback(resent.messageId as number));
+    again.client.socket.destroy();
+    await again.client.closed;
+
+    // Acknowledged, it is not sent a third time; a new message is new, DUP clear.
+    const third = await rawReader(b.addresses.port, ADMIN_TOKEN, { subscribe: false });
+    await publisher.publishAsync('elevators/E2/faults', '{"ts":1764000000001,"seq":2,"code":2,"floor":1}', { qos: 1 });
+    const next = await within(PROMPTLY_MS, nextFault(third.client));
+    expect(next).toMatchObject({ dup: false });
+    expect(next.payload.toString()).toContain('"seq":2');
   });
 });

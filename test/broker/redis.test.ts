@@ -1,4 +1,4 @@
-import mqtt, { type IConnackPacket } from 'mqtt';
+import mqtt, { type IConnackPacket, type IPublishPacket } from 'mqtt';
 import { pino } from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { build as buildBroker } from '../../broker/index.js';
@@ -15,6 +15,7 @@ import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
 import { closed, connectDevice, publish } from '../helpers/device.js';
 import { registration, tempDir } from '../helpers/fixtures.js';
+import { rawReader } from '../helpers/raw-mqtt.js';
 import { startRedis } from '../helpers/redis.js';
 import { startTestSystem } from '../helpers/system.js';
 import { issueTestToken } from '../helpers/tokens.js';
@@ -54,7 +55,7 @@ async function startBroker(store: Store, redisUrl?: string) {
     if (parseTopic(packet.topic)) handled += 1;
   });
   const { port } = await broker.listen();
-  return { broker, handled: () => handled, url: `mqtt://127.0.0.1:${port}` };
+  return { broker, handled: () => handled, port, url: `mqtt://127.0.0.1:${port}` };
 }
 
 /**
@@ -133,6 +134,29 @@ describe('broker with Redis (LW_REDIS_URL)', () => {
     expect(new Set(back.seqs).size).toBe(BACKLOG);
   });
 
+  it('sets DUP on a QoS 1 message sent again to a returning session, after a broker restart too [MQTT-3.3.1-1]', async () => {
+    const redis = await startRedis();
+    const store = openStore();
+    const token = await issueTestToken(store, registration('DUP-1'));
+    const first = await startBroker(store, redis.url);
+    const reader = await rawReader(first.port, ADMIN, { subscribe: true });
+    const device = await connectDevice(first.url, 'DUP-1', token);
+    await publishFaults(device, 'DUP-1', [1]);
+    const sent = (await reader.client.next('publish')) as IPublishPacket;
+    expect(sent).toMatchObject({ qos: 1, dup: false });
+    // Gone without its PUBACK, and the broker with it.
+    reader.client.socket.destroy();
+    await device.endAsync();
+    await first.broker.close();
+
+    const second = await startBroker(store, redis.url);
+    const back = await rawReader(second.port, ADMIN, { subscribe: false });
+    expect(back.sessionPresent).toBe(true);
+    const resent = (await back.client.next('publish')) as IPublishPacket;
+    expect(resent).toMatchObject({ qos: 1, dup: true, messageId: sent.messageId });
+    expect(seqOf(resent.payload as Buffer)).toBe(1);
+  });
+
   it('routes messages between two brokers on one Redis, retained ones included', async () => {
     const redis = await startRedis();
     const store = openStore();
@@ -177,7 +201,9 @@ describe('broker with Redis (LW_REDIS_URL)', () => {
     const system = await startTestSystem({ LW_REDIS_URL: redis.url });
     onTestFinished(() => system.stop());
     const brokerHealth = async () => {
-      const response = await fetch(`${system.httpUrl}/api/health`);
+      const response = await fetch(`${system.httpUrl}/api/health`, {
+        headers: { authorization: `Bearer ${system.adminToken}` },
+      });
       return ((await response.json()) as { components: Record<string, unknown> }).components.broker;
     };
     expect(await brokerHealth()).toMatchObject({

@@ -34,6 +34,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LW_INFLUXD_NICE: '-5' })).toThrow(/LW_INFLUXD_NICE/);
   });
 
+  it('lets webhooks reach no loopback or private address unless LW_OUTBOUND_ALLOW lists it', () => {
+    expect(loadConfig({}).webhooks.outboundAllow).toEqual([]);
+    expect(loadConfig({ LW_OUTBOUND_ALLOW: 'none' }).webhooks.outboundAllow).toEqual([]);
+    expect(loadConfig({ LW_OUTBOUND_ALLOW: '127.0.0.0/8, ::1,10.1.0.0/16' }).webhooks.outboundAllow).toEqual([
+      '127.0.0.0/8',
+      '::1',
+      '10.1.0.0/16',
+    ]);
+    expect(() => loadConfig({ LW_OUTBOUND_ALLOW: 'localhost' })).toThrow(/LW_OUTBOUND_ALLOW="localhost" is not valid/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ LW_MQTT_PORT: '', INFLUX_URL: '' }).mqtt.port).toBe(1883);
   });

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { onTestFinished } from 'vitest';
+import { ALL_ELEVATOR_TOPICS, INGEST_PRINCIPAL } from '../../contract/index.js';
 
 /**
  * MQTT 3.1.1 written byte by byte, for packets mqtt.js and mqtt-packet will not send (a will of
@@ -148,3 +149,27 @@ export async function rawClient(port: number, host = '127.0.0.1'): Promise<RawCl
     },
   };
 }
+
+/**
+ * liftwatch's ingest identity with a persistent session (clean=false), connected over a raw socket
+ * that acknowledges nothing by itself; subscribed to every elevator topic when `subscribe` is set.
+ */
+export async function rawReader(
+  port: number,
+  password: string,
+  { subscribe }: { subscribe: boolean },
+): Promise<{ client: RawClient; sessionPresent: boolean }> {
+  const client = await rawClient(port);
+  client.send(rawConnect({ clientId: INGEST_PRINCIPAL, username: INGEST_PRINCIPAL, password, clean: false }));
+  const connack = (await client.next('connack')) as (Packet & { returnCode: number; sessionPresent: boolean }) | null;
+  if (connack?.returnCode !== 0) throw new Error(`the reader was refused: ${JSON.stringify(connack)}`);
+  if (subscribe) {
+    client.send(rawSubscribe(1, [ALL_ELEVATOR_TOPICS]));
+    await client.next('suback');
+  }
+  return { client, sessionPresent: connack.sessionPresent };
+}
+
+const PUBACK = 0x40;
+
+export const rawPuback = (messageId: number) => frame(PUBACK, uint16(messageId));

@@ -8,11 +8,14 @@ import { newApiKey } from '../../api/auth.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
 import { build, type WebhookDispatcher, type WebhookOptions } from '../../webhooks/index.js';
+import { LOOPBACK_ALLOW } from '../helpers/api.js';
 import { entrapmentTicket, registration, tempDir } from '../helpers/fixtures.js';
 
 const SECRET = 'the-insurers-webhook-secret';
 const INSURER = 'INS-PICC';
 const FAST = { pollMs: 10, retryBaseMs: 10, retryMaxMs: 200 } as const;
+/** The receivers below listen on loopback. */
+const TO_LOOPBACK = { outbound: { allow: LOOPBACK_ALLOW } };
 const AN_HOUR_MS = 3_600_000;
 const SETTLE_MS = 100;
 
@@ -68,7 +71,7 @@ function insurerWith(store: Store, webhookUrl: string | null) {
 }
 
 function dispatcher(store: Store, options: Partial<WebhookOptions> = {}): WebhookDispatcher {
-  const webhooks = build({ store, logger: pino({ level: 'silent' }), ...FAST, ...options });
+  const webhooks = build({ store, logger: pino({ level: 'silent' }), ...FAST, ...TO_LOOPBACK, ...options });
   webhooks.start();
   cleanups.push(() => webhooks.stop());
   return webhooks;
@@ -131,7 +134,7 @@ describe('webhook delivery', () => {
     const store = openStore();
     insurerWith(store, endpoint.url);
     openTicket(store);
-    const webhooks = build({ store, logger: pino({ level: 'silent' }), ...FAST });
+    const webhooks = build({ store, logger: pino({ level: 'silent' }), ...FAST, ...TO_LOOPBACK });
     expect(await Promise.all([webhooks.round(), webhooks.round()])).toEqual([1, 0]);
     expect(endpoint.received).toHaveLength(1);
   });
