@@ -5,7 +5,9 @@ import {
   ELEVATOR_CSV_OPTIONAL_COLUMNS,
   elevatorImportReportSchema,
   elevatorRegistrationSchema,
+  gatewayUsername,
   type ElevatorRegistration,
+  type Gateway,
   type GatewayInput,
 } from '../contract/index.js';
 import { LiftwatchError } from '../lib/errors.js';
@@ -50,6 +52,23 @@ export async function reissueToken(
 export async function registerGateway(gateways: GatewayStore, input: GatewayInput) {
   const { token, tokenHash } = await newToken();
   return { ...gateways.create(input, tokenHash), token };
+}
+
+/**
+ * Issues a new gateway token; the old one stops working at once, and `notice` has a broker in
+ * this process drop the gateway connected with it (one elsewhere finds the change in the store).
+ */
+export async function reissueGatewayToken(gateways: GatewayStore, id: string, notice?: TokenReplacementNotice) {
+  const { token, tokenHash } = await newToken();
+  if (!gateways.replaceTokenHash(id, tokenHash)) throw new LiftwatchError('LW_ERR_NOT_FOUND', `No gateway ${id}`);
+  notice?.tokenReplaced(gatewayUsername(id));
+  return { ...(gateways.get(id) as Gateway), token };
+}
+
+/** Deletes a gateway no elevator names (else LW_ERR_GATEWAY_IN_USE); its connection is dropped as at a reissue. */
+export function deleteGateway(gateways: GatewayStore, id: string, notice?: TokenReplacementNotice): void {
+  if (!gateways.delete(id)) throw new LiftwatchError('LW_ERR_NOT_FOUND', `No gateway ${id}`);
+  notice?.tokenReplaced(gatewayUsername(id));
 }
 
 /**

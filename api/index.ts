@@ -56,7 +56,7 @@ export interface ApiOptions {
   readonly liveFeedPollMs?: number;
   /** Visits shorter than this are flagged for a spot check; default DEFAULT_MIN_VISIT_MINUTES (20), as LW_MIN_VISIT_MINUTES. */
   readonly minVisitMinutes?: number;
-  /** Told of each reissued device token, so a broker in this process drops the device at once. */
+  /** Told of each reissued device or gateway token and each deleted gateway: a broker in this process drops it at once. */
   readonly tokenReplacements?: TokenReplacementNotice;
   /** Which webhook URLs are taken: LW_OUTBOUND_ALLOW; default none of the loopback, private or reserved addresses. */
   readonly outbound?: OutboundOptions;

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   LW_ERR_TICKET_TRANSITION: { status: 409, message: 'The ticket cannot take that step from its status' },
   LW_ERR_GATEWAY_EXISTS: { status: 409, message: 'A gateway with this id is already registered' },
   LW_ERR_PRINCIPAL_EXISTS: { status: 409, message: 'An insurer, regulator or use unit with this id exists' },
+  LW_ERR_GATEWAY_IN_USE: { status: 409, message: 'Elevators name this gateway: move them off it first' },
   LW_ERR_DELIVERY_STATE: { status: 409, message: 'Only a failed delivery can be retried' },
   LW_ERR_POLICY_OVERLAP: { status: 409, message: "The policy's period overlaps another policy of the elevator" },
   LW_ERR_NOT_INSURED: { status: 409, message: 'No policy covered the elevator when the accident happened' },

@@ -1,6 +1,7 @@
-export type TokenReplacedListener = (elevatorId: string) => void;
+/** Called with the MQTT username whose token changed: an elevator id, or `gateway:{id}`. */
+export type TokenReplacedListener = (username: string) => void;
 
-/** What the broker listens to: an elevator's device token was replaced in this process. */
+/** What the broker listens to: a device's or gateway's token was replaced (or the gateway deleted) in this process. */
 export interface TokenReplacementFeed {
   /** Returns a function that stops listening. */
   onTokenReplaced(listener: TokenReplacedListener): () => void;
@@ -8,12 +9,12 @@ export interface TokenReplacementFeed {
 
 /** What the API tells. */
 export interface TokenReplacementNotice {
-  tokenReplaced(elevatorId: string): void;
+  tokenReplaced(username: string): void;
 }
 
 /**
- * News, within one process, that a device token was replaced, so the broker drops the device
- * connected with the old token at once (a broker in another process polls the store instead).
+ * News, within one process, that a device or gateway token was replaced, so the broker drops the
+ * connection made with the old token at once (a broker in another process polls the store instead).
  */
 export class TokenReplacements implements TokenReplacementFeed, TokenReplacementNotice {
   private readonly listeners = new Set<TokenReplacedListener>();
@@ -23,7 +24,7 @@ export class TokenReplacements implements TokenReplacementFeed, TokenReplacement
     return () => this.listeners.delete(listener);
   }
 
-  tokenReplaced(elevatorId: string): void {
-    for (const listener of this.listeners) listener(elevatorId);
+  tokenReplaced(username: string): void {
+    for (const listener of this.listeners) listener(username);
   }
 }

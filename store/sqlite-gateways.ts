@@ -9,6 +9,9 @@ interface GatewayRow {
   created_at: string;
 }
 
+/** How many of the elevators still naming a gateway its refused deletion names. */
+const ELEVATORS_NAMED = 5;
+
 const toGateway = (row: GatewayRow): Gateway => ({
   id: row.id,
   name: row.name,
@@ -30,6 +33,9 @@ export class SqliteGatewayStore implements GatewayStore {
         'SELECT id, name, created_at FROM gateways WHERE id > ? ORDER BY id LIMIT ?',
       ),
       tokenHash: db.prepare<[string], { token_hash: string }>('SELECT token_hash FROM gateways WHERE id = ?'),
+      replaceTokenHash: db.prepare('UPDATE gateways SET token_hash = ? WHERE id = ?'),
+      delete: db.prepare('DELETE FROM gateways WHERE id = ?'),
+      namedBy: db.prepare<[string, number], { id: string }>('SELECT id FROM elevators WHERE gateway = ? LIMIT ?'),
     };
   }
 
@@ -61,5 +67,24 @@ export class SqliteGatewayStore implements GatewayStore {
 
   tokenHash(id: string): string | undefined {
     return this.statements.tokenHash.get(id)?.token_hash;
+  }
+
+  replaceTokenHash(id: string, tokenHash: string): boolean {
+    return this.statements.replaceTokenHash.run(tokenHash, id).changes === 1;
+  }
+
+  delete(id: string): boolean {
+    return this.db.transaction(() => {
+      // Refused rather than unlinked: who publishes for an elevator changes only when asked.
+      const naming = this.statements.namedBy.all(id, ELEVATORS_NAMED + 1).map((row) => row.id);
+      if (naming.length > 0) {
+        const more = naming.length > ELEVATORS_NAMED ? ' and more' : '';
+        throw new LiftwatchError(
+          'LW_ERR_GATEWAY_IN_USE',
+          `Elevators name gateway ${id} (${naming.slice(0, ELEVATORS_NAMED).join(', ')}${more}): move them off it first`,
+        );
+      }
+      return this.statements.delete.run(id).changes === 1;
+    })();
   }
 }

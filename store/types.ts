@@ -88,6 +88,10 @@ export interface GatewayStore {
   get(id: string): Gateway | undefined;
   list(options: { limit: number; after?: string | undefined }): Page<Gateway>;
   tokenHash(id: string): string | undefined;
+  /** Replaces the token hash; false when the gateway is not registered. */
+  replaceTokenHash(id: string, tokenHash: string): boolean;
+  /** False when the gateway is not registered; throws LW_ERR_GATEWAY_IN_USE while elevators name it. */
+  delete(id: string): boolean;
 }
 
 export interface DeadLetter {

@@ -2,7 +2,8 @@ import net from 'node:net';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { reissueToken } from '../../api/elevator-registry.js';
+import { deleteGateway, registerGateway, reissueGatewayToken, reissueToken } from '../../api/elevator-registry.js';
+import { gatewayUsername } from '../../contract/index.js';
 import type { BrokerOptions } from '../../broker/index.js';
 import { TokenReplacements } from '../../lib/token-replacements.js';
 import { TestCa } from '../helpers/certificates.js';
@@ -229,6 +230,36 @@ describe('a replaced device token', () => {
     await reissueToken(b.store.elevators, 'E1');
     await within(PROMPTLY_MS, gone);
     expect(await b.refusals('token_replaced')).toBe(1);
+  });
+});
+
+describe('a gateway whose token is reissued or which is deleted', () => {
+  const connectGateway = async (b: TestBroker, id: string) => {
+    const { token } = await registerGateway(b.store.gateways, { id, name: id });
+    return connectDevice(b.url, gatewayUsername(id), token);
+  };
+
+  it('is disconnected at once when the change is announced in this process', async () => {
+    const tokenReplacements = new TokenReplacements();
+    const b = await startBroker({ tokenReplacements, tokenCheckIntervalMs: 60_000 });
+    onTestFinished(() => b.close());
+    const [reissued, deleted, other] = await Promise.all(['G1', 'G2', 'G3'].map((id) => connectGateway(b, id)));
+    const gone = [closed(reissued!), closed(deleted!)];
+    await reissueGatewayToken(b.store.gateways, 'G1', tokenReplacements);
+    deleteGateway(b.store.gateways, 'G2', tokenReplacements);
+    await within(PROMPTLY_MS, Promise.all(gone));
+    expect(other!.connected).toBe(true);
+    expect(await b.refusals('token_replaced')).toBe(2);
+  });
+
+  it('is disconnected within the check interval when another process changed it', async () => {
+    const b = await startBroker({ tokenCheckIntervalMs: 100 });
+    onTestFinished(() => b.close());
+    const [reissued, deleted] = await Promise.all(['G1', 'G2'].map((id) => connectGateway(b, id)));
+    const gone = [closed(reissued!), closed(deleted!)];
+    await reissueGatewayToken(b.store.gateways, 'G1');
+    deleteGateway(b.store.gateways, 'G2');
+    await within(PROMPTLY_MS, Promise.all(gone));
   });
 });
 

@@ -12,6 +12,7 @@ export async function listeningBroker(adminToken: string, options: Partial<Broke
   const metrics = createMetrics();
   const broker = await build({
     elevators: store.elevators,
+    gateways: store.gateways,
     adminToken,
     metrics,
     logger: pino({ level: 'silent' }),

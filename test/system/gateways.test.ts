@@ -4,8 +4,11 @@ import { gatewayUsername, type PayloadInputOf } from '../../contract/index.js';
 import { closed, connectDevice, publish, refusedWith } from '../helpers/device.js';
 import { registration } from '../helpers/fixtures.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import { within } from '../helpers/within.js';
 
 const ts = Date.parse('2026-11-25T08:00:00+08:00');
+/** Long enough for a broker on loopback to act, short enough that a missed notice fails. */
+const PROMPTLY_MS = 1000;
 const telemetry = (seq: number): PayloadInputOf<'telemetry'> => ({
   ts: ts + seq,
   seq,
@@ -24,10 +27,14 @@ const tokens: Record<string, string> = {};
 async function api(method: string, route: string, body?: unknown) {
   const response = await fetch(`${system.httpUrl}${route}`, {
     method,
-    headers: { authorization: `Bearer ${system.adminToken}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${system.adminToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
 }
 
 const connectGateway = (id: string) => connectDevice(system.mqttUrl, gatewayUsername(id), tokens[id] as string);
@@ -117,5 +124,42 @@ describe('building gateways', () => {
     await publish(device, 'GE-5', 'telemetry', telemetry(1));
     await expect.poll(() => points('GE-5')).toBe(1);
     await refused(device, 'GE-1', 4);
+  });
+
+  it('a reissued token drops the connected gateway within a second; the old token is refused, the new one works', async () => {
+    const gateway = await connectGateway('GW-B');
+    const gone = closed(gateway);
+    const reissued = await api('POST', '/api/gateways/GW-B/token');
+    expect(reissued.status).toBe(200);
+    expect(reissued.body).toMatchObject({ id: 'GW-B', username: 'gateway:GW-B', token: expect.any(String) });
+    await within(PROMPTLY_MS, gone);
+    const username = gatewayUsername('GW-B');
+    expect(await refusedWith(system.mqttUrl, { clientId: username, username, password: tokens['GW-B'] })).toBe(4);
+    tokens['GW-B'] = reissued.body.token as string;
+    const again = await connectGateway('GW-B');
+    await publish(again, 'GE-1', 'telemetry', telemetry(5));
+    expect((await api('POST', '/api/gateways/GW-NONE/token')).status).toBe(404);
+  });
+
+  it('is deleted only once no elevator names it: its connection is dropped and its token refused', async () => {
+    const created = await api('POST', '/api/gateways', { id: 'GW-C', name: 'building C' });
+    tokens['GW-C'] = created.body.token as string;
+    expect((await api('POST', '/api/elevators', registration('GE-6', { gateway: 'GW-C' }))).status).toBe(201);
+    const inUse = await api('DELETE', '/api/gateways/GW-C');
+    expect(inUse.status).toBe(409);
+    expect(inUse.body).toMatchObject({ code: 'LW_ERR_GATEWAY_IN_USE', message: expect.stringContaining('GE-6') });
+
+    const gateway = await connectGateway('GW-C');
+    const gone = closed(gateway);
+    expect((await api('PATCH', '/api/elevators/GE-6', { gateway: null })).status).toBe(200);
+    expect((await api('DELETE', '/api/gateways/GW-C')).status).toBe(204);
+    await within(PROMPTLY_MS, gone);
+    const username = gatewayUsername('GW-C');
+    expect(await refusedWith(system.mqttUrl, { clientId: username, username, password: tokens['GW-C'] })).toBe(4);
+    const listed = (await api('GET', '/api/gateways')).body.items as Array<{ id: string }>;
+    expect(listed.map((item) => item.id)).not.toContain('GW-C');
+    expect((await api('DELETE', '/api/gateways/GW-C')).status).toBe(404);
+    // The id is free again.
+    expect((await api('POST', '/api/gateways', { id: 'GW-C', name: 'building C, again' })).status).toBe(201);
   });
 });
