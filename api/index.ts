@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { consoleRoutes } from '../console/index.js';
 import { DEFAULT_MIN_VISIT_MINUTES } from '../contract/index.js';
-import { DEFAULT_KEY_GRACE_MS, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../config/env.js';
+import { DEFAULT_KEY_GRACE_MS, DEFAULT_LIVE_FEEDS_PER_KEY, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../config/env.js';
 import type { TelemetryStore } from '../influx/types.js';
 import type { Scanner } from '../rules/scanner.js';
 import type { Logger } from '../lib/logger.js';
@@ -54,6 +54,11 @@ export interface ApiOptions {
   readonly keyGraceMs?: number;
   /** Default DEFAULT_LIVE_FEED_POLL_MS (250 ms). */
   readonly liveFeedPollMs?: number;
+  /**
+   * Live feeds one key's owner (all its keys together) may have open at once in this process;
+   * default DEFAULT_LIVE_FEEDS_PER_KEY (20), as LW_LIVE_FEEDS_PER_KEY.
+   */
+  readonly liveFeedsPerKey?: number;
   /** Visits shorter than this are flagged for a spot check; default DEFAULT_MIN_VISIT_MINUTES (20), as LW_MIN_VISIT_MINUTES. */
   readonly minVisitMinutes?: number;
   /** Told of each reissued device or gateway token and each deleted gateway: a broker in this process drops it at once. */
@@ -83,16 +88,18 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   installRequestIdHeader(app);
   installErrorHandling(app);
   installConditionalGet(app);
+  const auth = createAuth({ principals: options.store.principals, adminToken: options.adminToken });
   const rateLimitPerMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
-  if (rateLimitPerMinute > 0) await registerRateLimit(app, rateLimitPerMinute);
+  if (rateLimitPerMinute > 0) await registerRateLimit(app, rateLimitPerMinute, auth);
   await registerOpenApi(app);
   await app.register(healthRoutes, { checks: options.healthChecks, metrics: options.metrics });
   app.decorateRequest('principal', null);
   const routeOptions = {
     ...options,
-    auth: createAuth({ principals: options.store.principals, adminToken: options.adminToken }),
+    auth,
     keyGraceMs: options.keyGraceMs ?? DEFAULT_KEY_GRACE_MS,
     liveFeedPollMs: options.liveFeedPollMs ?? DEFAULT_LIVE_FEED_POLL_MS,
+    liveFeedsPerKey: options.liveFeedsPerKey ?? DEFAULT_LIVE_FEEDS_PER_KEY,
     minVisitMinutes: options.minVisitMinutes ?? DEFAULT_MIN_VISIT_MINUTES,
     webhookTargets: outboundPolicy(options.outbound),
   };

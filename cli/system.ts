@@ -119,6 +119,7 @@ export async function listenApi(
     scanner,
     rateLimitPerMinute: config.http.rateLimitPerMinute,
     keyGraceMs: config.http.keyGraceMs,
+    liveFeedsPerKey: config.http.liveFeedsPerKey,
     minVisitMinutes: config.maintenance.minVisitMinutes,
     tokenReplacements: context.tokenReplacements,
     outbound: { allow: config.webhooks.outboundAllow },

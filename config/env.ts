@@ -67,9 +67,12 @@ const MAX_READER_BACKLOG_BYTES = 4 * GIB;
 /** Past a few thousand, the router's queue can overflow the stack again (aedes #193). */
 const MAX_IN_ROUTER = 5000;
 
-/** Requests per minute one API key (or one address without a key) may make to the HTTP API. */
+/** Requests per minute one principal's keys (or one address without a valid key) may make to the HTTP API. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
+/** Live ticket feeds one key's owner may hold open in one API process: a console tab is one. */
+export const DEFAULT_LIVE_FEEDS_PER_KEY = 20;
+const MAX_LIVE_FEEDS_PER_KEY = 10_000;
 
 /**
  * The local influxd yields the CPU to liftwatch when both want it: a slow compaction delays
@@ -119,6 +122,7 @@ export const envSchema = z.object({
   LW_SPOOL_MAX_BYTES: positiveInt(DEFAULT_SPOOL_MAX_BYTES, MAX_SPOOL_BYTES),
   LW_RATE_LIMIT_PER_MINUTE: wholeNumber(DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_RATE_LIMIT_PER_MINUTE),
   LW_KEY_GRACE: duration(DEFAULT_KEY_GRACE_MS),
+  LW_LIVE_FEEDS_PER_KEY: positiveInt(DEFAULT_LIVE_FEEDS_PER_KEY, MAX_LIVE_FEEDS_PER_KEY),
   LW_WEBHOOK_EXPIRE: duration(WEBHOOK_DEFAULTS.expireAfterMs),
   LW_OUTBOUND_ALLOW: subnetList(DEFAULT_OUTBOUND_ALLOW),
   LW_MIN_VISIT_MINUTES: positiveInt(DEFAULT_MIN_VISIT_MINUTES, MAX_MIN_VISIT_MINUTES),
@@ -148,10 +152,12 @@ export interface LiftwatchConfig {
   readonly http: {
     readonly port: number;
     readonly url: string;
-    /** Requests per minute per API key (or per address without one); 0 turns the limit off. */
+    /** Requests per minute per principal, its keys together (per address without a valid key); 0: no limit. */
     readonly rateLimitPerMinute: number;
-    /** How long a key replaced by a rotation keeps working. */
+    /** How long a key (or webhook secret) replaced by a rotation keeps working. */
     readonly keyGraceMs: number;
+    /** Live ticket feeds one key's owner may hold open at once, per API process. */
+    readonly liveFeedsPerKey: number;
   };
   readonly webhooks: {
     /** A delivery not accepted within this long is marked failed, kept, and can be retried by hand. */
@@ -237,6 +243,7 @@ export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): 
       url: e.LW_API_URL ?? `http://${reach}:${e.LW_HTTP_PORT}`,
       rateLimitPerMinute: e.LW_RATE_LIMIT_PER_MINUTE,
       keyGraceMs: e.LW_KEY_GRACE,
+      liveFeedsPerKey: e.LW_LIVE_FEEDS_PER_KEY,
     },
     webhooks: { expireAfterMs: e.LW_WEBHOOK_EXPIRE, outboundAllow: e.LW_OUTBOUND_ALLOW },
     maintenance: { minVisitMinutes: e.LW_MIN_VISIT_MINUTES },

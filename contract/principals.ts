@@ -93,3 +93,10 @@ export const rotatedKeySchema = issuedKeySchema.extend({
   /** The keys this one replaces stay valid until then. */
   previousKeysExpireAt: z.iso.datetime(),
 });
+
+/** `POST /api/insurers/:id/webhook-secret/rotate` and `POST /api/me/webhook-secret/rotate`. */
+export const rotatedWebhookSecretSchema = z.object({
+  webhookSecret: createdInsurerSchema.shape.webhookSecret,
+  /** Deliveries carry a signature with the secret this one replaces too, until then. */
+  previousSecretExpiresAt: z.iso.datetime(),
+});

@@ -48,6 +48,8 @@ export interface IngestStatus {
 
 export interface HandleOptions {
   readonly receivedAt?: Date;
+  /** The broker keeps closing the connection (MQTT_UNSTABLE_RECONNECTS within a minute); null in-process. */
+  readonly mqttUnstable: boolean | null;
   /** QoS 0 telemetry is shed while the spool is full; anything else waits for room. */
   readonly qos?: number;
 }
@@ -86,6 +88,12 @@ const MQTT_RECONNECT_MS = 1000;
  * come: growing copies them all.
  */
 const SEQUENCE_ROOM_FACTOR = 1.25;
+/**
+ * Reconnects within MQTT_UNSTABLE_WINDOW_MS that make the connection unstable: a broker that
+ * closes it again and again (on a message it cannot send, say) leaves it connected most of the time.
+ */
+const MQTT_UNSTABLE_RECONNECTS = 3;
+const MQTT_UNSTABLE_WINDOW_MS = 60_000;
 const TOPIC_PREFIX = `${TOPIC_ROOT}/`;
 /** What `handle` returns for a message that needs no wait before its acknowledgement. */
 const DONE: Promise<void> = Promise.resolve();
@@ -128,6 +136,9 @@ export function build(options: IngestOptions): Ingest {
     metrics.deadLetters.inc({ reason });
     try {
       store.deadLetters.add({ topic, payload, reason: `${reason}: ${detail}`, receivedAt: new Date(receivedAtMs) });
+  /** When the MQTT client connected again after losing its connection, within the last window. */
+  let reconnectedAt: number[] = [];
+  const recentReconnects = () => reconnectedAt.filter((at) => Date.now() - at < MQTT_UNSTABLE_WINDOW_MS);
     } catch (error) {
       logger.error({ err: error, topic, reason }, 'could not store a dead letter');
     }
@@ -243,7 +254,19 @@ export function build(options: IngestOptions): Ingest {
     status() {
       // Fed by the broker in this process unless it subscribed as a client of a broker elsewhere.
       const source = client ? 'mqtt' : 'in-process';
-      return { source, mqttConnected: client ? client.connected : null, writer: writer.status() };
+      const mqttUnstable = client ? recentReconnects().length >= MQTT_UNSTABLE_RECONNECTS : null;
+      return { source, mqttConnected: client ? client.connected : null, mqttUnstable, writer: writer.status() };
+      let connectedBefore = false;
+      connection.on('connect', () => {
+        if (!connectedBefore) return void (connectedBefore = true);
+        metrics.ingestReconnects.inc();
+        reconnectedAt = [...recentReconnects(), Date.now()];
+        if (reconnectedAt.length !== MQTT_UNSTABLE_RECONNECTS) return;
+        logger.error(
+          { reconnects: reconnectedAt.length, windowMs: MQTT_UNSTABLE_WINDOW_MS },
+          "the broker keeps closing ingest's connection: messages may wait there unstored",
+        );
+      });
     },
 
     flush: () => writer.flush(),

@@ -10,6 +10,8 @@ interface PrincipalRow {
   created_at: number;
   webhook_url: string | null;
   webhook_secret: string | null;
+  previous_webhook_secret: string | null;
+  previous_webhook_secret_expires_at: number | null;
 }
 
 interface KeyRow {
@@ -72,6 +74,14 @@ export class SqlitePrincipalStore implements PrincipalStore {
       touch: db.prepare('UPDATE api_keys SET last_used_at = ? WHERE key_id = ?'),
       revoke: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL'),
       keyExists: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM api_keys WHERE key_id = ?'),
+      liveKey: db.prepare<{ keyId: string; now: number }, KeyRow>(
+        `SELECT * FROM api_keys WHERE key_id = @keyId AND ${LIVE}`,
+      ),
+      rotateWebhookSecret: db.prepare(
+        `UPDATE principals SET previous_webhook_secret = webhook_secret, webhook_secret = @secret,
+           previous_webhook_secret_expires_at = @previousExpireAt
+         WHERE kind = 'insurer' AND id = @insurer`,
+      ),
     };
   }
 
@@ -121,13 +131,38 @@ export class SqlitePrincipalStore implements PrincipalStore {
     return this.insurer(id);
   }
 
-  webhookSecret(insurer: string): string | undefined {
-    return this.statements.get.get('insurer', insurer)?.webhook_secret ?? undefined;
+  webhookSecrets(insurer: string, now: Date): string[] {
+    const row = this.statements.get.get('insurer', insurer);
+    if (!row?.webhook_secret) return [];
+    const previous = row.previous_webhook_secret;
+    const inGrace = previous !== null && (row.previous_webhook_secret_expires_at ?? 0) > now.getTime();
+    return inGrace ? [row.webhook_secret, previous] : [row.webhook_secret];
   }
 
-  addKey(kind: KeyedKind, id: string, key: StoredKey, now: Date, previousExpireAt: Date): boolean {
+  rotateWebhookSecret(insurer: string, secret: string, previousExpireAt: Date): boolean {
+    const { changes } = this.statements.rotateWebhookSecret.run({
+      insurer,
+      secret,
+      previousExpireAt: previousExpireAt.getTime(),
+    });
+    return changes === 1;
+  }
+
+  addKey(
+    kind: KeyedKind,
+    id: string,
+    key: StoredKey,
+    now: Date,
+    previousExpireAt: Date,
+    replacing?: string,
+  ): 'added' | 'no-principal' | 'replaced' {
     return this.db.transaction(() => {
-      if (!this.statements.get.get(kind, id)) return false;
+      if (!this.statements.get.get(kind, id)) return 'no-principal';
+      if (replacing !== undefined) {
+        // Checked in the transaction: two rotations racing from one key mint one key, not two.
+        const asking = this.statements.liveKey.get({ keyId: replacing, now: now.getTime() });
+        if (!asking || asking.expires_at !== null) return 'replaced';
+      }
       this.statements.insertKey.run({ ...key, kind, id, now: now.getTime() });
       this.statements.expireOthers.run({
         kind,
@@ -136,11 +171,11 @@ export class SqlitePrincipalStore implements PrincipalStore {
         now: now.getTime(),
         expireAt: previousExpireAt.getTime(),
       });
-      return true;
+      return 'added' as const;
     })();
   }
 
-  authenticate(hash: string, now: Date): { principal: Principal; keyId: string } | undefined {
+  authenticate(hash: string, now: Date): { principal: Principal; keyId: string; replaced: boolean } | undefined {
     const key = this.statements.byHash.get({ hash, now: now.getTime() });
     if (!key) return undefined;
     const row = this.statements.get.get(key.kind, key.principal);
@@ -148,7 +183,11 @@ export class SqlitePrincipalStore implements PrincipalStore {
     if (key.last_used_at === null || now.getTime() - key.last_used_at >= LAST_USED_RESOLUTION_MS) {
       this.statements.touch.run(now.getTime(), key.key_id);
     }
-    return { principal: toPrincipal(row), keyId: key.key_id };
+    return { principal: toPrincipal(row), keyId: key.key_id, replaced: key.expires_at !== null };
+  }
+
+  keyLive(keyId: string, now: Date): boolean {
+    return this.statements.liveKey.get({ keyId, now: now.getTime() }) !== undefined;
   }
 
   keys({ kind, id }: { kind?: KeyedKind | undefined; id?: string | undefined }): ApiKey[] {

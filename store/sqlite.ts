@@ -224,6 +224,9 @@ const MIGRATIONS: readonly string[] = [
    -- When the gateway was last set, so a broker in another process sees the change.
    ALTER TABLE elevators ADD COLUMN gateway_set_at TEXT;
    CREATE INDEX elevators_by_gateway_change ON elevators (gateway_set_at) WHERE gateway_set_at IS NOT NULL;`,
+  `-- An insurer's webhook secret replaced by a rotation still signs, beside the new one, until then.
+   ALTER TABLE principals ADD COLUMN previous_webhook_secret TEXT;
+   ALTER TABLE principals ADD COLUMN previous_webhook_secret_expires_at INTEGER;`,
 ];
 
 function migrate(db: Database.Database): void {

@@ -276,11 +276,29 @@ export interface PrincipalStore {
   insurers(options: { limit: number; after?: string | undefined }): Page<Insurer>;
   /** Undefined when there is no such insurer. */
   updateInsurer(id: string, update: InsurerUpdate): Insurer | undefined;
-  webhookSecret(insurer: string): string | undefined;
-  /** Adds a key; the principal's other live keys stay valid until `previousExpireAt`. False when there is no such principal. */
-  addKey(kind: KeyedKind, id: string, key: StoredKey, now: Date, previousExpireAt: Date): boolean;
-  /** The principal a live key (not revoked, not expired) belongs to, and marks the key used. */
-  authenticate(hash: string, now: Date): { principal: Principal; keyId: string } | undefined;
+  /** What signs the insurer's webhooks at `now`: its secret, then the one a rotation replaced while its grace lasts. */
+  webhookSecrets(insurer: string, now: Date): string[];
+  /** A new webhook secret; the one it replaces signs too until `previousExpireAt`. False when there is no such insurer. */
+  rotateWebhookSecret(insurer: string, secret: string, previousExpireAt: Date): boolean;
+  /**
+   * Adds a key; the principal's other live keys stay valid until `previousExpireAt`. With
+   * `replacing` (a principal rotating its own key), refused when that key was itself replaced.
+   */
+  addKey(
+    kind: KeyedKind,
+    id: string,
+    key: StoredKey,
+    now: Date,
+    previousExpireAt: Date,
+    replacing?: string,
+  ): 'added' | 'no-principal' | 'replaced';
+  /**
+   * The principal a live key (not revoked, not expired) belongs to, and marks the key used;
+   * `replaced` when a rotation gave the principal a newer key (this one is in its grace period).
+   */
+  authenticate(hash: string, now: Date): { principal: Principal; keyId: string; replaced: boolean } | undefined;
+  /** True while the key works: not revoked, not past its grace period. */
+  keyLive(keyId: string, now: Date): boolean;
   keys(filter: { kind?: KeyedKind | undefined; id?: string | undefined }): ApiKey[];
   /** False when there is no such key. */
   revokeKey(keyId: string, now: Date): boolean;

@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { DueDelivery, Store } from '../store/types.js';
 import { outboundAgents, outboundPolicy, post, type OutboundOptions } from './outbound.js';
-import { WEBHOOK_HEADERS, sign } from './signature.js';
+import { WEBHOOK_HEADERS, signatureHeader } from './signature.js';
 
 const SECOND_MS = 1000;
 const MINUTE_MS = 60 * SECOND_MS;
@@ -80,7 +80,7 @@ export function build(options: WebhookOptions): WebhookDispatcher {
   let wokenWhileRunning = false;
 
   const attempt = async (delivery: DueDelivery): Promise<void> => {
-    const secret = store.principals.webhookSecret(delivery.insurer) ?? '';
+    const secrets = store.principals.webhookSecrets(delivery.insurer, new Date());
     const body = JSON.stringify({ deliveryId: delivery.id, event: delivery.event } satisfies WebhookBody);
     const timestamp = Math.floor(Date.now() / SECOND_MS);
     let status: number | null = null;
@@ -96,7 +96,7 @@ export function build(options: WebhookOptions): WebhookDispatcher {
             [WEBHOOK_HEADERS.delivery]: delivery.id,
             [WEBHOOK_HEADERS.event]: delivery.event.type,
             [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-            [WEBHOOK_HEADERS.signature]: sign(secret, timestamp, body),
+            [WEBHOOK_HEADERS.signature]: signatureHeader(secrets, timestamp, body),
           },
           body,
           timeoutMs: settings.timeoutMs,

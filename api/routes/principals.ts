@@ -14,6 +14,7 @@ import {
   namedPrincipalInputSchema,
   principalSchema,
   rotatedKeySchema,
+  rotatedWebhookSecretSchema,
   type KeyedKind,
   type NamedPrincipalInput,
 } from '../../contract/index.js';
@@ -32,11 +33,13 @@ export interface PrincipalRouteOptions {
 }
 
 const WEBHOOK_SECRET_BYTES = 32;
+const newWebhookSecret = () => randomBytes(WEBHOOK_SECRET_BYTES).toString('base64url');
 const idParams = z.object({ id: z.string() });
 
 /**
  * Insurers, regulators and use units, each created by the admin with a key shown once; key
- * rotation (by the admin, or by a principal for itself) and revocation; `GET /api/me`.
+ * rotation (by the admin, or by a principal for itself with its newest key) and revocation; an
+ * insurer's webhook secret rotation (by the admin, or by the insurer); `GET /api/me`.
  */
 export const principalRoutes: FastifyPluginAsyncZod<PrincipalRouteOptions> = async (
   app,
@@ -60,7 +63,7 @@ export const principalRoutes: FastifyPluginAsyncZod<PrincipalRouteOptions> = asy
     async (request, reply) => {
       if (request.body.webhookUrl) await webhookTargets.checkUrl(request.body.webhookUrl);
       const key = newApiKey();
-      const webhookSecret = randomBytes(WEBHOOK_SECRET_BYTES).toString('base64url');
+      const webhookSecret = newWebhookSecret();
       principals.create({ kind: 'insurer', ...request.body, webhookSecret }, key, new Date());
       const insurer = principals.insurer(request.body.id);
       return reply.status(201).send({ ...insurer!, keyId: key.keyId, apiKey: key.apiKey, webhookSecret });
@@ -122,12 +125,18 @@ export const principalRoutes: FastifyPluginAsyncZod<PrincipalRouteOptions> = asy
     );
   }
 
-  const rotate = (kind: KeyedKind, id: string) => {
+  /** `replacing`: the key of a principal rotating its own, which must be its newest (LW_ERR_KEY_REPLACED). */
+  const rotate = (kind: KeyedKind, id: string, replacing?: string) => {
     const key = newApiKey();
     const now = new Date();
     const previousKeysExpireAt = new Date(now.getTime() + keyGraceMs);
-    if (!principals.addKey(kind, id, key, now, previousKeysExpireAt)) {
-      throw new LiftwatchError('LW_ERR_NOT_FOUND', `No ${kind} ${id}`);
+    const outcome = principals.addKey(kind, id, key, now, previousKeysExpireAt, replacing);
+    if (outcome === 'no-principal') throw new LiftwatchError('LW_ERR_NOT_FOUND', `No ${kind} ${id}`);
+    if (outcome === 'replaced') {
+      throw new LiftwatchError(
+        'LW_ERR_KEY_REPLACED',
+        `Key ${replacing} was replaced by a newer one and works only until its grace period ends: rotate with the newest key`,
+      );
     }
     return { keyId: key.keyId, apiKey: key.apiKey, previousKeysExpireAt: previousKeysExpireAt.toISOString() };
   };
@@ -143,8 +152,29 @@ export const principalRoutes: FastifyPluginAsyncZod<PrincipalRouteOptions> = asy
     { onRequest: auth.allow('regulator', 'insurer', 'use-unit'), schema: { response: { 200: rotatedKeySchema } } },
     async (request) => {
       const principal = principalOf(request);
-      return rotate(principal.kind as KeyedKind, principal.id);
+      return rotate(principal.kind as KeyedKind, principal.id, auth.caller(request)?.keyId ?? undefined);
     },
+  );
+
+  const rotateWebhookSecret = (insurer: string) => {
+    const webhookSecret = newWebhookSecret();
+    const previousSecretExpiresAt = new Date(Date.now() + keyGraceMs);
+    if (!principals.rotateWebhookSecret(insurer, webhookSecret, previousSecretExpiresAt)) {
+      throw new LiftwatchError('LW_ERR_NOT_FOUND', `No insurer ${insurer}`);
+    }
+    return { webhookSecret, previousSecretExpiresAt: previousSecretExpiresAt.toISOString() };
+  };
+
+  app.post(
+    '/api/insurers/:id/webhook-secret/rotate',
+    { onRequest: adminOnly, schema: { params: idParams, response: { 200: rotatedWebhookSecretSchema } } },
+    async (request) => rotateWebhookSecret(request.params.id),
+  );
+
+  app.post(
+    '/api/me/webhook-secret/rotate',
+    { onRequest: auth.allow('insurer'), schema: { response: { 200: rotatedWebhookSecretSchema } } },
+    async (request) => rotateWebhookSecret(principalOf(request).id),
   );
 
   app.get(

@@ -9,17 +9,24 @@ import {
 } from '../../contract/index.js';
 import { LiftwatchError } from '../../lib/errors.js';
 import type { Store } from '../../store/types.js';
-import { principalOf, scopeOf, type Auth } from '../auth.js';
+import { callerKey, principalOf, scopeOf, type Auth } from '../auth.js';
 
 export interface TicketEventRouteOptions {
   readonly store: Store;
   readonly auth: Auth;
   /** How often the live feed looks for new ticket events (they may come from another process). */
   readonly liveFeedPollMs: number;
+  /** Live feeds one key's owner (all its keys together, so a rotation adds none) may hold open at once. */
+  readonly liveFeedsPerKey: number;
 }
 
 /** A comment line now and then keeps proxies from closing a quiet feed. */
 const KEEPALIVE_MS = 15_000;
+/**
+ * How often an open feed's key is checked again (revoked in any process, or past its grace
+ * after a rotation): the feed ends within about this long of its key.
+ */
+const KEY_CHECK_MS = 500;
 const LIVE_BATCH = 500;
 
 /**
@@ -28,9 +35,11 @@ const LIVE_BATCH = 500;
  */
 export const ticketEventRoutes: FastifyPluginAsyncZod<TicketEventRouteOptions> = async (
   app,
-  { store, auth, liveFeedPollMs },
+  { store, auth, liveFeedPollMs, liveFeedsPerKey },
 ) => {
   const readers = auth.allow('admin', 'regulator', 'insurer', 'use-unit');
+  /** Open feeds per key owner (callerKey), for the cap. */
+  const openFeeds = new Map<string, number>();
   // Open feeds would hold the server open forever: closing the API ends them.
   const feeds = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -55,6 +64,17 @@ export const ticketEventRoutes: FastifyPluginAsyncZod<TicketEventRouteOptions> =
     },
     async (request, reply) => {
       const scope = scopeOf(principalOf(request));
+      const caller = auth.caller(request);
+      if (!caller) throw new LiftwatchError('LW_ERR_UNAUTHORIZED');
+      const owner = callerKey(caller);
+      const opened = openFeeds.get(owner) ?? 0;
+      if (opened >= liveFeedsPerKey) {
+        throw new LiftwatchError(
+          'LW_ERR_TOO_MANY_FEEDS',
+          `This key's owner may keep ${liveFeedsPerKey} live feeds open at once: close one, or poll GET /api/ticket-events`,
+        );
+      }
+      openFeeds.set(owner, opened + 1);
       let after = request.query.after ?? store.deliveries.lastEventId();
       reply.hijack();
       const out = reply.raw;
@@ -83,10 +103,21 @@ export const ticketEventRoutes: FastifyPluginAsyncZod<TicketEventRouteOptions> =
         }
       }, liveFeedPollMs);
       const keepalive = setInterval(() => out.write(': keepalive\n\n'), KEEPALIVE_MS);
+      // A key revoked or past its grace ends the feed; the client's reconnect then gets the 401.
+      const keyCheck = setInterval(() => {
+        if (!auth.stillValid(caller)) end();
+      }, KEY_CHECK_MS);
+      let ended = false;
       const end = () => {
+        if (ended) return;
+        ended = true;
         clearInterval(poll);
         clearInterval(keepalive);
+        clearInterval(keyCheck);
         feeds.delete(end);
+        const left = (openFeeds.get(owner) ?? 1) - 1;
+        if (left > 0) openFeeds.set(owner, left);
+        else openFeeds.delete(owner);
         out.end();
       };
       feeds.add(end);

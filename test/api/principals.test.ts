@@ -128,4 +128,83 @@ describe('principals and keys', () => {
     });
     expect(patched.json().webhookUrl).toBeNull();
   });
+
+  it('a key replaced by a rotation cannot rotate again (409): the owner keeps its newest key, without expiry', async () => {
+    const { apiKey: oldKey } = (await createInsurer({ id: 'INS-A', name: 'A' })).json();
+    const rotate = (key: string) => app.inject({ method: 'POST', url: '/api/me/keys/rotate', headers: bearer(key) });
+    const first = (await rotate(oldKey)).json();
+    const again = await rotate(oldKey);
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'LW_ERR_KEY_REPLACED', message: expect.stringMatching(/newest key/) });
+    const keys = () => store.principals.keys({ kind: 'insurer', id: 'INS-A' });
+    expect(keys()).toHaveLength(2);
+    expect(keys().find((key) => key.keyId === first.keyId)?.expiresAt).toBeNull();
+    // The old key still works for everything else until its grace ends.
+    expect((await me(oldKey)).statusCode).toBe(200);
+
+    // The newest key rotates; so may the admin, for a principal whose keys are all in their grace.
+    const second = await rotate(first.apiKey);
+    expect(second.statusCode).toBe(200);
+    const byAdmin = await app.inject({
+      method: 'POST',
+      url: '/api/keys/rotate',
+      headers: admin,
+      payload: { kind: 'insurer', id: 'INS-A' },
+    });
+    expect(byAdmin.statusCode).toBe(200);
+    expect(
+      keys()
+        .filter((key) => key.expiresAt === null)
+        .map((key) => key.keyId),
+    ).toEqual([byAdmin.json().keyId]);
+    expect((await rotate(second.json().apiKey)).statusCode).toBe(409);
+  });
+
+  it("rotates an insurer's webhook secret (the admin, or the insurer itself); the old one signs on for the grace", async () => {
+    const created = (await createInsurer({ id: 'INS-A', name: 'A', webhookUrl: 'http://127.0.0.1:9/a' })).json();
+    await createInsurer({ id: 'INS-B', name: 'B' });
+    const before = Date.now();
+    const byAdmin = await app.inject({
+      method: 'POST',
+      url: '/api/insurers/INS-A/webhook-secret/rotate',
+      headers: admin,
+    });
+    expect(byAdmin.statusCode).toBe(200);
+    const { webhookSecret, previousSecretExpiresAt } = byAdmin.json();
+    expect(webhookSecret).not.toBe(created.webhookSecret);
+    expect(webhookSecret.length).toBeGreaterThanOrEqual(32);
+    const expiresAt = Date.parse(previousSecretExpiresAt);
+    expect(expiresAt - before).toBeGreaterThanOrEqual(GRACE_MS);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(GRACE_MS);
+    expect(store.principals.webhookSecrets('INS-A', new Date())).toEqual([webhookSecret, created.webhookSecret]);
+    expect(store.principals.webhookSecrets('INS-A', new Date(expiresAt + 1))).toEqual([webhookSecret]);
+    expect(store.principals.webhookSecrets('INS-B', new Date())).toHaveLength(1);
+
+    // The insurer rotates its own: the secret it replaces is the one kept for the grace.
+    const own = await app.inject({
+      method: 'POST',
+      url: '/api/me/webhook-secret/rotate',
+      headers: bearer(created.apiKey),
+    });
+    expect(own.statusCode).toBe(200);
+    expect(store.principals.webhookSecrets('INS-A', new Date())).toEqual([own.json().webhookSecret, webhookSecret]);
+    const read = (await app.inject({ url: '/api/insurers/INS-A', headers: admin })).body;
+    expect(read).not.toContain(webhookSecret);
+
+    const regulator = (
+      await app.inject({ method: 'POST', url: '/api/regulators', headers: admin, payload: { id: 'R', name: 'R' } })
+    ).json();
+    for (const [url, key] of [
+      ['/api/me/webhook-secret/rotate', regulator.apiKey],
+      ['/api/insurers/INS-A/webhook-secret/rotate', created.apiKey],
+    ]) {
+      expect((await app.inject({ method: 'POST', url, headers: bearer(key) })).statusCode).toBe(403);
+    }
+    const missing = await app.inject({
+      method: 'POST',
+      url: '/api/insurers/INS-Z/webhook-secret/rotate',
+      headers: admin,
+    });
+    expect(missing.statusCode).toBe(404);
+  });
 });

@@ -55,6 +55,35 @@ describe('rate limit per API key', () => {
     expect((await get(auth)).statusCode).toBe(200);
   });
 
+  it('counts made-up keys by address: a new random key each time gets no budget of its own', async () => {
+    await build(PER_MINUTE);
+    const made = Array.from({ length: 2 * PER_MINUTE }, (_, i) => ({
+      authorization: `Bearer lw_${i.toString(16).padStart(12, '0')}_${'x'.repeat(43)}`,
+    }));
+    const answers = [];
+    for (const headers of made) answers.push((await get(headers)).statusCode);
+    expect(answers).toEqual([401, 401, 401, 429, 429, 429]);
+    // The address's budget is spent: no key at all is refused too, while a valid key has its own.
+    expect((await get({})).statusCode).toBe(429);
+    expect((await get(auth)).statusCode).toBe(200);
+  });
+
+  it("counts a principal's keys together: a rotation does not refill the budget", async () => {
+    await build(PER_MINUTE);
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/use-units',
+      headers: auth,
+      payload: { id: 'UU-1', name: 'unit' },
+    });
+    const first = { authorization: `Bearer ${created.json().apiKey}` };
+    const rotated = await app.inject({ method: 'POST', url: '/api/me/keys/rotate', headers: first });
+    expect(rotated.statusCode).toBe(200);
+    const second = { authorization: `Bearer ${rotated.json().apiKey}` };
+    expect(await statuses(2, second, '/api/me')).toEqual([200, 200]);
+    expect((await get(first, '/api/me')).statusCode).toBe(429);
+  });
+
   it('counts requests without a key by address', async () => {
     await build(PER_MINUTE);
     expect(await statuses(PER_MINUTE + 1, {})).toEqual([401, 401, 401, 429]);

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { Elevator } from '../../contract/index.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
 import { buildTestApi } from '../helpers/api.js';
 import { entrapmentTicket, registration, tempDir } from '../helpers/fixtures.js';
+import { within } from '../helpers/within.js';
 
 const ADMIN = 'admin-key-of-the-ticket-events-test';
 const admin = { authorization: `Bearer ${ADMIN}` };
@@ -12,6 +13,7 @@ const LIVE_POLL_MS = 20;
 let store: Store;
 let app: FastifyInstance;
 const keys = { a: '', b: '' };
+const keyIds = { a: '', b: '' };
 let elevatorOfA: Elevator;
 
 beforeEach(async () => {
@@ -28,6 +30,7 @@ beforeEach(async () => {
       payload: { id, name: id, webhookUrl },
     });
     keys[name] = response.json().apiKey;
+    keyIds[name] = response.json().keyId;
   }
   elevatorOfA = store.elevators.register(registration('ELEV-A', { insurer: 'INS-A' }), 'h');
   store.elevators.register(registration('ELEV-B', { insurer: 'INS-B' }), 'h');
@@ -36,6 +39,30 @@ afterEach(async () => {
   await app.close();
   store.close();
 });
+
+/** A feed end that comes later than this after its key is refused is too late. */
+const PROMPTLY_MS = 1000;
+
+/** Opens the live feed on a listening server, as a client would; aborted when the test ends. */
+async function openFeed(origin: string, key: string): Promise<Response> {
+  const controller = new AbortController();
+  onTestFinished(() => controller.abort());
+  return fetch(`${origin}/api/ticket-events/live`, {
+    headers: { authorization: `Bearer ${key}` },
+    signal: controller.signal,
+  });
+}
+
+/** Resolves with everything the feed sent once the server ends it. */
+async function ended(response: Response): Promise<string> {
+  const reader = response.body!.getReader();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text;
+    text += new TextDecoder().decode(value);
+  }
+}
 
 function openTicket(elevator: Elevator) {
   return store.tickets.record(entrapmentTicket(elevator), new Date()).ticket;
@@ -83,6 +110,69 @@ describe('ticket events and deliveries', () => {
     expect(data).toMatchObject({ type: 'ticket.opened', ticket: { id: ticket.id, elevator: 'ELEV-A' } });
     expect(text).not.toContain('ELEV-B');
     expect((await app.inject({ url: '/api/ticket-events/live' })).statusCode).toBe(401);
+  });
+
+  it('the live feed ends within a second of DELETE /api/keys/:keyId; the key cannot open it again', async () => {
+    const origin = await app.listen({ host: '127.0.0.1', port: 0 });
+    const feed = await openFeed(origin, keys.a);
+    const feedOfB = await openFeed(origin, keys.b);
+    expect(feed.status).toBe(200);
+    const end = ended(feed);
+    const revoked = await fetch(`${origin}/api/keys/${keyIds.a}`, { method: 'DELETE', headers: admin });
+    expect(revoked.status).toBe(204);
+    await within(PROMPTLY_MS, end);
+    expect((await openFeed(origin, keys.a)).status).toBe(401);
+    // B's feed goes on: its key is still good.
+    openTicket(store.elevators.get('ELEV-B')!);
+    const reader = feedOfB.body!.getReader();
+    let text = '';
+    while (!text.includes('event: ticket.opened')) text += new TextDecoder().decode((await reader.read()).value);
+  });
+
+  it('the live feed of a rotated key ends when its grace period does', async () => {
+    const graceMs = 300;
+    const short = await buildTestApi(store, ADMIN, { liveFeedPollMs: LIVE_POLL_MS, keyGraceMs: graceMs });
+    onTestFinished(() => short.close());
+    const origin = await short.listen({ host: '127.0.0.1', port: 0 });
+    const feed = await openFeed(origin, keys.a);
+    const end = ended(feed);
+    const rotated = await fetch(`${origin}/api/me/keys/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.a}` },
+    });
+    expect(rotated.status).toBe(200);
+    const newFeed = await openFeed(origin, ((await rotated.json()) as { apiKey: string }).apiKey);
+    await within(graceMs + PROMPTLY_MS, end);
+    expect(newFeed.status).toBe(200);
+    expect((await openFeed(origin, keys.a)).status).toBe(401);
+  });
+
+  it("refuses a key's live feed over the cap with 429 LW_ERR_TOO_MANY_FEEDS; a closed one frees its place", async () => {
+    const capped = await buildTestApi(store, ADMIN, { liveFeedPollMs: LIVE_POLL_MS, liveFeedsPerKey: 2 });
+    onTestFinished(() => capped.close());
+    const origin = await capped.listen({ host: '127.0.0.1', port: 0 });
+    const first = new AbortController();
+    const opened = await fetch(`${origin}/api/ticket-events/live`, {
+      headers: { authorization: `Bearer ${keys.a}` },
+      signal: first.signal,
+    });
+    expect(opened.status).toBe(200);
+    expect((await openFeed(origin, keys.a)).status).toBe(200);
+    const over = await openFeed(origin, keys.a);
+    expect(over.status).toBe(429);
+    expect(await over.json()).toMatchObject({
+      code: 'LW_ERR_TOO_MANY_FEEDS',
+      message: expect.stringMatching(/2 live/),
+    });
+    // A rotation gives no more: the cap is the owner's, whichever of its keys opens the feed.
+    const rotated = await fetch(`${origin}/api/me/keys/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.a}` },
+    });
+    expect((await openFeed(origin, ((await rotated.json()) as { apiKey: string }).apiKey)).status).toBe(429);
+    expect((await openFeed(origin, keys.b)).status).toBe(200);
+    first.abort();
+    await expect.poll(async () => (await openFeed(origin, keys.a)).status).toBe(200);
   });
 
   it('failed deliveries are listed and retried by their insurer; others cannot see them', async () => {

@@ -8,6 +8,7 @@ import { newApiKey } from '../../api/auth.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
 import { build, type WebhookDispatcher, type WebhookOptions } from '../../webhooks/index.js';
+import { verify } from '../../webhooks/signature.js';
 import { LOOPBACK_ALLOW } from '../helpers/api.js';
 import { entrapmentTicket, registration, tempDir } from '../helpers/fixtures.js';
 
@@ -113,6 +114,39 @@ describe('webhook delivery', () => {
     expect(headers['x-liftwatch-delivery']).toBe(body.deliveryId);
     expect(headers['x-liftwatch-event']).toBe('ticket.opened');
     expect(body.event).toMatchObject({ type: 'ticket.opened', ticket: { insurer: INSURER, status: 'open' } });
+  });
+
+  it('signs with both secrets while a rotated one is in its grace, then with the new one only', async () => {
+    const endpoint = await receiver(() => ({ status: 204 }));
+    const store = openStore();
+    insurerWith(store, endpoint.url);
+    const NEW_SECRET = 'the-insurers-new-webhook-secret';
+    const graceEnds = new Date(Date.now() + SETTLE_MS * 5);
+    expect(store.principals.rotateWebhookSecret(INSURER, NEW_SECRET, graceEnds)).toBe(true);
+    dispatcher(store);
+    const signatures = (entry: Received) => String(entry.headers['x-liftwatch-signature']).split(',');
+    const signed = (secret: string, entry: Received) =>
+      `v1=${createHmac('sha256', secret).update(`${entry.headers['x-liftwatch-timestamp']}.${entry.raw}`).digest('hex')}`;
+    openTicket(store);
+    await until(() => endpoint.received.length === 1);
+    const during = endpoint.received[0] as Received;
+    expect(signatures(during)).toEqual([signed(NEW_SECRET, during), signed(SECRET, during)]);
+    const received = {
+      timestamp: String(during.headers['x-liftwatch-timestamp']),
+      body: during.raw,
+      signature: String(during.headers['x-liftwatch-signature']),
+    };
+    expect([verify(NEW_SECRET, received), verify(SECRET, received), verify('another-secret', received)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+
+    await new Promise((resolve) => setTimeout(resolve, graceEnds.getTime() - Date.now() + 1));
+    openTicket(store);
+    await until(() => endpoint.received.length === 2);
+    const after = endpoint.received[1] as Received;
+    expect(signatures(after)).toEqual([signed(NEW_SECRET, after)]);
   });
 
   it('delivers a ticket opened through the same store at once, not at the next poll', async () => {
