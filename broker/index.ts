@@ -64,6 +64,11 @@ const MQTT_MAX_FIXED_HEADER_BYTES = 5;
 const WS_MESSAGE_TOO_LARGE = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 
 const ELEVATOR_TOPIC_PREFIX = `${TOPIC_ROOT}/`;
+const MAX_QOS = 2;
+
+/** Whether mqtt-packet can write a message to a subscriber: its QoS 0, 1 or 2 and its topic a string. */
+const isDeliverable = (packet: PublishPacket) =>
+  Number.isInteger(packet.qos) && packet.qos >= 0 && packet.qos <= MAX_QOS && typeof packet.topic === 'string';
 
 /** Aedes settings; the defaults of aedes are kept unless a reason is given. */
 const AEDES_OPTIONS = {
@@ -200,7 +205,17 @@ export async function build(options: BrokerOptions): Promise<Broker> {
       done(null, null);
     },
     // The hooks run only once clients connect, after readerBacklog below exists.
-    authorizeForward: (client, packet) => readerBacklog.forward(client, packet),
+    authorizeForward(client, packet) {
+      if (isDeliverable(packet)) return readerBacklog.forward(client, packet);
+      // Written, it would fail and close the subscriber's connection, and a persistent session
+      // would get it again at every reconnect: dropped, it also leaves that session's queue.
+      metrics.mqttUndeliverable.inc();
+      logger.error(
+        { clientId: client.id, topic: packet.topic, qos: packet.qos },
+        'MQTT message dropped: no MQTT 3.1.1 packet can carry it',
+      );
+      return null;
+    },
   });
   await aedes.listen();
   markRedeliveries(aedes);

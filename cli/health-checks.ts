@@ -41,9 +41,9 @@ export function healthChecks({ store, telemetry, broker, ingest }: Components): 
   }
   if (ingest) {
     checks.ingest = () => {
-      const { source, mqttConnected, writer } = ingest.status();
-      const down = writer.retrying || writer.spoolFull || mqttConnected === false;
-      return { status: down ? 'down' : 'up', detail: { source, mqttConnected, ...writer } };
+      const { source, mqttConnected, mqttUnstable, writer } = ingest.status();
+      const down = writer.retrying || writer.spoolFull || mqttConnected === false || mqttUnstable === true;
+      return { status: down ? 'down' : 'up', detail: { source, mqttConnected, mqttUnstable, ...writer } };
     };
   }
   return checks;

@@ -255,7 +255,6 @@ export function build(options: IngestOptions): Ingest {
       // Fed by the broker in this process unless it subscribed as a client of a broker elsewhere.
       const source = client ? 'mqtt' : 'in-process';
       const mqttUnstable = client ? recentReconnects().length >= MQTT_UNSTABLE_RECONNECTS : null;
-      return { source, mqttConnected: client ? client.connected : null, mqttUnstable, writer: writer.status() };
       let connectedBefore = false;
       connection.on('connect', () => {
         if (!connectedBefore) return void (connectedBefore = true);
@@ -267,6 +266,7 @@ export function build(options: IngestOptions): Ingest {
           "the broker keeps closing ingest's connection: messages may wait there unstored",
         );
       });
+      return { source, mqttConnected: client ? client.connected : null, mqttUnstable, writer: writer.status() };
     },
 
     flush: () => writer.flush(),

@@ -134,6 +134,16 @@ export function createMetrics() {
       help: 'MQTT connections whose keepalive (0 or over the maximum) was clamped to the maximum',
       registers,
     }),
+    mqttUndeliverable: new Counter({
+      name: 'lw_mqtt_undeliverable_total',
+      help: 'Messages the broker dropped instead of sending to a subscriber, because no MQTT 3.1.1 packet can carry them (a QoS 3 will kept from before such wills were refused)',
+      registers,
+    }),
+    ingestReconnects: new Counter({
+      name: 'lw_ingest_mqtt_reconnects_total',
+      help: 'Times a separately running ingest connected to the broker again after losing its connection',
+      registers,
+    }),
   };
 }
 

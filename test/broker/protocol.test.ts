@@ -1,7 +1,9 @@
+import mqtt from 'mqtt';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { ALL_ELEVATOR_TOPICS, INGEST_PRINCIPAL } from '../../contract/index.js';
 import { listeningBroker } from '../helpers/broker.js';
-import { connectDevice } from '../helpers/device.js';
+import { connectDevice, publish } from '../helpers/device.js';
 import { registration } from '../helpers/fixtures.js';
 import {
   CONNECT_FLAGS,
@@ -24,6 +26,7 @@ const ADMIN_TOKEN = 'admin-token-for-protocol-tests';
 const PROMPTLY_MS = 1000;
 const MAX_PAYLOAD = 1024;
 const PINGREQ = frame(0xc0);
+const TS = 1_764_000_000_000;
 
 /** Byte sequences that are not UTF-8 [MQTT-1.5.3-1]: overlong NUL, a surrogate in CESU-8 form, a byte never valid, a cut sequence. */
 const INVALID_UTF8 = {
@@ -253,5 +256,55 @@ describe('redelivery', () => {
     const next = await within(PROMPTLY_MS, nextFault(third.client));
     expect(next).toMatchObject({ dup: false });
     expect(next.payload.toString()).toContain('"seq":2');
+  });
+});
+
+describe('a message MQTT cannot carry', () => {
+  /**
+   * QoS 3: a will accepted before such wills were refused at CONNECT, still kept in a session's
+   * queue or in Redis. aedes.publish is how the broker publishes a will.
+   */
+  const poison = { cmd: 'publish', topic: 'elevators/E2/online', payload: Buffer.from('0'), qos: 3, retain: false };
+  const injectPoison = () =>
+    new Promise<void>((resolve, reject) =>
+      b.broker.aedes.publish({ ...poison, dup: false } as never, (error) => (error ? reject(error) : resolve())),
+    );
+  const undeliverable = async () => (await b.metrics.mqttUndeliverable.get()).values[0]?.value ?? 0;
+  const fault = (seq: number) => ({ ts: TS + seq, seq, code: 2 as const, floor: 1 });
+
+  it('is dropped and counted, not sent: a persistent reader keeps its connection and gets what follows', async () => {
+    const reader = await mqtt.connectAsync(b.url, {
+      clientId: INGEST_PRINCIPAL,
+      username: INGEST_PRINCIPAL,
+      password: ADMIN_TOKEN,
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    onTestFinished(() => reader.endAsync(true));
+    await reader.subscribeAsync(ALL_ELEVATOR_TOPICS, { qos: 1 });
+    const faults: number[] = [];
+    reader.on('message', (topic, payload) => {
+      if (topic === 'elevators/E2/faults') faults.push((JSON.parse(payload.toString()) as { seq: number }).seq);
+    });
+    await injectPoison();
+    const publisher = await connectDevice(b.url, 'E2', token2);
+    for (let seq = 1; seq <= 5; seq++) await publish(publisher, 'E2', 'faults', fault(seq));
+    await expect.poll(() => faults).toEqual([1, 2, 3, 4, 5]);
+    expect(reader.connected).toBe(true);
+    expect(await undeliverable()).toBe(1);
+
+    // Queued while the reader is away, it is dropped from the queue when the reader comes back, once.
+    await reader.endAsync();
+    await injectPoison();
+    await publish(publisher, 'E2', 'faults', fault(6));
+    reader.reconnect();
+    await expect.poll(() => faults).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await undeliverable()).toBe(2);
+    await reader.endAsync();
+    reader.reconnect();
+    await publish(publisher, 'E2', 'faults', fault(7));
+    await expect.poll(() => faults).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await undeliverable()).toBe(2);
   });
 });

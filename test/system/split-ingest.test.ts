@@ -1,3 +1,4 @@
+import type { Client } from 'aedes';
 import { inject, describe, expect, it, onTestFinished } from 'vitest';
 import { pino } from 'pino';
 import { build as buildBroker } from '../../broker/index.js';
@@ -8,6 +9,7 @@ import { createMetrics } from '../../lib/metrics.js';
 import { issueTestToken } from '../helpers/tokens.js';
 import { connectDevice, publish, refusedWith } from '../helpers/device.js';
 import { registration, tempDir, uniqueDatabase } from '../helpers/fixtures.js';
+import { healthChecks } from '../../cli/health-checks.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
 
@@ -23,6 +25,8 @@ const BACKLOG_SAMPLE_MS = 5;
 /** The split ingest takes a few hundred to 1,600 messages a second here, depending on the load. */
 const DRAIN_TIMEOUT_MS = 60_000;
 const TS = 1_764_000_000_000;
+/** The split ingest reconnects a second after a drop: three times in a few seconds. */
+const UNSTABLE_WITHIN_MS = 15_000;
 const TELEMETRY = { mode: 1, floor: 3, direction: 0, doorState: 2, runs: 1, runSeconds: 1, doorCycles: 1 } as const;
 
 const newIngest = (store: Store, telemetry: InfluxHttpStore) =>
@@ -134,6 +138,47 @@ describe('ingest running apart from the broker', () => {
     // Over the bound by at most what the devices had sent in before the backlog showed.
     expect(largestBacklog).toBeLessThanOrEqual(LAG_BOUND_BYTES + LAG_DEVICES * SOCKET_READ_BYTES);
     await expect.poll(() => broker.status().readerBacklog).toMatchObject({ holding: false, bytes: 0 });
+  });
+
+  it('survives a message the broker cannot send it: the message is dropped and counted, what follows is stored', async () => {
+    const { url, broker, brokerMetrics, brokerStore, ingest, telemetry } = await split();
+    await ingest.subscribe(url, ADMIN);
+    const token = await issueTestToken(brokerStore, registration('POISON-1'));
+    // QoS 3, which no MQTT packet can carry: a will accepted before such wills were refused at
+    // CONNECT, still kept in a session's queue or in Redis. aedes.publish is how the broker publishes a will.
+    const poison = { cmd: 'publish', topic: 'elevators/POISON-1/online', payload: Buffer.from('0'), qos: 3 } as const;
+    await new Promise<void>((resolve, reject) =>
+      broker.aedes.publish({ ...poison, retain: false, dup: false } as never, (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
+    const device = await connectDevice(url, 'POISON-1', token);
+    for (let seq = 1; seq <= 5; seq++)
+      await publish(device, 'POISON-1', 'faults', { ts: TS + seq, seq, code: 2, floor: 1 });
+    await expect
+      .poll(async () => {
+        await ingest.flush();
+        return (await telemetry.query('SELECT count(seq) FROM faults')).flatMap((s) => s.rows)[0]?.count;
+      })
+      .toBe(5);
+    expect((await brokerMetrics.mqttUndeliverable.get()).values[0]?.value).toBe(1);
+    expect(ingest.status().mqttUnstable).toBe(false);
+  });
+
+  it('says it is down when the broker keeps closing its connection', async () => {
+    const { url, broker, ingest } = await split();
+    await ingest.subscribe(url, ADMIN);
+    expect(healthChecks({ store: {} as Store, telemetry: {} as never, ingest }).ingest?.()).toMatchObject({
+      status: 'up',
+    });
+    broker.aedes.on('clientReady', (client) => {
+      if (client.id === INGEST_PRINCIPAL) client.close();
+    });
+    (broker.aedes as unknown as { clients: Record<string, Client> }).clients[INGEST_PRINCIPAL]?.close();
+    await expect.poll(() => ingest.status().mqttUnstable, { timeout: UNSTABLE_WITHIN_MS }).toBe(true);
+    expect(healthChecks({ store: {} as Store, telemetry: {} as never, ingest }).ingest?.()).toMatchObject({
+      status: 'down',
+    });
   });
 
   it('refuses the ingest identity without the admin key', async () => {
