@@ -43,13 +43,13 @@ export type DeadLetterReason =
 export interface IngestStatus {
   readonly source: 'in-process' | 'mqtt';
   readonly mqttConnected: boolean | null;
+  /** The broker keeps closing the connection (MQTT_UNSTABLE_RECONNECTS within a minute); null in-process. */
+  readonly mqttUnstable: boolean | null;
   readonly writer: BatchWriterStatus;
 }
 
 export interface HandleOptions {
   readonly receivedAt?: Date;
-  /** The broker keeps closing the connection (MQTT_UNSTABLE_RECONNECTS within a minute); null in-process. */
-  readonly mqttUnstable: boolean | null;
   /** QoS 0 telemetry is shed while the spool is full; anything else waits for room. */
   readonly qos?: number;
 }
@@ -84,16 +84,16 @@ const SPOOL_COMMIT_INTERVAL_MS = 0;
 const SPOOL_RELEASE_PER_TURN = 256;
 const MQTT_RECONNECT_MS = 1000;
 /**
- * Sequence windows made at start per registered elevator, a quarter more for registrations to
- * come: growing copies them all.
- */
-const SEQUENCE_ROOM_FACTOR = 1.25;
-/**
  * Reconnects within MQTT_UNSTABLE_WINDOW_MS that make the connection unstable: a broker that
  * closes it again and again (on a message it cannot send, say) leaves it connected most of the time.
  */
 const MQTT_UNSTABLE_RECONNECTS = 3;
 const MQTT_UNSTABLE_WINDOW_MS = 60_000;
+/**
+ * Sequence windows made at start per registered elevator, a quarter more for registrations to
+ * come: growing copies them all.
+ */
+const SEQUENCE_ROOM_FACTOR = 1.25;
 const TOPIC_PREFIX = `${TOPIC_ROOT}/`;
 /** What `handle` returns for a message that needs no wait before its acknowledgement. */
 const DONE: Promise<void> = Promise.resolve();
@@ -124,6 +124,9 @@ export function build(options: IngestOptions): Ingest {
   logger.info({ elevators: registered, ms: Math.round(performance.now() - preloadStartedAt) }, 'registry read');
   const sequences = new SequenceTracker(Math.ceil(registered * SEQUENCE_ROOM_FACTOR));
   let client: MqttClient | null = null;
+  /** When the MQTT client connected again after losing its connection, within the last window. */
+  let reconnectedAt: number[] = [];
+  const recentReconnects = () => reconnectedAt.filter((at) => Date.now() - at < MQTT_UNSTABLE_WINDOW_MS);
 
   /** Keeps what cannot be stored, for an operator to see; the sender may be acknowledged at once. */
   function deadLetter(
@@ -136,9 +139,6 @@ export function build(options: IngestOptions): Ingest {
     metrics.deadLetters.inc({ reason });
     try {
       store.deadLetters.add({ topic, payload, reason: `${reason}: ${detail}`, receivedAt: new Date(receivedAtMs) });
-  /** When the MQTT client connected again after losing its connection, within the last window. */
-  let reconnectedAt: number[] = [];
-  const recentReconnects = () => reconnectedAt.filter((at) => Date.now() - at < MQTT_UNSTABLE_WINDOW_MS);
     } catch (error) {
       logger.error({ err: error, topic, reason }, 'could not store a dead letter');
     }
@@ -237,6 +237,17 @@ export function build(options: IngestOptions): Ingest {
         );
       };
       connection.on('error', (error) => logger.error({ err: error }, 'ingest MQTT client error'));
+      let connectedBefore = false;
+      connection.on('connect', () => {
+        if (!connectedBefore) return void (connectedBefore = true);
+        metrics.ingestReconnects.inc();
+        reconnectedAt = [...recentReconnects(), Date.now()];
+        if (reconnectedAt.length !== MQTT_UNSTABLE_RECONNECTS) return;
+        logger.error(
+          { reconnects: reconnectedAt.length, windowMs: MQTT_UNSTABLE_WINDOW_MS },
+          "the broker keeps closing ingest's connection: messages may wait there unstored",
+        );
+      });
       return new Promise((resolve, reject) => {
         connection.once('connect', () => {
           connection.subscribe(ALL_ELEVATOR_TOPICS, { qos: 1 }, (error, granted) => {
@@ -255,17 +266,6 @@ export function build(options: IngestOptions): Ingest {
       // Fed by the broker in this process unless it subscribed as a client of a broker elsewhere.
       const source = client ? 'mqtt' : 'in-process';
       const mqttUnstable = client ? recentReconnects().length >= MQTT_UNSTABLE_RECONNECTS : null;
-      let connectedBefore = false;
-      connection.on('connect', () => {
-        if (!connectedBefore) return void (connectedBefore = true);
-        metrics.ingestReconnects.inc();
-        reconnectedAt = [...recentReconnects(), Date.now()];
-        if (reconnectedAt.length !== MQTT_UNSTABLE_RECONNECTS) return;
-        logger.error(
-          { reconnects: reconnectedAt.length, windowMs: MQTT_UNSTABLE_WINDOW_MS },
-          "the broker keeps closing ingest's connection: messages may wait there unstored",
-        );
-      });
       return { source, mqttConnected: client ? client.connected : null, mqttUnstable, writer: writer.status() };
     },
 
