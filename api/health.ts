@@ -30,3 +30,11 @@ export async function checkHealth(checks: Readonly<Record<string, HealthCheck>>)
   const allUp = entries.every(([, health]) => health.status === 'up');
   return { status: allUp ? 'ok' : 'degraded', components };
 }
+
+/** The report without any component's details: what a caller without the admin key is told. */
+export function statesOnly(report: HealthReport): HealthReport {
+  const components = Object.fromEntries(
+    Object.entries(report.components).map(([name, { status }]): [string, ComponentHealth] => [name, { status }]),
+  );
+  return { status: report.status, components };
+}

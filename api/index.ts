@@ -10,7 +10,7 @@ import type { Metrics } from '../lib/metrics.js';
 import type { TokenReplacementNotice } from '../lib/token-replacements.js';
 import type { Store } from '../store/types.js';
 import { outboundPolicy, type OutboundOptions } from '../webhooks/outbound.js';
-import { installErrorHandling } from './errors.js';
+import { frameworkErrors, installErrorHandling } from './errors.js';
 import { installConditionalGet } from './etag.js';
 import type { HealthCheck } from './health.js';
 import { registerOpenApi } from './openapi.js';
@@ -82,6 +82,7 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
     bodyLimit: JSON_BODY_LIMIT_BYTES,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestId,
+    frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -92,7 +93,7 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   const rateLimitPerMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
   if (rateLimitPerMinute > 0) await registerRateLimit(app, rateLimitPerMinute, auth);
   await registerOpenApi(app);
-  await app.register(healthRoutes, { checks: options.healthChecks, metrics: options.metrics });
+  await app.register(healthRoutes, { checks: options.healthChecks, metrics: options.metrics, auth });
   app.decorateRequest('principal', null);
   const routeOptions = {
     ...options,

@@ -6,7 +6,7 @@ import packageJson from '../package.json' with { type: 'json' };
 
 export const DOCS_PREFIX = '/docs';
 /** The name routes use to say they need no key (`security: []`) or, by default, this one. */
-const BEARER = 'bearer';
+export const BEARER = 'bearer';
 
 /**
  * The OpenAPI document of every route registered after this, generated from the routes' zod

@@ -4,6 +4,7 @@
  */
 export const ERROR_CODES = {
   LW_ERR_VALIDATION: { status: 400, message: 'The request is not valid' },
+  LW_ERR_BAD_REQUEST: { status: 400, message: 'The request cannot be served as sent' },
   LW_ERR_CSV_MALFORMED: { status: 400, message: 'The CSV file cannot be parsed; nothing was imported' },
   LW_ERR_UNAUTHORIZED: { status: 401, message: 'A valid API key is required: Authorization: Bearer <key>' },
   LW_ERR_FORBIDDEN: { status: 403, message: 'This key may not do that' },

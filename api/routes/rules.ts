@@ -11,7 +11,7 @@ import { ALL_RULES, ruleById } from '../../rules/registry.js';
 import type { Scanner } from '../../rules/scanner.js';
 import type { Rule } from '../../rules/types.js';
 import { RULE_CONFIG_SCOPES, type RuleOverride, type Store } from '../../store/types.js';
-import { inScope, principalOf, type Auth } from '../auth.js';
+import { inScope, principalOf, scopeOf, type Auth } from '../auth.js';
 
 export interface RuleRouteOptions {
   readonly store: Store;
@@ -99,10 +99,21 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (app, {
   const readers = auth.allow('admin', 'regulator', 'insurer', 'use-unit');
   const adminOnly = auth.allow('admin');
 
+  /**
+   * An insurer's overrides are seen by that insurer and by a use unit with an elevator it insures
+   * (they set that elevator's thresholds); the admin and the regulator see all.
+   */
+  const seesInsurer = (principal: Principal, insurer: string): boolean => {
+    const scope = scopeOf(principal);
+    if (scope.insurer !== undefined) return scope.insurer === insurer;
+    if (scope.useUnit === undefined) return true;
+    return store.elevators.list({ limit: 1 }, { insurer, useUnit: scope.useUnit }).items.length > 0;
+  };
+
   /** Overrides for other insurers and their elevators are theirs alone. */
   const visible = (principal: Principal) => (override: RuleOverride) => {
     if (override.scope === 'default') return true;
-    if (override.scope === 'insurer') return principal.kind !== 'insurer' || override.scopeId === principal.id;
+    if (override.scope === 'insurer') return seesInsurer(principal, override.scopeId);
     const elevator = store.elevators.get(override.scopeId);
     return elevator !== undefined && inScope(principal, elevator);
   };

@@ -180,7 +180,8 @@ describe('GET /api/health', () => {
         },
       },
     });
-    const response = await failing.inject({ url: '/api/health' });
+    // The admin key reads why (test/api/health.test.ts: others, only the states).
+    const response = await failing.inject({ url: '/api/health', headers: auth });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({
       status: 'degraded',

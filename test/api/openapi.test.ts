@@ -1,5 +1,7 @@
+import http from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildTestApi } from '../helpers/api.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
@@ -48,7 +50,8 @@ describe('OpenAPI', () => {
 
   it('marks health and metrics as needing no key, and leaves its own routes out', async () => {
     const doc = (await app.inject({ url: '/docs/json' })).json();
-    expect(doc.paths['/api/health'].get.security).toEqual([]);
+    // Health takes a key too: the admin's shows the details.
+    expect(doc.paths['/api/health'].get.security).toEqual([{}, { bearer: [] }]);
     expect(doc.paths['/metrics'].get.security).toEqual([]);
     expect(Object.keys(doc.paths).filter((path) => path.startsWith('/docs'))).toEqual([]);
   });
@@ -62,5 +65,45 @@ describe('OpenAPI', () => {
     const asset = await app.inject({ url: script as string });
     expect(asset.statusCode).toBe(200);
     expect(asset.headers['content-type']).toMatch(/javascript/);
+  });
+
+  it('answers a path out of /docs/static/ (every spelling) with a 4xx in our error body, logging no error', async () => {
+    const logged: Array<{ level: number; msg: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => logged.push(JSON.parse(line)) });
+    const served = await buildTestApi(store, ADMIN, { logger });
+    onTestFinished(() => served.close());
+    const origin = new URL(await served.listen({ host: '127.0.0.1', port: 0 }));
+    // Raw paths, sent as written: fetch and inject would tidy the dots away.
+    const get = (path: string, headers: http.OutgoingHttpHeaders = {}) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = http.get({ host: origin.hostname, port: origin.port, path, headers }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        request.on('error', reject);
+      });
+    const attempts: Array<[string, http.OutgoingHttpHeaders?]> = [
+      ['/docs/static/../../package.json'],
+      ['/docs/static/..%2f..%2fpackage.json'],
+      ['/docs/static/%2e%2e/%2e%2e/package.json'],
+      ['/docs/static/.%2e/.%2e/package.json'],
+      ['/docs/static/..%5c..%5cpackage.json'],
+      ['/docs/static/%00'],
+      ['/docs/static/%E0%A4%A'],
+      ['/docs/static/swagger-ui.css', { range: 'bytes=999999999-' }],
+    ];
+    for (const [path, headers] of attempts) {
+      const { status, body } = await get(path, headers);
+      expect(status, `${path}: ${body}`).toBeGreaterThanOrEqual(400);
+      expect(status, `${path}: ${body}`).toBeLessThan(500);
+      expect(JSON.parse(body), path).toEqual({
+        code: expect.stringMatching(/^LW_ERR_/),
+        message: expect.any(String),
+        requestId: expect.any(String),
+      });
+      expect(body).not.toContain('"devDependencies"');
+    }
+    expect(logged.filter((line) => line.level >= 50)).toEqual([]);
   });
 });

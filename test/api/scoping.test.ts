@@ -45,6 +45,16 @@ beforeAll(async () => {
   const doorLock = { rule: 'door-lock-recurring', severity: 'major', category: 'hazard', title: 'Door lock' } as const;
   aTicket = store.tickets.record(entrapmentTicket(elevator, doorLock), new Date()).ticket.id;
   aDelivery = store.deliveries.list({ limit: 10 }, {}).items[0]!.id;
+  // Thresholds of A's own: an override for insurer A and one for A's elevator, beside one for everyone.
+  const doorLockRule = 'door-lock-recurring';
+  for (const [scope, scopeId] of [
+    ['default', ''],
+    ['insurer', A_INSURER],
+    ['elevator', A_ELEVATOR],
+    ['insurer', B_INSURER],
+  ] as const) {
+    store.ruleConfigs.put({ rule: doorLockRule, scope, scopeId, config: {}, createdBy: 'admin' }, new Date());
+  }
   aDraft = store.reports.putPilot(
     { year: 2026, district: null, asOf: '2026-12-01', summary: [], elevators: [] },
     new Date(),
@@ -126,41 +136,58 @@ describe('scoped access, every route', () => {
     }
   });
 
-  it("insurer B can neither read, list nor act on insurer A's tickets, elevators, deliveries or keys", async () => {
-    const tried: string[] = [];
-    for (const { method, path } of routes) {
-      if (path === '/api/ticket-events/live') continue; // a stream: checked through /api/ticket-events
-      const { payload, headers } = requestFor(method, path);
-      const response = await app.inject({
-        method: method.toUpperCase() as 'GET',
-        url: concrete(path),
-        headers: { authorization: `Bearer ${keys.b}`, ...headers },
-        payload,
-      });
-      tried.push(`${method} ${path} -> ${response.statusCode}`);
-      const what = `${method.toUpperCase()} ${concrete(path)}: ${response.statusCode} ${response.body.slice(0, 200)}`;
-      if (path.endsWith('/import') && response.statusCode < 300) {
-        // The row is refused as not found; the reason names the elevator B itself sent.
-        expect(response.json(), what).toMatchObject({ created: [], rejected: [{ code: 'LW_ERR_NOT_FOUND' }] });
-      } else if (response.statusCode < 300) {
-        // Allowed routes answer only with B's own things (or nothing of anyone's).
-        expect(response.body, what).not.toContain(A_ELEVATOR);
-        expect(response.body, what).not.toContain(A_INSURER);
-        expect(response.body, what).not.toContain('UU-ALPHA');
-      } else {
-        expect([401, 403, 404], what).toContain(response.statusCode);
+  it.each([
+    ['insurer B', 'b'],
+    ["B's use unit", 'unitOfB'],
+  ] as const)(
+    "%s can neither read, list nor act on insurer A's tickets, elevators, deliveries or keys",
+    async (_, who) => {
+      const tried: string[] = [];
+      for (const { method, path } of routes) {
+        if (path === '/api/ticket-events/live') continue; // a stream: checked through /api/ticket-events
+        const { payload, headers } = requestFor(method, path);
+        const response = await app.inject({
+          method: method.toUpperCase() as 'GET',
+          url: concrete(path),
+          headers: { authorization: `Bearer ${keys[who]}`, ...headers },
+          payload,
+        });
+        tried.push(`${method} ${path} -> ${response.statusCode}`);
+        const what = `${method.toUpperCase()} ${concrete(path)}: ${response.statusCode} ${response.body.slice(0, 200)}`;
+        if (path.endsWith('/import') && response.statusCode < 300) {
+          // The row is refused as not found; the reason names the elevator B itself sent.
+          expect(response.json(), what).toMatchObject({ created: [], rejected: [{ code: 'LW_ERR_NOT_FOUND' }] });
+        } else if (response.statusCode < 300) {
+          // Allowed routes answer only with B's own things (or nothing of anyone's).
+          expect(response.body, what).not.toContain(A_ELEVATOR);
+          expect(response.body, what).not.toContain(A_INSURER);
+          expect(response.body, what).not.toContain('UU-ALPHA');
+        } else {
+          expect([401, 403, 404], what).toContain(response.statusCode);
+        }
+        // A's own ticket is never confirmed to exist: the answer is the one for a ticket that is not there.
+        if (path.startsWith('/api/tickets/{id}')) {
+          const absent = await app.inject({
+            method: method.toUpperCase() as 'GET',
+            url: concrete(path).replace(`/api/tickets/${aTicket}`, '/api/tickets/999999'),
+            headers: { authorization: `Bearer ${keys[who]}`, ...headers },
+            payload,
+          });
+          expect(response.statusCode, what).toBe(absent.statusCode);
+          if (who === 'b') expect(response.statusCode, what).toBe(404);
+        }
       }
-      // A's own ticket is never confirmed to exist: not found, like a ticket that is not there.
-      if (path.startsWith('/api/tickets/{id}')) expect(response.statusCode, what).toBe(404);
-    }
-    expect(tried.length).toBeGreaterThan(15);
-    // Nothing of A's changed.
-    expect(store.tickets.get(aTicket)?.status).toBe('open');
-    expect(store.principals.insurer(A_INSURER)?.name).toBe('Alpha');
-    expect((await app.inject({ url: '/api/me', headers: { authorization: `Bearer ${keys.a}` } })).statusCode).toBe(200);
-    expect(store.deliveries.get(aDelivery, {})?.status).toBe('pending');
-    expect(store.policies.list({ limit: 10 }).items).toEqual([]);
-  });
+      expect(tried.length).toBeGreaterThan(15);
+      // Nothing of A's changed.
+      expect(store.tickets.get(aTicket)?.status).toBe('open');
+      expect(store.principals.insurer(A_INSURER)?.name).toBe('Alpha');
+      expect((await app.inject({ url: '/api/me', headers: { authorization: `Bearer ${keys.a}` } })).statusCode).toBe(
+        200,
+      );
+      expect(store.deliveries.get(aDelivery, {})?.status).toBe('pending');
+      expect(store.policies.list({ limit: 10 }).items).toEqual([]);
+    },
+  );
 
   it('insurer A sees and acts on its own ticket; a use unit sees only its own', async () => {
     const a = { authorization: `Bearer ${keys.a}` };
@@ -174,6 +201,25 @@ describe('scoped access, every route', () => {
     const acted = await app.inject({ method: 'POST', url: `/api/tickets/${aTicket}/ack`, headers: a });
     expect(acted.statusCode).toBe(200);
     expect(acted.json().acknowledged.by).toBe(`insurer:${A_INSURER}`);
+  });
+
+  it("a use unit sees the rule overrides of its own elevators and their insurers, none of another insurer's", async () => {
+    const overrides = async (key: string) => {
+      const response = await app.inject({ url: '/api/rules', headers: { authorization: `Bearer ${key}` } });
+      expect(response.statusCode).toBe(200);
+      const rules = response.json() as Array<{ overrides: Array<{ scope: string; scopeId: string }> }>;
+      return rules.flatMap((rule) => rule.overrides.map((override) => `${override.scope}:${override.scopeId}`));
+    };
+    const expected = ['default:', `insurer:${B_INSURER}`];
+    expect(await overrides(keys.unitOfB)).toEqual(expected);
+    expect(await overrides(keys.b)).toEqual(expected);
+    expect(await overrides(keys.a)).toEqual(['default:', `insurer:${A_INSURER}`, `elevator:${A_ELEVATOR}`]);
+    const one = await app.inject({
+      url: '/api/rules/door-lock-recurring',
+      headers: { authorization: `Bearer ${keys.unitOfB}` },
+    });
+    expect(one.body).not.toContain(A_INSURER);
+    expect(await overrides(keys.regulator)).toHaveLength(4);
   });
 
   it('the regulator reads everything and changes nothing', async () => {

@@ -83,7 +83,8 @@ describe('broker limits in the running system', () => {
   });
 
   it('shows the addresses with authentication failures on /api/health, and no address on /metrics', async () => {
-    const health = (await (await fetch(`${system.httpUrl}/api/health`)).json()) as {
+    const admin = { authorization: `Bearer ${system.adminToken}` };
+    const health = (await (await fetch(`${system.httpUrl}/api/health`, { headers: admin })).json()) as {
       components: Record<string, { detail: { failingAddresses: unknown[] } }>;
     };
     expect(health.components.broker?.detail.failingAddresses).toEqual([

@@ -194,7 +194,9 @@ describe('transports and operations', () => {
   });
 
   it('reports every component up on /api/health and counts on /metrics', async () => {
-    const response = await fetch(`${system.httpUrl}/api/health`);
+    const response = await fetch(`${system.httpUrl}/api/health`, {
+      headers: { authorization: `Bearer ${system.adminToken}` },
+    });
     expect(response.status).toBe(200);
     const health = (await response.json()) as {
       status: string;

@@ -3,6 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { buildTopic, type PayloadInputOf } from '../../contract/index.js';
 import { InfluxHttpStore } from '../../influx/http-store.js';
+import { readAdminToken } from '../../store/admin-token.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import { runCli } from '../helpers/cli.js';
 import { cliPorts, ownInflux } from '../helpers/influx.js';
@@ -63,6 +64,8 @@ describe('overload', () => {
     const liftwatch = runCli(['start'], env);
     await liftwatch.waitFor(/Stop with Ctrl-C/, 60_000);
     const httpUrl = `http://127.0.0.1:${env.LW_HTTP_PORT}`;
+    // The spool's state is a detail of health: the admin key's to read.
+    const admin = { authorization: `Bearer ${readAdminToken(env.LW_DATA_DIR, undefined)}` };
     const devices: Array<{ id: string; client: MqttClient }> = await Promise.all(
       tokens.map(async ({ id, token }) => ({
         id,
@@ -94,7 +97,7 @@ describe('overload', () => {
       .poll(
         async () => {
           maxRss = Math.max(maxRss, rssOf(liftwatch.child.pid!));
-          const health = await fetch(`${httpUrl}/api/health`);
+          const health = await fetch(`${httpUrl}/api/health`, { headers: admin });
           const body = (await health.json()) as { components: { ingest: { detail: { spoolFull: boolean } } } };
           return body.components.ingest.detail.spoolFull;
         },
