@@ -91,6 +91,7 @@ export function ingestFor(
     logger,
     batch: config.ingest,
     spool: { dir: path.join(config.dataDir, SPOOL_DIR), maxBytes: config.ingest.spoolMaxBytes },
+    maxClockSkewMs: config.ingest.maxClockSkewMs,
     observers: [(message, elevator) => engine.onMessage(message, elevator)],
   });
   teardown.add('ingest', () => ingest.close());

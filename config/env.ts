@@ -4,6 +4,7 @@ import { LiftwatchError } from '../lib/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/logger.js';
 import { urlHost } from '../lib/net.js';
 import { DEFAULT_MIN_VISIT_MINUTES } from '../contract/maintenance.js';
+import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../contract/payloads.js';
 import { parseDuration } from '../lib/duration.js';
 import { MAX_NICENESS } from '../lib/priority.js';
 import { parseSubnet } from '../broker/address-list.js';
@@ -120,6 +121,7 @@ export const envSchema = z.object({
   LW_BATCH_SIZE: positiveInt(5000, 100_000),
   LW_BATCH_INTERVAL_MS: positiveInt(1000, 60_000),
   LW_SPOOL_MAX_BYTES: positiveInt(DEFAULT_SPOOL_MAX_BYTES, MAX_SPOOL_BYTES),
+  LW_MAX_CLOCK_SKEW: duration(DEFAULT_MAX_CLOCK_SKEW_MS),
   LW_RATE_LIMIT_PER_MINUTE: wholeNumber(DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_RATE_LIMIT_PER_MINUTE),
   LW_KEY_GRACE: duration(DEFAULT_KEY_GRACE_MS),
   LW_LIVE_FEEDS_PER_KEY: positiveInt(DEFAULT_LIVE_FEEDS_PER_KEY, MAX_LIVE_FEEDS_PER_KEY),
@@ -182,6 +184,8 @@ export interface LiftwatchConfig {
     readonly batchIntervalMs: number;
     /** Bytes of points the disk spool holds while InfluxDB is away or slow; beyond it QoS 1 waits and QoS 0 telemetry is shed. */
     readonly spoolMaxBytes: number;
+    /** A message whose `ts` is further ahead of its arrival is a dead letter (`clock_ahead`); older times are kept. */
+    readonly maxClockSkewMs: number;
   };
   readonly adminToken: string | undefined;
   readonly logLevel: LogLevel;
@@ -258,6 +262,7 @@ export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): 
       batchSize: e.LW_BATCH_SIZE,
       batchIntervalMs: e.LW_BATCH_INTERVAL_MS,
       spoolMaxBytes: e.LW_SPOOL_MAX_BYTES,
+      maxClockSkewMs: e.LW_MAX_CLOCK_SKEW,
     },
     adminToken: e.LW_ADMIN_TOKEN,
     logLevel: e.LW_LOG_LEVEL,

@@ -7,6 +7,13 @@ import type { TopicKind } from './topics.js';
 const EARLIEST_TS_MS = Date.UTC(2000, 0, 1);
 const LATEST_TS_MS = Date.UTC(2100, 0, 1);
 
+/**
+ * How far ahead of its arrival a message's `ts` may be (LW_MAX_CLOCK_SKEW): a clock a little fast
+ * is taken as it is; a day ahead is a wrong clock, whose fault would open a ticket with its
+ * deadlines in the future. Old times are taken: replays, backfills, a terminal's buffer.
+ */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
+
 /** `ts`: ISO 8601 with an offset, or epoch milliseconds; parsed to epoch milliseconds. */
 export const timestampSchema = z
   .union([z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)), z.int()])

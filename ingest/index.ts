@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import {
   ALL_ELEVATOR_TOPICS,
+  DEFAULT_MAX_CLOCK_SKEW_MS,
   INGEST_PRINCIPAL,
   TOPIC_ROOT,
   decodePayload,
@@ -30,12 +31,16 @@ export interface IngestOptions {
   readonly closeTimeoutMs?: number;
   /** Called with every valid message of a registered elevator once it is queued for InfluxDB (the rules engine). */
   readonly observers?: ReadonlyArray<(message: DecodedMessage, elevator: Elevator) => void>;
+  /** A `ts` further ahead of the message's arrival is a dead letter. Default DEFAULT_MAX_CLOCK_SKEW_MS (1 day). */
+  readonly maxClockSkewMs?: number;
 }
 
 export type DeadLetterReason =
   | 'invalid_topic'
   | 'invalid_payload'
   | 'unregistered_elevator'
+  /** Its `ts` is further ahead of its arrival than `maxClockSkewMs`: the device's clock is wrong. */
+  | 'clock_ahead'
   /** Its point, accepted and spooled, was refused by InfluxDB for good (a field type conflict, say); the payload is the line. */
   | 'refused_by_influxdb'
   | 'internal_error';
@@ -103,13 +108,20 @@ function sequenceOf(message: DecodedMessage): number | null {
   return typeof message.payload === 'object' && 'seq' in message.payload ? message.payload.seq : null;
 }
 
-/** The message's own time, or its arrival for a bare online flag. */
-function pointTime(message: DecodedMessage, receivedAtMs: number): number {
-  return typeof message.payload === 'object' && 'ts' in message.payload ? message.payload.ts : receivedAtMs;
+/** The message's own time (`ts`), or null for a bare online flag. */
+function ownTime(message: DecodedMessage): number | null {
+  return typeof message.payload === 'object' && 'ts' in message.payload ? message.payload.ts : null;
 }
 
+/** The message's own time, or its arrival for a bare online flag. */
+function pointTime(message: DecodedMessage, receivedAtMs: number): number {
+  return ownTime(message) ?? receivedAtMs;
+}
+
+const iso = (epochMs: number) => new Date(epochMs).toISOString();
+
 export function build(options: IngestOptions): Ingest {
-  const { store, metrics, logger } = options;
+  const { store, metrics, logger, maxClockSkewMs = DEFAULT_MAX_CLOCK_SKEW_MS } = options;
   const spool = new Spool({
     dir: options.spool.dir,
     maxBytes: options.spool.maxBytes,
@@ -180,6 +192,12 @@ export function build(options: IngestOptions): Ingest {
       const registered = registry.get(parsed.elevatorId);
       if (!registered) return deadLetter(topic, payload, 'unregistered_elevator', parsed.elevatorId, receivedAtMs);
       const { elevator } = registered;
+      const ts = ownTime(decoded.message);
+      // Before the rules see it: a fault stamped years ahead would open a ticket due years ahead.
+      if (ts !== null && ts - receivedAtMs > maxClockSkewMs) {
+        const detail = `ts ${iso(ts)} is more than LW_MAX_CLOCK_SKEW (${maxClockSkewMs} ms) ahead of its arrival at ${iso(receivedAtMs)}`;
+        return deadLetter(topic, payload, 'clock_ahead', detail, receivedAtMs);
+      }
       if (qos === 0 && parsed.kind === 'telemetry' && writer.full()) {
         metrics.messagesShed.inc();
         return DONE;
@@ -191,7 +209,7 @@ export function build(options: IngestOptions): Ingest {
         notify(decoded.message, elevator);
         return spooled;
       }
-      const verdict = sequences.observe(elevator.id, seq);
+      const verdict = sequences.observe(elevator.id, seq, pointTime(decoded.message, receivedAtMs));
       // Seen before: acknowledge once the first copy is on disk, store and notify nothing twice.
       if (verdict.kind === 'duplicate') {
         metrics.duplicates.inc();

@@ -1,16 +1,27 @@
 /** How many recent seq numbers are remembered per elevator to recognise a message seen again. */
 export const SEQUENCE_WINDOW = 1024;
+/**
+ * What one jump of a counter may add to the messages counted lost: a week of the contract's
+ * once-a-minute telemetry. A device that lost more at once is out of touch, and a longer jump is
+ * more likely a counter fault (0 to 2^53 - 1 would count 9e15) than messages that were sent.
+ */
+export const MAX_MISSING_PER_GAP = 7 * 24 * 60;
 
 export type SequenceVerdict =
   /** Not seen before; `missing` is how many seq numbers it skipped over (0 when in order). */
   | { readonly kind: 'new'; readonly missing: number }
   /** Seen before (a device or broker resending after a lost acknowledgement). */
   | { readonly kind: 'duplicate' }
-  /** Far below what was seen: the device restarted its counter; a new run begins. */
+  /**
+   * The device restarted its counter; a new run begins. Far below what was seen, or at or below
+   * it with a time after every message of the run (a resend keeps the time it was sent with).
+   */
   | { readonly kind: 'restart' };
 
 interface Track {
   highest: number;
+  /** The latest `ts` of the run, epoch ms. */
+  latest: number;
   /** Where this elevator's window starts in the shared ring words. */
   readonly base: number;
 }
@@ -45,11 +56,11 @@ export class SequenceTracker {
     this.words = new Uint32Array(Math.max(elevators, INITIAL_TRACKS) * WINDOW_WORDS);
   }
 
-  /** Judges a message and remembers it. */
-  observe(elevator: string, seq: number): SequenceVerdict {
+  /** Judges a message (its `seq` and `ts`, epoch ms) and remembers it. */
+  observe(elevator: string, seq: number, ts: number): SequenceVerdict {
     const track = this.tracks.get(elevator);
     if (!track) {
-      this.tracks.set(elevator, this.begin({ highest: seq, base: this.allocate() }, seq));
+      this.tracks.set(elevator, this.begin({ highest: seq, latest: ts, base: this.allocate() }, seq, ts));
       return IN_ORDER;
     }
     if (seq > track.highest) {
@@ -59,10 +70,11 @@ export class SequenceTracker {
       else for (let entering = track.highest + 1; entering < seq; entering++) this.unmark(track, entering);
       this.mark(track, seq);
       track.highest = seq;
-      return step === 1 ? IN_ORDER : { kind: 'new', missing: step - 1 };
+      track.latest = Math.max(track.latest, ts);
+      return step === 1 ? IN_ORDER : { kind: 'new', missing: Math.min(step - 1, MAX_MISSING_PER_GAP) };
     }
-    if (track.highest - seq >= SEQUENCE_WINDOW) {
-      this.begin(track, seq);
+    if (track.highest - seq >= SEQUENCE_WINDOW || ts > track.latest) {
+      this.begin(track, seq, ts);
       return RESTART;
     }
     if (this.isSeen(track, seq)) return DUPLICATE;
@@ -79,10 +91,11 @@ export class SequenceTracker {
     if (back >= 0 && back < SEQUENCE_WINDOW) this.unmark(track, seq);
   }
 
-  /** A new run of the counter, at `seq`. */
-  private begin(track: Track, seq: number): Track {
+  /** A new run of the counter, at `seq` and `ts`. */
+  private begin(track: Track, seq: number, ts: number): Track {
     this.clear(track);
     track.highest = seq;
+    track.latest = ts;
     this.mark(track, seq);
     return track;
   }

@@ -224,13 +224,18 @@ const longest = (values: readonly unknown[]) =>
 /**
  * The valid value of `output` (in its `input` form) with the most bytes as JSON: every optional
  * property, every array full, every string at its maxLength of the widest character it allows.
+ * Times are written as long as they can be, at the schema's latest or `latestMs` if earlier.
  */
-export function largestValue(output: JsonSchema, input: JsonSchema = output): unknown {
+export function largestValue(
+  output: JsonSchema,
+  input: JsonSchema = output,
+  latestMs = Number.POSITIVE_INFINITY,
+): unknown {
   if (output.type === 'integer' && input.anyOf?.some(isDateTime)) {
-    return isoWithOffset(output.maximum ?? 0, -MAX_OFFSET_MINUTES, MAX_FRACTION_DIGITS, false);
+    return isoWithOffset(Math.min(output.maximum ?? 0, latestMs), -MAX_OFFSET_MINUTES, MAX_FRACTION_DIGITS, false);
   }
   if (output.anyOf) {
-    return longest(output.anyOf.map((variant, i) => largestValue(variant, input.anyOf?.[i] ?? variant)));
+    return longest(output.anyOf.map((variant, i) => largestValue(variant, input.anyOf?.[i] ?? variant, latestMs)));
   }
   if (output.enum) return longest(output.enum);
   if ('const' in output) return output.const;
@@ -249,13 +254,13 @@ export function largestValue(output: JsonSchema, input: JsonSchema = output): un
     case 'array':
       if (!output.items) throw new Error('an array schema without items');
       return Array.from({ length: output.maxItems ?? output.minItems ?? 1 }, () =>
-        largestValue(output.items as JsonSchema, input.items ?? (output.items as JsonSchema)),
+        largestValue(output.items as JsonSchema, input.items ?? (output.items as JsonSchema), latestMs),
       );
     case 'object':
       return Object.fromEntries(
         Object.entries(output.properties ?? {}).map(([key, value]) => [
           key,
-          largestValue(value, input.properties?.[key] ?? value),
+          largestValue(value, input.properties?.[key] ?? value, latestMs),
         ]),
       );
     default:

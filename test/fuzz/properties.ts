@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
+  DEFAULT_MAX_CLOCK_SKEW_MS,
   TOPIC_KINDS,
   buildTopic,
   decodePayload,
@@ -187,6 +188,11 @@ function sequenceOf(message: DecodedMessage): number | null {
   return typeof message.payload === 'object' ? message.payload.seq : null;
 }
 
+/** Its `ts` further ahead of its arrival than the test system's LW_MAX_CLOCK_SKEW (the default). */
+function clockAhead(message: DecodedMessage, arrivalMs: number): boolean {
+  return typeof message.payload === 'object' && message.payload.ts - arrivalMs > DEFAULT_MAX_CLOCK_SKEW_MS;
+}
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -209,7 +215,7 @@ function topicOf(message: FuzzMessage, elevatorId: string): string {
 
 /**
  * The run's messages as they are sent, with what ingest must do with each, judged by the
- * contract (topic, then payload, then registry). Ingest stores each (elevator, seq) once, so a
+ * contract (topic, then payload, then registry, then the clock). Ingest stores each (elevator, seq) once, so a
  * valid message whose seq an earlier one of the run took gets a free seq (deduplication has
  * tests of its own); one that still collides (its bytes were mutated) is left out.
  */
@@ -244,7 +250,10 @@ function prepare(messages: readonly FuzzMessage[], elevator: Elevator, arrivalMs
     if (!parsedTopic || !decoded) expect = { outcome: 'dead-letter', reason: 'invalid_topic' };
     else if (!decoded.ok) expect = { outcome: 'dead-letter', reason: 'invalid_payload' };
     else if (!own) expect = { outcome: 'dead-letter', reason: 'unregistered_elevator' };
-    else {
+    // Over MQTT the arrival is a moment after now: only a ts within that moment of the bound is in doubt.
+    else if (clockAhead(decoded.message, receivedAt?.getTime() ?? Date.now())) {
+      expect = { outcome: 'dead-letter', reason: 'clock_ahead' };
+    } else {
       const timed = receivedAt !== undefined || typeof decoded.message.payload === 'object';
       expect = { outcome: 'stored', point: toPoint(decoded.message, elevator, receivedAt?.getTime() ?? 0), timed };
     }

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { InfluxHttpStore } from '../../influx/http-store.js';
-import { build } from '../../ingest/index.js';
+import { build, type IngestOptions } from '../../ingest/index.js';
 import { createMetrics } from '../../lib/metrics.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import { registration, tempDir, uniqueDatabase } from './fixtures.js';
@@ -10,7 +10,7 @@ const SPOOL_BYTES = 64 * 1024 * 1024;
 const BATCH = { batchSize: 500, batchIntervalMs: 20 } as const;
 
 /** Ingest alone, with one registered elevator, a spool of its own and a database of its own on the suite's influxd. */
-export async function ingestFor(elevatorId: string) {
+export async function ingestFor(elevatorId: string, options: Partial<IngestOptions> = {}) {
   const store = openSqliteStore(tempDir());
   store.elevators.register(registration(elevatorId), 'hash');
   const telemetry = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
@@ -23,6 +23,7 @@ export async function ingestFor(elevatorId: string) {
     logger: pino({ level: 'silent' }),
     batch: BATCH,
     spool: { dir: tempDir(), maxBytes: SPOOL_BYTES },
+    ...options,
   });
   return { store, telemetry, metrics, ingest };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SEQUENCE_WINDOW, SequenceTracker } from '../../ingest/sequence.js';
+import { MAX_MISSING_PER_GAP, SEQUENCE_WINDOW, SequenceTracker } from '../../ingest/sequence.js';
 import { ingestFor } from '../helpers/ingest.js';
 
 describe('SequenceTracker', () => {
@@ -14,7 +14,7 @@ describe('SequenceTracker', () => {
   ])('%s', (_case, seqs, expected) => {
     const tracker = new SequenceTracker();
     const verdicts = seqs.map((seq) => {
-      const verdict = tracker.observe('E1', seq);
+      const verdict = tracker.observe('E1', seq, seq);
       return verdict.kind === 'new' ? `new:${verdict.missing}` : verdict.kind;
     });
     expect(verdicts).toEqual(expected);
@@ -45,7 +45,7 @@ describe('SequenceTracker', () => {
       } else expected = seen.has(seq) ? 'duplicate' : 'new:0';
       seen.add(seq);
       for (const old of seen) if (highest - old >= SEQUENCE_WINDOW) seen.delete(old);
-      const verdict = tracker.observe('E1', seq);
+      const verdict = tracker.observe('E1', seq, seq);
       expect(verdict.kind === 'new' ? `new:${verdict.missing}` : verdict.kind).toBe(expected);
     }
   });
@@ -53,19 +53,46 @@ describe('SequenceTracker', () => {
   it('keeps thousands of windows apart as its shared words grow', () => {
     const tracker = new SequenceTracker();
     const ids = Array.from({ length: 3000 }, (_, i) => `E${i}`);
-    for (const [i, id] of ids.entries()) expect(tracker.observe(id, i).kind).toBe('new');
+    for (const [i, id] of ids.entries()) expect(tracker.observe(id, i, i).kind).toBe('new');
     for (const [i, id] of ids.entries()) {
-      expect(tracker.observe(id, i).kind).toBe('duplicate');
-      expect(tracker.observe(id, i + 1)).toEqual({ kind: 'new', missing: 0 });
+      expect(tracker.observe(id, i, i).kind).toBe('duplicate');
+      expect(tracker.observe(id, i + 1, i + 1)).toEqual({ kind: 'new', missing: 0 });
     }
   });
 
   it('keeps each elevator apart, and forgets a seq that could not be stored', () => {
     const tracker = new SequenceTracker();
-    tracker.observe('E1', 7);
-    expect(tracker.observe('E2', 7).kind).toBe('new');
+    tracker.observe('E1', 7, 7);
+    expect(tracker.observe('E2', 7, 7).kind).toBe('new');
     tracker.forget('E1', 7);
-    expect(tracker.observe('E1', 7).kind).toBe('new');
+    expect(tracker.observe('E1', 7, 7).kind).toBe('new');
+  });
+
+  it('counts at most MAX_MISSING_PER_GAP for one jump, however far the counter leaps', () => {
+    const tracker = new SequenceTracker();
+    tracker.observe('E1', 0, 1000);
+    expect(tracker.observe('E1', Number.MAX_SAFE_INTEGER, 2000)).toEqual({ kind: 'new', missing: MAX_MISSING_PER_GAP });
+    // The counter back where it was: a new run, nothing more counted.
+    expect(tracker.observe('E1', 1, 3000).kind).toBe('restart');
+    expect(tracker.observe('E1', 2, 4000)).toEqual({ kind: 'new', missing: 0 });
+    expect(tracker.observe('E1', 2 + MAX_MISSING_PER_GAP, 5000)).toEqual({
+      kind: 'new',
+      missing: MAX_MISSING_PER_GAP - 1,
+    });
+  });
+
+  it('takes a counter that goes back with a later time for a restarted device, not for resends', () => {
+    const tracker = new SequenceTracker();
+    for (const seq of [1, 2, 3, 4, 5]) tracker.observe('E1', seq, 1000 + seq);
+    // A resend keeps its own time: a duplicate.
+    expect(tracker.observe('E1', 3, 1003).kind).toBe('duplicate');
+    // The device restarted and counts from 1 again, with times after everything it sent before.
+    expect(tracker.observe('E1', 1, 2001).kind).toBe('restart');
+    expect(tracker.observe('E1', 2, 2002)).toEqual({ kind: 'new', missing: 0 });
+    expect(tracker.observe('E1', 2, 2002).kind).toBe('duplicate');
+    // A counter stuck at one number with a moving clock: each message is new.
+    expect(tracker.observe('E1', 2, 2003).kind).toBe('restart');
+    expect(tracker.observe('E1', 2, 2004).kind).toBe('restart');
   });
 });
 

@@ -83,6 +83,27 @@ describe('rules on the live path', () => {
     expect(Date.parse(ticket?.createdAt as string) - sent).toBeLessThan(1000);
   });
 
+  it('opens no ticket from an entrapment stamped further ahead than LW_MAX_CLOCK_SKEW: it is a dead letter', async () => {
+    const system = await start({ LW_MAX_CLOCK_SKEW: '1h' });
+    const device = await connectDevice(system.mqttUrl, 'E1', await system.register(registration('E1')));
+    const entrapment = (ts: number) => publish(device, 'E1', 'faults', { ts, seq: ++seq, code: 93, floor: 7 });
+    await entrapment(Date.parse('2099-01-01T09:00:00+08:00'));
+    await entrapment(Date.now() + 2 * 60 * MINUTE);
+    // A clock a little fast, within the skew, is taken as it is.
+    const fast = Date.now() + 30 * MINUTE;
+    await entrapment(fast);
+    await expect.poll(() => tickets(system, '?severity=critical')).toHaveLength(1);
+    const [ticket] = await tickets(system, '?severity=critical');
+    expect(ticket).toMatchObject({ openedAt: new Date(fast).toISOString() });
+    expect(ticket?.deadlineAt).toBe(new Date(fast + 30 * MINUTE).toISOString());
+    const letters = await api<{ items: Array<{ reason: string }> }>(system, '/api/dead-letters');
+    expect(letters.items.map((letter) => letter.reason)).toEqual([
+      expect.stringMatching(/^clock_ahead: ts \S+ is more than LW_MAX_CLOCK_SKEW \(3600000 ms\) ahead of its arrival/),
+      expect.stringMatching(/^clock_ahead: ts 2099-01-01T01:00:00.000Z is more than LW_MAX_CLOCK_SKEW/),
+    ]);
+    expect(await system.query('SELECT seq FROM faults')).toMatchObject([{ rows: [{ seq }] }]);
+  });
+
   it('sees nothing in faults during a maintenance visit, and marks a power cut external', async () => {
     const system = await start();
     const device = await connectDevice(system.mqttUrl, 'E1', await system.register(registration('E1')));
