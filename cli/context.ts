@@ -5,6 +5,7 @@ import { TokenReplacements } from '../lib/token-replacements.js';
 import { resolveAdminToken, type AdminToken } from '../store/admin-token.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
+import { claimDataDir } from './data-dir.js';
 import { Teardown } from './lifecycle.js';
 
 /** What every long-running command opens first. */
@@ -23,6 +24,7 @@ export function openContext(env: Env = process.env as Env): Context {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   const teardown = new Teardown();
+  claimDataDir(config.dataDir);
   const store = openSqliteStore(config.dataDir);
   teardown.add('store', () => store.close());
   return {

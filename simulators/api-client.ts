@@ -105,9 +105,14 @@ export async function fetchRegistration(api: ApiClientOptions, id: string): Prom
 /** Rows per import request: each row costs the API a token hash, so a big fleet goes in chunks. */
 const IMPORT_CHUNK = 5000;
 
+/** Device tokens are the user's alone: the file 0600 (one an earlier version wrote too), a directory it needs 0700. */
+const TOKENS_FILE_MODE = 0o600;
+const TOKENS_DIR_MODE = 0o700;
+
 function saveTokens(file: string, tokens: Tokens): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(tokens, null, 1), { mode: 0o600 });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: TOKENS_DIR_MODE });
+  fs.writeFileSync(file, JSON.stringify(tokens, null, 1), { mode: TOKENS_FILE_MODE });
+  fs.chmodSync(file, TOKENS_FILE_MODE);
 }
 
 /**

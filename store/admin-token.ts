@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateSecret } from './credentials.js';
+import { DATA_DIR_MODE } from './sqlite.js';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
@@ -18,7 +19,7 @@ export interface AdminToken {
 export function resolveAdminToken(dataDir: string, fromEnv: string | undefined): AdminToken {
   if (fromEnv) return { token: fromEnv, generated: false };
   const file = path.join(dataDir, ADMIN_TOKEN_FILE);
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   try {
     const token = generateSecret();
     fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });

@@ -17,6 +17,10 @@ import { SqliteSatisfactionStore } from './sqlite-satisfaction.js';
 import { SqliteReportStore } from './sqlite-reports.js';
 
 export const STORE_FILE = 'liftwatch.sqlite';
+/** The data directory is liftwatch's user's alone: it holds the store, the admin key and webhook secrets. */
+export const DATA_DIR_MODE = 0o700;
+/** The store file, and the -wal and -shm files SQLite creates with its mode. */
+const STORE_FILE_MODE = 0o600;
 
 /** Each entry moves the schema one version up; PRAGMA user_version records how far a file is. */
 const MIGRATIONS: readonly string[] = [
@@ -264,8 +268,11 @@ function storeOver(db: Database.Database): Store {
 
 /** Opens (creating when needed) the store file in the data directory. Several processes may share it. */
 export function openSqliteStore(dataDir: string): Store {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, STORE_FILE));
+  fs.mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
+  const file = path.join(dataDir, STORE_FILE);
+  // Created here, private, whatever the umask: SQLite would create it 0644.
+  fs.closeSync(fs.openSync(file, 'a', STORE_FILE_MODE));
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');

@@ -135,6 +135,48 @@ describe('liftwatch CLI', () => {
     expect(isRunning(influxdPid)).toBe(false);
   });
 
+  it("keeps its data directory to its own user: what it creates is 0700/0600, an earlier version's is tightened", async () => {
+    const env = await freshEnvironment();
+    const dir = env.LW_DATA_DIR;
+    // As an earlier version left it, under the usual umask 022.
+    fs.chmodSync(dir, 0o755);
+    fs.writeFileSync(path.join(dir, 'admin-token'), 'an-admin-key-of-an-earlier-version\n', { mode: 0o644 });
+    fs.writeFileSync(path.join(dir, 'liftwatch.sqlite'), '', { mode: 0o644 });
+    for (const sub of ['spool', 'influxdb']) fs.mkdirSync(path.join(dir, sub), { mode: 0o755 });
+    fs.chmodSync(path.join(dir, 'admin-token'), 0o644);
+    const start = runCli(['start'], env);
+    await start.waitFor(/Stop with Ctrl-C/, 60_000);
+    const registered = await fetch(`http://127.0.0.1:${env.LW_HTTP_PORT}/api/elevators`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer an-admin-key-of-an-earlier-version', 'content-type': 'application/json' },
+      body: JSON.stringify(registration('CLI-MODES')),
+    });
+    expect(registered.status).toBe(201);
+    const { token } = (await registered.json()) as { token: string };
+    await mosquittoPub(
+      env.LW_MQTT_PORT,
+      'CLI-MODES',
+      token,
+      JSON.stringify({ ts: Date.now(), seq: 1, code: 6, floor: 1 }),
+    );
+    await expect
+      .poll(() => influxRows(env.LW_INFLUX_PORT, 'SELECT * FROM faults'), { timeout: 10_000 })
+      .toHaveLength(1);
+
+    const open: string[] = [];
+    const walk = (at: string): number => {
+      const stat = fs.lstatSync(at);
+      if ((stat.mode & 0o077) !== 0) open.push(`${path.relative(dir, at) || '.'} ${(stat.mode & 0o777).toString(8)}`);
+      if (!stat.isDirectory()) return 1;
+      return 1 + fs.readdirSync(at).reduce((sum, name) => sum + walk(path.join(at, name)), 0);
+    };
+    // The store, its WAL, the spool, influxd's data, wal and meta: well more than a handful.
+    expect(walk(dir)).toBeGreaterThan(10);
+    expect(open).toEqual([]);
+    start.child.kill('SIGTERM');
+    expect(await start.exited()).toBe(0);
+  });
+
   it('stops the influxd a liftwatch killed with SIGKILL left behind, at the next start', async () => {
     const env = await freshEnvironment();
     const pidFile = path.join(env.LW_DATA_DIR, 'influxdb', 'influxd.pid');
