@@ -14,11 +14,11 @@ import { rebuildFromHistory } from '../rules/history.js';
 import { Scanner } from '../rules/scanner.js';
 import { Scheduler, scanJobs } from '../rules/scheduler.js';
 import type { Context } from './context.js';
+import { SPOOL_DIR } from './data-dir.js';
 import { healthChecks } from './health-checks.js';
 import { openTelemetry, type TelemetryConnection } from './telemetry.js';
 
 /** The ingest spool's folder in the data directory. */
-const SPOOL_DIR = 'spool';
 
 /** The broker of this context's configuration, registered for teardown; not yet listening. */
 export async function brokerFor(
