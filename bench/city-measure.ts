@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { readCredentials } from '../influx/embedded.js';
+import { InfluxHttpStore } from '../influx/http-store.js';
 import { housekeepingIn, type Housekeeping } from './influxd-log.js';
 import { cpuSecondsOf, machineCpuTicks } from './measure.js';
 import type { CityPlan } from './city-fleet.js';
@@ -35,6 +37,8 @@ export interface Liftwatch {
   readonly httpUrl: string;
   readonly mqttUrl: string;
   readonly influxUrl: string;
+  /** Its local influxd's directory, where the credentials liftwatch generated are. */
+  readonly influxDir: string;
   readonly adminToken: string;
   readonly log: string;
   /** The log of liftwatch's own influxd: its snapshots and compactions explain a run's lag. */
@@ -56,9 +60,9 @@ async function metricsText(liftwatch: Liftwatch): Promise<string> {
 }
 
 async function storedPoints(liftwatch: Liftwatch): Promise<number> {
-  const response = await fetch(`${liftwatch.influxUrl}/query?db=liftwatch&q=${encodeURIComponent(STORED_POINTS)}`);
-  const body = (await response.json()) as { results: Array<{ series?: Array<{ values: Array<[string, number]> }> }> };
-  return (body.results[0]?.series ?? []).reduce((sum, series) => sum + (series.values[0]?.[1] ?? 0), 0);
+  const credentials = readCredentials(liftwatch.influxDir);
+  const store = new InfluxHttpStore({ url: liftwatch.influxUrl, db: 'liftwatch', ...credentials });
+  return (await store.query(STORED_POINTS)).reduce((sum, series) => sum + Number(series.rows[0]?.count ?? 0), 0);
 }
 
 /** Each critical ticket opened in the run: its elevator, when (s into the run) and createdAt - openedAt (ms). */

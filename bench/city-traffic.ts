@@ -113,6 +113,7 @@ async function startLiftwatch(dir: string, adminToken: string, profileDir?: stri
     httpUrl: `http://127.0.0.1:${http}`,
     mqttUrl: `mqtt://127.0.0.1:${mqtt}`,
     influxUrl: `http://127.0.0.1:${influx}`,
+    influxDir: path.join(dir, 'data', 'influxdb'),
     adminToken,
     log: path.join(dir, 'liftwatch.log'),
     influxdLog: path.join(dir, 'data', 'influxdb', 'influxd.log'),

@@ -110,7 +110,6 @@ async function runVariant(
   const dir = path.join(options.dir, variant.name);
   const influx = new EmbeddedInflux({
     dir,
-    host: '127.0.0.1',
     port: await freePort(),
     binary: 'influxd',
     niceness: options.niceness,
@@ -120,7 +119,7 @@ async function runVariant(
   await influx.start();
   try {
     const pid = influx.pid as number;
-    const store = new InfluxHttpStore({ url: influx.url, db: options.db });
+    const store = new InfluxHttpStore({ url: influx.url, db: options.db, ...influx.credentials });
     await store.ensureDatabase();
     const perSecond =
       (options.tags.length * TELEMETRY_PER_ELEVATOR_MINUTE * (1 + DOORS_PER_TELEMETRY) * MS_PER_SECOND) / MS_PER_MINUTE;

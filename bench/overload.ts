@@ -150,8 +150,9 @@ function phaseRows(mode: Mode, samples: readonly Sample[], phases: readonly Phas
 async function runMode(mode: Mode, dir: string, elevators: number, surgeSeconds: number, afterSeconds: number) {
   const influx = new EmbeddedInflux({
     dir: path.join(dir, `influxdb-${mode}`),
-    host: '127.0.0.1',
     port: await freePort(),
+    // The benchmark's own InfluxDB, which liftwatch reaches as INFLUX_URL (a user's own server), for this run.
+    auth: false,
     binary: 'influxd',
     logger: pino({ level: 'warn' }),
   });

@@ -195,8 +195,9 @@ export async function pipelineThroughputBenchmark(flags: BenchFlags): Promise<Be
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-pipeline-'));
   const influx = new EmbeddedInflux({
     dir: path.join(dir, 'influxdb'),
-    host: '127.0.0.1',
     port: await freePort(),
+    // The benchmark's own InfluxDB, which liftwatch and the bridge reach as INFLUX_URL, for this run.
+    auth: false,
     binary: 'influxd',
     logger: pino({ level: 'warn' }),
   });

@@ -1,17 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LiftwatchError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { urlHost } from '../lib/net.js';
 import { findExecutable, niceCommand, setSessionNiceness } from '../lib/priority.js';
+import { InfluxHttpStore } from './http-store.js';
+import { InfluxQueryError } from './types.js';
 
 export interface EmbeddedInfluxOptions {
-  /** Directory for meta, data, WAL, config, pid and log: `$LW_DATA_DIR/influxdb`. */
+  /** Directory for meta, data, WAL, config, pid, log and password: `$LW_DATA_DIR/influxdb`. */
   readonly dir: string;
-  readonly host: string;
+  /** On 127.0.0.1, whatever LW_HOST is: only liftwatch talks to it. */
   readonly port: number;
   /** `influxd` on PATH, or a path to it. */
   readonly binary: string;
@@ -31,11 +33,36 @@ export interface EmbeddedInfluxOptions {
   readonly startTimeoutMs?: number;
   /** How long SIGTERM may take before SIGKILL. Default 15 s. */
   readonly stopTimeoutMs?: number;
+  /**
+   * Whether influxd asks for credentials: liftwatch's admin user, made at the first start with a
+   * password generated into `<dir>/password` (0600). Default true; only the tests' own influxd goes without.
+   */
+  readonly auth?: boolean;
 }
+
+/** The user and password liftwatch's requests to its local influxd carry. */
+export interface InfluxCredentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+/** Where influxd listens: loopback only, so nothing but this machine reaches it. */
+const HOST = '127.0.0.1';
+/** liftwatch's admin user in its local influxd. */
+export const ADMIN_USER = 'liftwatch';
+/** The admin's password, in the influxd directory. */
+export const PASSWORD_FILE = 'password';
+/** 32 random bytes, as base64url: 43 characters of A-Z, a-z, 0-9, - and _. */
+const PASSWORD_BYTES = 32;
+const PRIVATE_FILE_MODE = 0o600;
+/** What influxd answers, while it has no admin user, to anything but creating one. */
+const NO_ADMIN_YET = /create admin user first/;
 
 const DEFAULT_START_TIMEOUT_MS = 30_000;
 const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 const PING_INTERVAL_MS = 100;
+/** How long one request to a starting influxd may take. */
+const ANSWER_TIMEOUT_MS = 1000;
 const RESTART_DELAY_MS = { first: 1000, max: 30_000 } as const;
 const LOG_TAIL_BYTES = 2000;
 /**
@@ -60,12 +87,12 @@ function portTaken(host: string, port: number): Promise<boolean> {
 export type DataSettings = Readonly<Record<string, string | number | boolean>>;
 
 /**
- * The whole configuration: HTTP on host:port only, the RPC (backup) service on loopback with
- * a port of the kernel's choosing, no usage reporting, no _internal monitor database, and no
- * per-tag or per-database series limit (the default refuses the 100,001st elevator id).
+ * The whole configuration: HTTP on 127.0.0.1:port only, with authentication unless `auth` is
+ * false, the RPC (backup) service on loopback with a port of the kernel's choosing, no usage
+ * reporting, no _internal monitor database, and no per-tag or per-database series limit (the
+ * default refuses the 100,001st elevator id).
  */
-export function influxdConfig(dir: string, host: string, port: number, dataSettings: DataSettings = {}): string {
-  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+export function influxdConfig(dir: string, port: number, dataSettings: DataSettings = {}, auth = true): string {
   const data: DataSettings = {
     dir: path.join(dir, 'data'),
     'wal-dir': path.join(dir, 'wal'),
@@ -97,13 +124,41 @@ ${dataLines.join('\n')}
 
 [http]
   enabled = true
-  bind-address = ${toml(address)}
+  bind-address = ${toml(`${HOST}:${port}`)}
+  auth-enabled = ${toml(auth)}
   log-enabled = false
   pprof-enabled = false
 
 [continuous_queries]
   log-enabled = false
 `;
+}
+
+/** liftwatch's credentials for the local influxd of `dir`, as `start` generated them; undefined before. */
+export function readCredentials(dir: string): InfluxCredentials | undefined {
+  try {
+    const password = fs.readFileSync(path.join(dir, PASSWORD_FILE), 'utf8').trim();
+    return password ? { user: ADMIN_USER, password } : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The password of `dir`, generated (written 0600, then renamed into place) the first time. */
+function ensurePassword(dir: string): InfluxCredentials {
+  const existing = readCredentials(dir);
+  const file = path.join(dir, PASSWORD_FILE);
+  if (existing) {
+    fs.chmodSync(file, PRIVATE_FILE_MODE);
+    return existing;
+  }
+  const password = randomBytes(PASSWORD_BYTES).toString('base64url');
+  const partial = `${file}.partial`;
+  fs.rmSync(partial, { force: true });
+  fs.writeFileSync(partial, `${password}\n`, { mode: PRIVATE_FILE_MODE, flush: true });
+  fs.renameSync(partial, file);
+  return { user: ADMIN_USER, password };
 }
 
 function processCommandLine(pid: number): string | null {
@@ -135,6 +190,7 @@ export class EmbeddedInflux {
   private readonly pidFile: string;
   private readonly logFile: string;
   private readonly killOnExit = () => this.child?.kill('SIGKILL');
+  private admin: InfluxCredentials | undefined;
 
   constructor(private readonly options: EmbeddedInfluxOptions) {
     this.configFile = path.join(options.dir, 'influxdb.conf');
@@ -143,7 +199,12 @@ export class EmbeddedInflux {
   }
 
   get url(): string {
-    return `http://${urlHost(this.options.host)}:${this.options.port}`;
+    return `http://${HOST}:${this.options.port}`;
+  }
+
+  /** What every request to it must carry, once started; undefined without authentication. */
+  get credentials(): InfluxCredentials | undefined {
+    return this.admin;
   }
 
   get state(): EmbeddedInfluxState {
@@ -164,19 +225,27 @@ export class EmbeddedInflux {
       );
     }
     await this.stopLeftover();
-    const { host, port } = this.options;
-    if (await portTaken(host, port)) {
+    const { dir, port, auth = true } = this.options;
+    if (await portTaken(HOST, port)) {
       throw new LiftwatchError(
         'LW_ERR_INFLUXD_START',
-        `Cannot start influxd: ${host}:${port} is already in use. Set LW_INFLUX_PORT to a free port, or INFLUX_URL to use a running InfluxDB.`,
+        `Cannot start influxd: ${HOST}:${port} is already in use. Set LW_INFLUX_PORT to a free port, or INFLUX_URL to use a running InfluxDB.`,
       );
     }
-    fs.mkdirSync(this.options.dir, { recursive: true });
-    fs.writeFileSync(this.configFile, influxdConfig(this.options.dir, host, port, this.options.dataSettings));
+    fs.mkdirSync(dir, { recursive: true });
+    this.admin = auth ? ensurePassword(dir) : undefined;
+    fs.writeFileSync(this.configFile, influxdConfig(dir, port, this.options.dataSettings, auth));
     this.stopping = false;
     this.currentState = 'starting';
     process.on('exit', this.killOnExit);
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
     await this.spawnAndWait(binary);
+    if (this.admin) {
+      await this.claimAdmin(this.admin, deadline).catch(async (error: unknown) => {
+        await this.stop();
+        throw error;
+      });
+    }
     this.currentState = 'running';
   }
 
@@ -196,6 +265,44 @@ export class EmbeddedInflux {
     this.child = null;
     fs.rmSync(this.pidFile, { force: true });
     this.currentState = 'stopped';
+  }
+
+  /**
+   * Makes sure liftwatch's credentials open influxd as its admin. While influxd has no user (the
+   * first start, or a directory an earlier version ran without authentication, whose data stays)
+   * it takes one statement from anyone, creating the first admin: liftwatch sends it as soon as
+   * influxd answers, on loopback. Should someone on this machine be quicker, or the password file
+   * no longer match, the credentials fail and liftwatch refuses an influxd someone else holds.
+   */
+  private async claimAdmin(credentials: InfluxCredentials, deadline: number): Promise<void> {
+    const store = new InfluxHttpStore({ url: this.url, db: '', timeoutMs: ANSWER_TIMEOUT_MS, ...credentials });
+    const passwordFile = path.join(this.options.dir, PASSWORD_FILE);
+    let last = '';
+    while (Date.now() < deadline) {
+      try {
+        await store.query('SHOW USERS');
+        return;
+      } catch (error) {
+        const status = error instanceof InfluxQueryError ? error.status : 0;
+        if (status === 401) {
+          throw new LiftwatchError(
+            'LW_ERR_INFLUXD_START',
+            `influxd in ${this.options.dir} refuses user ${credentials.user} with the password in ${passwordFile}: ` +
+              'its admin user was made by someone else, or with a password since lost. Restore the password file, ' +
+              'or move the directory away to start afresh.',
+          );
+        }
+        last = (error as Error).message;
+        if (status === 403 && NO_ADMIN_YET.test(last)) {
+          const create = `CREATE USER ${ADMIN_USER} WITH PASSWORD $password WITH ALL PRIVILEGES`;
+          await store.query(create, { password: credentials.password }).catch((failed: unknown) => {
+            last = (failed as Error).message;
+          });
+        }
+      }
+      await sleep(PING_INTERVAL_MS);
+    }
+    throw new LiftwatchError('LW_ERR_INFLUXD_START', `influxd did not take liftwatch's admin user: ${last}`);
   }
 
   /** An influxd left running by a liftwatch killed with SIGKILL holds the data directory: stop it first. */
@@ -234,7 +341,7 @@ export class EmbeddedInflux {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
     while (Date.now() < deadline && !exited) {
       try {
-        const response = await fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(PING_INTERVAL_MS * 10) });
+        const response = await fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
         if (response.status === 204) return;
       } catch {
         // not listening yet

@@ -1,4 +1,4 @@
-import { InfluxWriteError, type QueryParams, type Series, type TelemetryStore } from './types.js';
+import { InfluxQueryError, InfluxWriteError, type QueryParams, type Series, type TelemetryStore } from './types.js';
 
 export interface InfluxHttpOptions {
   readonly url: string;
@@ -110,7 +110,8 @@ export class InfluxHttpStore implements TelemetryStore {
     });
     const body = (await response.json().catch(() => ({}))) as QueryResponse;
     const error = body.error ?? body.results?.find((result) => result.error)?.error;
-    if (!response.ok || error) throw new Error(`InfluxQL failed (${response.status}): ${error ?? 'no body'}`);
+    if (!response.ok || error)
+      throw new InfluxQueryError(`InfluxQL failed (${response.status}): ${error ?? 'no body'}`, response.status);
     return (body.results ?? []).flatMap((result) =>
       (result.series ?? []).map((series) => ({
         name: series.name,

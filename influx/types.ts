@@ -41,6 +41,17 @@ export interface TelemetryStore {
   query(influxql: string, params?: QueryParams): Promise<Series[]>;
 }
 
+/** A statement InfluxDB refused or failed, with the HTTP status it answered. */
+export class InfluxQueryError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'InfluxQueryError';
+  }
+}
+
 export class InfluxWriteError extends Error {
   constructor(
     message: string,

@@ -5,6 +5,7 @@ import { readTrace } from '../../simulators/trace.js';
 import { readTruth } from '../../simulators/truth.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { localInfluxAuth } from '../helpers/influx.js';
 import { freePort } from '../../lib/net.js';
 
 /** The tester's commands (simulate, replay, score) against a running `liftwatch start`, as processes. */
@@ -27,7 +28,8 @@ afterAll(() => liftwatch?.stop());
 
 async function influx(query: string): Promise<unknown[][]> {
   const url = `http://127.0.0.1:${env.LW_INFLUX_PORT}/query?db=liftwatch&q=${encodeURIComponent(query)}`;
-  const body = (await (await fetch(url)).json()) as { results: Array<{ series?: Array<{ values: unknown[][] }> }> };
+  const response = await fetch(url, { headers: localInfluxAuth(env.LW_DATA_DIR as string) });
+  const body = (await response.json()) as { results: Array<{ series?: Array<{ values: unknown[][] }> }> };
   return body.results[0]?.series?.flatMap((series) => series.values) ?? [];
 }
 

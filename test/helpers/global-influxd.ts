@@ -17,8 +17,9 @@ export default async function setup(project: TestProject) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-test-influxd-'));
   const influx = new EmbeddedInflux({
     dir,
-    host: '127.0.0.1',
     port: await freePort(),
+    // The tests' own: each test reaches it without credentials. `liftwatch start`'s has them.
+    auth: false,
     binary: 'influxd',
     logger: pino({ level: 'warn' }),
   });

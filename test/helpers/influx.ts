@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { pino } from 'pino';
 import { onTestFinished } from 'vitest';
-import { EmbeddedInflux } from '../../influx/embedded.js';
+import { EmbeddedInflux, readCredentials } from '../../influx/embedded.js';
 import { freePort } from '../../lib/net.js';
 import { tempDir } from './fixtures.js';
 
@@ -8,8 +10,8 @@ import { tempDir } from './fixtures.js';
 export async function ownInflux(): Promise<EmbeddedInflux> {
   const influx = new EmbeddedInflux({
     dir: tempDir(),
-    host: '127.0.0.1',
     port: await freePort(),
+    auth: false,
     binary: 'influxd',
     logger: pino({ level: 'silent' }),
   });
@@ -28,4 +30,34 @@ export async function cliPorts(): Promise<
     LW_MQTT_WS_PORT: String(await freePort()),
     LW_HTTP_PORT: String(await freePort()),
   };
+}
+
+/** IPv4 (/proc/net/tcp) addresses as dotted quads, IPv6 (/proc/net/tcp6) as the kernel's 32 hex digits. */
+function procAddress(hex: string): string {
+  if (hex.length !== 8) return hex;
+  return (hex.match(/../g) ?? [])
+    .map((byte) => parseInt(byte, 16))
+    .reverse()
+    .join('.');
+}
+
+/** The local addresses of every socket of this machine listening on `port`, IPv4 and IPv6, from /proc. */
+export function listeningAddresses(port: number): string[] {
+  const LISTEN = '0A';
+  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((table) =>
+    fs
+      .readFileSync(table, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([, local, , state]) => state === LISTEN && parseInt(local?.split(':')[1] ?? '', 16) === port)
+      .map(([, local]) => procAddress(local?.split(':')[0] ?? '')),
+  );
+}
+
+/** The authorization `liftwatch start`'s local influxd asks for: the credentials it generated in the data directory. */
+export function localInfluxAuth(dataDir: string): { authorization: string } {
+  const credentials = readCredentials(path.join(dataDir, 'influxdb'));
+  if (!credentials) throw new Error(`no credentials for the local influxd in ${dataDir}`);
+  return { authorization: `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}` };
 }

@@ -81,7 +81,7 @@ describe('BatchWriter', () => {
   it('keeps points while InfluxDB is down and writes them all when it is back', async () => {
     const influx = new EmbeddedInflux({
       dir: tempDir(),
-      host: '127.0.0.1',
+      auth: false,
       port: await freePort(),
       binary: 'influxd',
       logger,
@@ -147,7 +147,7 @@ describe('BatchWriter', () => {
   it('holds new points back while the spool is full, and takes them once InfluxDB made room', async () => {
     const influx = new EmbeddedInflux({
       dir: tempDir(),
-      host: '127.0.0.1',
+      auth: false,
       port: await freePort(),
       binary: 'influxd',
       logger,
