@@ -49,9 +49,9 @@ export interface InfluxCredentials {
 /** Where influxd listens: loopback only, so nothing but this machine reaches it. */
 const HOST = '127.0.0.1';
 /** liftwatch's admin user in its local influxd. */
-export const ADMIN_USER = 'liftwatch';
+const ADMIN_USER = 'liftwatch';
 /** The admin's password, in the influxd directory. */
-export const PASSWORD_FILE = 'password';
+const PASSWORD_FILE = 'password';
 /** 32 random bytes, as base64url: 43 characters of A-Z, a-z, 0-9, - and _. */
 const PASSWORD_BYTES = 32;
 const PRIVATE_FILE_MODE = 0o600;
