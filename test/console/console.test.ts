@@ -227,4 +227,21 @@ describe('the web console', () => {
     await screenshot(page, '8-phone-elevator');
     await page.context().close();
   });
+
+  it('signs out once its key is revoked: the live feed ends and its reconnect is refused', async () => {
+    const { apiKey, keyId } = await adminCall<{ apiKey: string; keyId: string }>('POST', '/api/use-units', {
+      id: 'UU-CONSOLE',
+      name: '阳光物业',
+    });
+    const page = await signedIn(apiKey);
+    // No click, no page load: only the feed can notice.
+    const revoked = await fetch(`${system.httpUrl}/api/keys/${keyId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${system.adminToken}` },
+    });
+    expect(revoked.status).toBe(204);
+    await page.waitForSelector('#api-key');
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await page.context().close();
+  });
 });
