@@ -88,6 +88,7 @@ export async function evaluatePanel(
     shown.push(...mathFrames(target.refId, expressions[target.refId] ?? []));
   }
   // Without a value there is nothing to transform: Grafana then shows "No data", not an error.
-  const frames = shown.some(hasValues) ? transform(shown, panel.transformations ?? []) : [];
+  const complete = answered.every(([, { frames: answer }]) => answer.some(hasValues));
+  const frames = shown.some(hasValues) ? transform(shown, panel.transformations ?? [], { complete }) : [];
   return { queries, expressions, frames };
 }

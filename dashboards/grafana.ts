@@ -292,18 +292,30 @@ export function evaluateMath(expression: string, inputs: Readonly<Record<string,
 const fieldNamed = (frame: Frame, name: string) =>
   frame.fields.find((field) => field.name === name || field.displayName === name);
 
-function requireNames(frames: readonly Frame[], names: Iterable<string>, where: string) {
+/**
+ * Whether a field name a transformation refers to must be there. Grafana passes over one that is
+ * not (a query that returned nothing has no columns: the table shows the others), and so does this
+ * when some query returned nothing; when every query returned data, a missing name is a mistake.
+ */
+type Names = (frames: readonly Frame[], names: Iterable<string>, where: string) => void;
+
+const requireNames: Names = (frames, names, where) => {
   const known = fieldNames(frames);
   for (const name of names) {
     if (!known.has(name))
       throw new Error(`${where} names "${name}", which no query returns (${[...known].join(', ')})`);
   }
-}
+};
+const passOverNames: Names = () => undefined;
 
-function organize(frames: Frame[], options: Record<string, Record<string, unknown> | undefined>): Frame[] {
+function organize(
+  frames: Frame[],
+  options: Record<string, Record<string, unknown> | undefined>,
+  checkNames: Names,
+): Frame[] {
   const excluded = Object.keys(options.excludeByName ?? {});
   const renamed = Object.entries((options.renameByName ?? {}) as Record<string, string>);
-  requireNames(
+  checkNames(
     frames,
     [...excluded, ...renamed.map(([name]) => name), ...Object.keys(options.indexByName ?? {})],
     'organize',
@@ -342,13 +354,19 @@ function merge(frames: Frame[]): Frame[] {
   ];
 }
 
-function calculateField(frames: Frame[], options: { alias: string; binary: Record<string, string> }): Frame[] {
+function calculateField(
+  frames: Frame[],
+  options: { alias: string; binary: Record<string, string> },
+  checkNames: Names,
+): Frame[] {
   const { left, operator, right } = options.binary as { left: string; operator: string; right: string };
   const operands = [left, right].filter((operand) => Number.isNaN(Number(operand)));
-  requireNames(frames, operands, `calculateField ${options.alias}`);
+  checkNames(frames, operands, `calculateField ${options.alias}`);
   const operation = OPERATIONS[operator];
   if (!operation) throw new Error(`calculateField ${options.alias}: no operator ${operator}`);
   return frames.map((frame) => {
+    // As Grafana: a frame without an operand is left as it is, without the calculated field.
+    if (operands.some((operand) => !fieldNamed(frame, operand))) return frame;
     const values = (operand: string) => fieldNamed(frame, operand)?.values ?? [];
     const length = frame.fields[0]?.values.length ?? 0;
     const side = (operand: string, index: number) =>
@@ -361,18 +379,26 @@ function calculateField(frames: Frame[], options: { alias: string; binary: Recor
   });
 }
 
-/** The panel's table after its transformations, checking every field name they refer to. */
-export function transform(frames: Frame[], transformations: readonly DataTransformerConfig[]): Frame[] {
+/**
+ * The panel's table after its transformations. With `complete` (every query returned data), every
+ * field name they refer to must be there; otherwise those missing are passed over, as Grafana does.
+ */
+export function transform(
+  frames: Frame[],
+  transformations: readonly DataTransformerConfig[],
+  { complete }: { complete: boolean },
+): Frame[] {
+  const checkNames = complete ? requireNames : passOverNames;
   return transformations.reduce((current, { id, options }) => {
     switch (id) {
       case 'organize':
-        return organize(current, options);
+        return organize(current, options, checkNames);
       case 'merge':
         return merge(current);
       case 'calculateField':
-        return calculateField(current, options);
+        return calculateField(current, options, checkNames);
       case 'sortBy':
-        requireNames(
+        checkNames(
           current,
           (options.sort as Array<{ field: string }>).map((sort) => sort.field),
           'sortBy',

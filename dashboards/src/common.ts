@@ -110,6 +110,9 @@ export function titled(columns: readonly TitledColumn[], { withTime }: { withTim
 
 const COLORS = { good: 'green', warn: 'orange', bad: 'red' } as const;
 
+/** What a panel shows when its queries return nothing (Grafana's noValue), in the dashboards' Chinese. */
+export const NO_DATA = '无数据';
+
 export interface Text {
   readonly title: string;
   /** English, for readers without Chinese, and what the figure means. */
@@ -162,6 +165,7 @@ export function stat(text: Text, unit: string): StatBuilder {
     .title(text.title)
     .description(text.description)
     .datasource(DATASOURCE)
+    .noValue(NO_DATA)
     .unit(unit)
     .reduceOptions(reduceToLast())
     .graphMode(BigValueGraphMode.None)
@@ -175,6 +179,7 @@ export function timeSeries(text: Text, unit: string, draw: 'lines' | 'stacked ba
     .title(text.title)
     .description(text.description)
     .datasource(DATASOURCE)
+    .noValue(NO_DATA)
     .unit(unit)
     .legend(
       new VizLegendOptionsBuilder()
@@ -198,6 +203,7 @@ export function barGauge(text: Text, unit: string): BarGaugeBuilder {
     .title(text.title)
     .description(text.description)
     .datasource(DATASOURCE)
+    .noValue(NO_DATA)
     .unit(unit)
     .reduceOptions(reduceToLast())
     .span(WIDTH.third)
@@ -209,6 +215,7 @@ export function table(text: Text): TableBuilder {
     .title(text.title)
     .description(text.description)
     .datasource(DATASOURCE)
+    .noValue(NO_DATA)
     .span(WIDTH.full)
     .height(HEIGHT.table);
 }
@@ -218,6 +225,7 @@ export function stateTimeline(text: Text): StateTimelineBuilder {
     .title(text.title)
     .description(text.description)
     .datasource(DATASOURCE)
+    .noValue(NO_DATA)
     .span(WIDTH.full)
     .height(HEIGHT.stat);
 }
