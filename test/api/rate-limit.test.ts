@@ -68,6 +68,18 @@ describe('rate limit per API key', () => {
     expect((await get(auth)).statusCode).toBe(200);
   });
 
+  it('counts an IPv6 address by its /64, which one host may hold whole', async () => {
+    await build(PER_MINUTE);
+    const from = (remoteAddress: string, i: number) =>
+      app.inject({ url: '/api/elevators', remoteAddress, headers: { authorization: `Bearer made-up-${i}` } });
+    const answers = [];
+    for (let i = 0; i < 2 * PER_MINUTE; i += 1) answers.push((await from(`2001:db8:7:7::${i + 1}`, i)).statusCode);
+    expect(answers).toEqual([401, 401, 401, 429, 429, 429]);
+    expect((await from('2001:db8:7:7:ffff:ffff:ffff:ffff', 9)).statusCode).toBe(429);
+    // The next /64 is another address.
+    expect((await from('2001:db8:7:8::1', 9)).statusCode).toBe(401);
+  });
+
   it("counts a principal's keys together: a rotation does not refill the budget", async () => {
     await build(PER_MINUTE);
     const created = await app.inject({
