@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +27,15 @@ import { createTlsServer, type BrokerTls } from './tls.js';
 import { openBackends, type PersistenceStatus } from './persistence.js';
 import { watchReaderBacklog, type ReaderBacklogStatus } from './reader-backlog.js';
 import { markRedeliveries } from './redelivery.js';
+import {
+  isLatestWill,
+  numberWill,
+  skipSupersededWills,
+  watchWillWork,
+  willConnection,
+  willOwner,
+  type WillPacket,
+} from './wills.js';
 import { boundRouterQueue, type RouterQueue } from './router-queue.js';
 
 export interface BrokerOptions {
@@ -54,6 +64,12 @@ export interface BrokerOptions {
    * its PUBACK, wait until it resolves. A rejection refuses the publish: the device resends.
    */
   readonly accept?: (topic: string, payload: Buffer, qos: number) => Promise<void>;
+  /**
+   * How often this broker tells the brokers sharing its Redis that it runs (aedes' heartbeat);
+   * one silent for three of them has stopped, and another publishes the wills it left. Default
+   * DEFAULT_HEARTBEAT_INTERVAL_MS.
+   */
+  readonly heartbeatIntervalMs?: number;
 }
 
 type PublishDone = (error?: Error | null) => void;
@@ -65,6 +81,10 @@ const WS_MESSAGE_TOO_LARGE = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 
 const ELEVATOR_TOPIC_PREFIX = `${TOPIC_ROOT}/`;
 const MAX_QOS = 2;
+/** aedes' own: a stopped broker's wills are published within about four minutes. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 60_000;
+/** CONNACK 3, server unavailable: the connection could not be numbered (its Redis failed). */
+const SERVER_UNAVAILABLE = 3;
 
 /** Whether mqtt-packet can write a message to a subscriber: its QoS 0, 1 or 2 and its topic a string. */
 const isDeliverable = (packet: PublishPacket) =>
@@ -136,7 +156,6 @@ export async function build(options: BrokerOptions): Promise<Broker> {
   /** An accepted client whose will it could not publish itself is refused. */
   const withWill = (client: Client, decision: ConnectDecision): ConnectDecision => {
     const will = wills.get(client);
-    wills.delete(client);
     if (!decision.accepted || !will) return decision;
     const request = { topic: will.topic, payload: will.payload, retain: will.retain === true };
     const verdict = authorizeWill(decision.principal, request, limits.maxPayloadBytes, gatewayCache.gatewayOf);
@@ -152,6 +171,7 @@ export async function build(options: BrokerOptions): Promise<Broker> {
   const elevatorTopic = (topic: string) => topic.startsWith(ELEVATOR_TOPIC_PREFIX);
   const aedes = new Aedes({
     ...AEDES_OPTIONS,
+    heartbeatInterval: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     ...backends.aedesOptions,
     preConnect(client, packet, done) {
       if (packet.will) wills.set(client, packet.will);
@@ -185,9 +205,15 @@ export async function build(options: BrokerOptions): Promise<Broker> {
       );
     },
     authorizePublish(client, packet, done) {
-      const decision = authorizePublish(client ? principals.get(client) : undefined, packet, gatewayCache.gatewayOf);
+      // Without a client: a will a stopped broker left, published by this one for the client it names.
+      const principal = client ? principals.get(client) : willOwner(packet);
+      const decision = authorizePublish(principal, packet, gatewayCache.gatewayOf);
       if (decision.allowed) {
         if (!elevatorTopic(packet.topic)) return done(null);
+        const clientId = client?.id ?? (packet as WillPacket).clientId;
+        if (willConnection(packet) !== undefined && clientId !== undefined) {
+          return publishWill(client, clientId, packet, done);
+        }
         // Ingest in this process first (its spool bounds its own wait), then a place in the router,
         // then room in the readers' backlog: a place is held only on the way into the router.
         const accepted = options.accept?.(packet.topic, packet.payload as Buffer, packet.qos);
@@ -219,6 +245,15 @@ export async function build(options: BrokerOptions): Promise<Broker> {
   });
   await aedes.listen();
   markRedeliveries(aedes);
+  const willWork = watchWillWork(aedes);
+  const skippedWill = (clientId: string | undefined, topic: string) => {
+    metrics.willsSkipped.inc();
+    logger.info({ clientId, topic }, 'MQTT will not published: its client has connected again since');
+  };
+  skipSupersededWills(aedes, backends.connections, (will) => skippedWill(will.clientId, will.topic));
+  // What aedes cannot do in the background (publish a stopped broker's wills, say) it emits here;
+  // with nothing listening, the process would die of it.
+  (aedes as EventEmitter).on('error', (error: Error) => logger.error({ err: error }, 'MQTT broker error'));
   const routerQueue = boundRouterQueue(aedes, limits.maxPublishesInRouter, metrics);
   const readerBacklog = watchReaderBacklog(aedes, {
     boundBytes: limits.readerBacklogBytes,
@@ -238,6 +273,27 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     if (room) return void room.then(() => done(null), done);
     done(null);
   }
+  /**
+   * A will goes the way of any publish while its connection is still its client's latest: asked
+   * before ingest in this process takes it, and again after, as ingest waits for its disk. Once
+   * it has a place in the router it is published; the router and the readers' backlog wait only
+   * when the broker is overloaded.
+   */
+  function publishWill(client: Client | null, clientId: string, packet: PublishPacket, done: PublishDone): void {
+    const latest = () => isLatestWill(backends.connections, packet, clientId);
+    const skip = () => {
+      skippedWill(clientId, packet.topic);
+      done(new Error('the will of a connection superseded by a newer one'));
+    };
+    void willWork.track(
+      (async () => {
+        if (!(await latest())) return skip();
+        await options.accept?.(packet.topic, packet.payload as Buffer, packet.qos);
+        if (!(await latest())) return skip();
+        enterRouter(client, packet, done);
+      })().catch(done),
+    );
+  }
 
   aedes.on('clientReady', () => metrics.mqttClients.set(aedes.connectedClients));
   aedes.on('clientDisconnect', () => metrics.mqttClients.set(aedes.connectedClients));
@@ -255,6 +311,25 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     tokenCheckIntervalMs: options.tokenCheckIntervalMs ?? DEFAULT_TOKEN_CHECK_INTERVAL_MS,
     addressOf: (conn) => remoteAddresses.get(conn),
   });
+  // Once every check has let a client in, its connection is numbered (and its will with it):
+  // before aedes announces the connection to the other brokers, which then close an older one.
+  const authenticated = aedes.authenticate;
+  aedes.authenticate = (client, username, password, done) =>
+    authenticated.call(aedes, client, username, password, (error, success) => {
+      if (!success) return done(error, success);
+      backends.connections.next(client.id).then(
+        (connection) => {
+          const will = wills.get(client);
+          if (will) numberWill(will, connection);
+          done(null, true);
+        },
+        (failure: unknown) => {
+          logger.error({ err: failure, clientId: client.id }, 'MQTT connection not numbered: refused');
+          const refusal = Object.assign(new Error('server unavailable'), { returnCode: SERVER_UNAVAILABLE });
+          done(refusal as AuthenticateError, false);
+        },
+      );
+    });
   /** The connection rate limit, at accept: before a TLS handshake or an aedes client is spent on a flood. */
   const admit = (socket: net.Socket) => hardening.admit(socket.remoteAddress) || (socket.destroy(), false);
   const handle = (stream: Duplex, remote: string | undefined, peer?: PeerCertificate) => {
@@ -315,7 +390,7 @@ export async function build(options: BrokerOptions): Promise<Broker> {
         closeServer(tcp),
         closeServer(web),
         secure ? closeServer(secure) : undefined,
-        backends.close(new Promise<void>((resolve) => aedes.close(() => resolve()))),
+        backends.close(new Promise<void>((resolve) => aedes.close(() => resolve())).then(() => willWork.drained())),
       ]);
     },
   };

@@ -4,6 +4,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import { LiftwatchError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { memoryConnectionNumbers, redisConnectionNumbers, type ConnectionNumbers } from './wills.js';
 
 /**
  * Queued messages a returning persistent session (a split ingest) gets at its CONNECT: the Redis
@@ -21,6 +22,8 @@ export type PersistenceStatus =
 export interface BrokerBackends {
   /** Spread into the Aedes options; empty for Aedes' in-memory defaults. */
   readonly aedesOptions: { readonly persistence?: unknown; readonly mq?: unknown };
+  /** Numbers each client's connections, across the brokers sharing these sessions. */
+  readonly connections: ConnectionNumbers;
   status(): PersistenceStatus;
   /**
    * Resolves once Aedes has closed (`aedesClosed`, which quits the emitter's connections) and Redis is
@@ -29,11 +32,12 @@ export interface BrokerBackends {
   close(aedesClosed: Promise<void>): Promise<void>;
 }
 
-const IN_MEMORY: BrokerBackends = {
+const inMemory = (): BrokerBackends => ({
   aedesOptions: {},
+  connections: memoryConnectionNumbers(),
   status: () => ({ persistence: 'memory' }),
   close: (aedesClosed) => aedesClosed,
-};
+});
 
 /** host:port of a redis:// URL, without the password it may carry. */
 function redisAddress(url: string): string {
@@ -48,7 +52,7 @@ function redisAddress(url: string): string {
  * when Redis does not answer, rather than starting a broker that cannot keep anything.
  */
 export async function openBackends(redisUrl: string | undefined, logger: Logger): Promise<BrokerBackends> {
-  if (redisUrl === undefined) return IN_MEMORY;
+  if (redisUrl === undefined) return inMemory();
   const address = redisAddress(redisUrl);
   // While Redis is away, commands wait in memory for it rather than fail after ioredis' 20 retries
   // (about 10 s): aedes has already sent the PUBACK of the message a command carries, so failing loses it.
@@ -107,6 +111,7 @@ export async function openBackends(redisUrl: string | undefined, logger: Logger)
   let closing: Promise<void> | undefined;
   return {
     aedesOptions: { persistence, mq },
+    connections: redisConnectionNumbers(db),
     status: () => ({ persistence: 'redis', redisReachable: reachable() }),
     close: (aedesClosed) => (closing ??= close(aedesClosed)),
   };

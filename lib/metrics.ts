@@ -139,6 +139,11 @@ export function createMetrics() {
       help: 'Messages the broker dropped instead of sending to a subscriber, because no MQTT 3.1.1 packet can carry them (a QoS 3 will kept from before such wills were refused)',
       registers,
     }),
+    willsSkipped: new Counter({
+      name: 'lw_mqtt_wills_skipped_total',
+      help: 'Wills not published because their client had connected again since, through this broker or another',
+      registers,
+    }),
     ingestReconnects: new Counter({
       name: 'lw_ingest_mqtt_reconnects_total',
       help: 'Times a separately running ingest connected to the broker again after losing its connection',

@@ -1,7 +1,7 @@
 import mqtt, { type IConnackPacket, type IPublishPacket } from 'mqtt';
 import { pino } from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { build as buildBroker } from '../../broker/index.js';
+import { build as buildBroker, type BrokerOptions } from '../../broker/index.js';
 import {
   ALL_ELEVATOR_TOPICS,
   INGEST_PRINCIPAL,
@@ -16,6 +16,7 @@ import type { Store } from '../../store/types.js';
 import { closed, connectDevice, publish } from '../helpers/device.js';
 import { registration, tempDir } from '../helpers/fixtures.js';
 import { rawReader } from '../helpers/raw-mqtt.js';
+import { runCli } from '../helpers/cli.js';
 import { startRedis } from '../helpers/redis.js';
 import { startTestSystem } from '../helpers/system.js';
 import { issueTestToken } from '../helpers/tokens.js';
@@ -25,6 +26,15 @@ const logger = pino({ level: 'silent' });
 const TS = 1_764_000_000_000;
 /** More queued messages than aedes-persistence-redis hands a session at one CONNECT by default. */
 const BACKLOG = 1200;
+/** Moves of a device between two brokers: the will landing late was seen in 1 or 2 of 20. */
+const MOVES = 20;
+/** Long enough for the old broker to have published a will it was going to publish. */
+const WILL_SETTLE_MS = 100;
+/** A broker's heartbeat in the tests of a killed broker's wills: aedes publishes them after four. */
+const SHORT_HEARTBEAT_MS = 250;
+const WILLS_OF_THE_DEAD_MS = 10_000;
+/** The longest a spool's fsync takes in the two-broker test. */
+const SPOOL_SYNC_MS = 20;
 
 function openStore(): Store {
   const store = openSqliteStore(tempDir());
@@ -38,7 +48,7 @@ const seqOf = (payload: Buffer) => (JSON.parse(payload.toString()) as { seq: num
  * A broker on an ephemeral loopback port, closed after the test (closing twice is harmless). `handled()`
  * counts the elevator messages it has queued and routed: a PUBACK goes out before it does either.
  */
-async function startBroker(store: Store, redisUrl?: string) {
+async function startBroker(store: Store, redisUrl?: string, options: Partial<BrokerOptions> = {}) {
   const broker = await buildBroker({
     elevators: store.elevators,
     adminToken: ADMIN,
@@ -48,6 +58,7 @@ async function startBroker(store: Store, redisUrl?: string) {
     host: '127.0.0.1',
     port: 0,
     wsPort: 0,
+    ...options,
   });
   onTestFinished(() => broker.close());
   let handled = 0;
@@ -183,6 +194,117 @@ describe('broker with Redis (LW_REDIS_URL)', () => {
     );
     await late.subscribeAsync(ALL_ELEVATOR_TOPICS, { qos: 1 });
     expect(await retained).toBe('1');
+  });
+
+  /**
+   * A device moving back and forth between two brokers on one Redis, each broker with an ingest of
+   * its own (two `liftwatch start`) whose spool's fsync takes a few milliseconds, more or less: a
+   * will waits for it as any publish does. `move` leaves the old connection as the case says and
+   * connects through the other broker (`connectNext`); the retained online flag after each move is given.
+   */
+  async function moveDevice(
+    move: (old: mqtt.MqttClient, connectNext: () => Promise<mqtt.MqttClient>) => Promise<mqtt.MqttClient>,
+  ): Promise<string[]> {
+    const redis = await startRedis();
+    const store = openStore();
+    const token = await issueTestToken(store, registration('MOVE-1'));
+    const accept = () => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * SPOOL_SYNC_MS));
+    const a = await startBroker(store, redis.url, { accept });
+    const b = await startBroker(store, redis.url, { accept });
+    const online = buildTopic('MOVE-1', 'online');
+    const will = { topic: online, payload: Buffer.from('0'), qos: 1 as const, retain: true };
+    /** The device's retained online flag, as a reader connecting now is given it. */
+    const retained = async () => {
+      const reader = await connectDevice(b.url, RECORDER_PRINCIPAL, ADMIN);
+      const flag = new Promise<string>((resolve) =>
+        reader.on('message', (topic, payload, packet) => {
+          if (topic === online && packet.retain) resolve(payload.toString());
+        }),
+      );
+      await reader.subscribeAsync(ALL_ELEVATOR_TOPICS, { qos: 1 });
+      const value = await flag;
+      await reader.endAsync();
+      return value;
+    };
+    const finals: string[] = [];
+    let connection = await connectDevice(a.url, 'MOVE-1', token, { will });
+    await connection.publishAsync(online, '1', { qos: 1, retain: true });
+    for (let moves = 0; moves < MOVES; moves++) {
+      const gone = closed(connection);
+      const next = (moves % 2 === 0 ? b : a).url;
+      connection = await move(connection, () => connectDevice(next, 'MOVE-1', token, { will }));
+      await connection.publishAsync(online, '1', { qos: 1, retain: true });
+      await gone;
+      await new Promise((resolve) => setTimeout(resolve, WILL_SETTLE_MS));
+      finals.push(await retained());
+    }
+    return finals;
+  }
+  const allOnline = Array.from({ length: MOVES }, () => '1');
+
+  it("keeps a device that moved to the other broker online: the old connection's will never lands after it", async () => {
+    // It connects through the other broker before the first has seen it go: that one closes it then.
+    expect(await moveDevice((_old, connectNext) => connectNext())).toEqual(allOnline);
+  });
+
+  it('keeps a device online that lost its connection and connected through the other broker at once', async () => {
+    expect(
+      await moveDevice((old, connectNext) => {
+        old.stream.destroy();
+        return connectNext();
+      }),
+    ).toEqual(allOnline);
+  });
+
+  it('publishes the wills a killed broker left, except for a device that connected again since', async () => {
+    const redis = await startRedis();
+    const dataDir = tempDir();
+    const store = openSqliteStore(dataDir);
+    onTestFinished(() => store.close());
+    const tokens = {
+      gone: await issueTestToken(store, registration('GONE-1')),
+      moved: await issueTestToken(store, registration('MOVED-1')),
+    };
+    const mqttPort = await freePort();
+    const killed = runCli(['broker'], {
+      LW_DATA_DIR: dataDir,
+      LW_REDIS_URL: redis.url,
+      LW_ADMIN_TOKEN: ADMIN,
+      LW_MQTT_PORT: String(mqttPort),
+      LW_MQTT_WS_PORT: String(await freePort()),
+    });
+    await killed.waitFor(/liftwatch broker on/);
+    const onKilled = `mqtt://127.0.0.1:${mqttPort}`;
+    for (const [id, token] of [
+      ['GONE-1', tokens.gone],
+      ['MOVED-1', tokens.moved],
+    ] as const) {
+      const will = { topic: buildTopic(id, 'online'), payload: Buffer.from('0'), qos: 1 as const, retain: true };
+      const device = await connectDevice(onKilled, id, token, { will, reconnectPeriod: 0 });
+      await device.publishAsync(buildTopic(id, 'online'), '1', { qos: 1, retain: true });
+    }
+    // Killed, it publishes no will and deletes none: they stay in Redis for the brokers that remain.
+    killed.child.kill('SIGKILL');
+    await killed.exited();
+
+    const survivor = await startBroker(store, redis.url, { heartbeatIntervalMs: SHORT_HEARTBEAT_MS });
+    const moved = await connectDevice(survivor.url, 'MOVED-1', tokens.moved);
+    await moved.publishAsync(buildTopic('MOVED-1', 'online'), '1', { qos: 1, retain: true });
+    const flags = async () => {
+      const reader = await connectDevice(survivor.url, RECORDER_PRINCIPAL, ADMIN);
+      const seen: Record<string, string> = {};
+      reader.on('message', (topic, payload, packet) => {
+        if (packet.retain && parseTopic(topic)?.kind === 'online') seen[topic] = payload.toString();
+      });
+      await reader.subscribeAsync(ALL_ELEVATOR_TOPICS, { qos: 1 });
+      await expect.poll(() => Object.keys(seen).length).toBe(2);
+      await reader.endAsync();
+      return seen;
+    };
+    // Once a stopped broker's heartbeats have been missed (three of them), another publishes its wills.
+    await expect
+      .poll(flags, { timeout: WILLS_OF_THE_DEAD_MS })
+      .toEqual({ 'elevators/GONE-1/online': '0', 'elevators/MOVED-1/online': '1' });
   });
 
   it('hands a session over to the broker where its client connects again', async () => {
