@@ -8,7 +8,10 @@ export interface BrokerLimits {
   readonly publishRatePerSecond: number;
   /** Publishes an elevator may make at once, above the rate (LW_MQTT_PUBLISH_BURST). */
   readonly publishBurst: number;
-  /** New connections a minute from one address, and at most that many at once; 0 is off (LW_MQTT_CONNECT_RATE). */
+  /**
+   * New connections from one address, a token bucket: this many at once, then one every 60/this
+   * seconds as it refills; connections already open do not count; 0 is off (LW_MQTT_CONNECT_RATE).
+   */
   readonly connectRatePerMinute: number;
   /** Longest keepalive, seconds: 0 (none) or longer is clamped to it; 0 keeps each as asked (LW_MQTT_MAX_KEEPALIVE). */
   readonly maxKeepaliveSeconds: number;

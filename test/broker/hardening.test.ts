@@ -1,7 +1,7 @@
 import net from 'node:net';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { WebSocket } from 'ws';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { deleteGateway, registerGateway, reissueGatewayToken, reissueToken } from '../../api/elevator-registry.js';
 import { gatewayUsername } from '../../contract/index.js';
 import type { BrokerOptions } from '../../broker/index.js';
@@ -18,6 +18,8 @@ const HOST = '127.0.0.1';
 const PROMPTLY_MS = 1000;
 /** The close code of a WebSocket message over the receiver's limit (RFC 6455, 7.4.1). */
 const WS_MESSAGE_TOO_BIG = 1009;
+/** A connection over the rate is closed as it is accepted; one kept is still open after this. */
+const CLOSED_AT_ONCE_MS = 200;
 /** No exemption: every test connects from loopback. */
 const NO_EXEMPT = { rateExempt: [] };
 
@@ -148,6 +150,32 @@ describe('a broker with a connection rate of 3 a minute per address', () => {
     const connect = Buffer.from([0x10, 0x0c, 0, 4, ...Buffer.from('MQTT'), 4, 2, 0, 60, 0, 0]);
     expect(await within(PROMPTLY_MS, rawExchange(b.addresses.port, connect))).toHaveLength(0);
     expect(await b.refusals('connect_rate')).toBe(1);
+  });
+});
+
+describe('the connection rate, a token bucket per address', () => {
+  it('takes the rate at once, then one connection each 60/rate seconds, however many are still open', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
+    const b = await startBroker({ limits: { ...NO_EXEMPT, connectRatePerMinute: 3 } });
+    onTestFinished(() => b.close());
+    /** Whether the broker keeps a new TCP connection (sockets it takes stay open, silent). */
+    const kept = async () => {
+      const socket = net.connect(b.addresses.port, HOST);
+      onTestFinished(() => void socket.destroy());
+      socket.on('error', () => {});
+      const closedSoon = new Promise<boolean>((resolve) => {
+        socket.once('close', () => resolve(false));
+        setTimeout(() => resolve(true), CLOSED_AT_ONCE_MS);
+      });
+      return closedSoon;
+    };
+    expect([await kept(), await kept(), await kept(), await kept()]).toEqual([true, true, true, false]);
+    vi.setSystemTime(Date.now() + 20_000);
+    // One more after 20 s, the three first still open: a rate, not a cap on open connections.
+    expect([await kept(), await kept()]).toEqual([true, false]);
+    vi.setSystemTime(Date.now() + 60_000);
+    expect([await kept(), await kept(), await kept(), await kept()]).toEqual([true, true, true, false]);
   });
 });
 
