@@ -139,7 +139,7 @@ function closeServer(server: net.Server | http.Server): Promise<void> {
 export async function build(options: BrokerOptions): Promise<Broker> {
   const { elevators, metrics, logger } = options;
   const principals = new WeakMap<Client, Principal>();
-  /** Each connecting client's will, from its CONNECT, judged once it is known who connects. */
+  /** Each connecting client's will, from its CONNECT: judged once it is known who connects, numbered once let in. */
   const wills = new WeakMap<Client, NonNullable<ConnectPacket['will']>>();
   /** Source addresses of connections, TCP or WebSocket, for logging refusals. */
   const remoteAddresses = new WeakMap<object, string | undefined>();

@@ -126,7 +126,7 @@ describe('CONNECT', () => {
   });
 
   it.each(['elevators/+/online', 'elevators/E1/#', ''])(
-    'closes the connection at a will topic "%s" [MQTT-3.3.2-2]',
+    'closes the connection at a will topic that is no topic name: "%s" [MQTT-3.3.2-2, MQTT-4.7.3-1]',
     async (topic) => {
       expect(await answerTo(rawConnect(device({ will: { topic, payload: '0', qos: 1, retain: true } })))).toBe(
         'closed',
