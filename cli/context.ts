@@ -22,7 +22,7 @@ export interface Context {
 
 export function openContext(env: Env = process.env as Env): Context {
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   const teardown = new Teardown();
   claimDataDir(config.dataDir);
   const store = openSqliteStore(config.dataDir);

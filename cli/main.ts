@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
+import packageJson from '../package.json' with { type: 'json' };
 import { isLiftwatchError } from '../lib/errors.js';
 import { FleetError } from '../simulators/errors.js';
 import { ScenarioError } from '../simulators/scenario.js';
 import { TraceError } from '../simulators/trace.js';
-import type { Command } from './command.js';
+import type { Command, Options } from './command.js';
 import { apiCommand } from './commands/api.js';
 import { benchCommand } from './commands/bench.js';
 import { replayCommand } from './commands/replay.js';
@@ -41,11 +42,38 @@ INFLUX_DB, INFLUX_USER, INFLUX_PASSWORD, LW_ADMIN_TOKEN, LW_MQTT_URL, LW_API_URL
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
   const lines = COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
-  return `liftwatch: elevator telemetry and early warnings\n\nUsage: liftwatch <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`liftwatch <command> --help\` for a command's options.\n\n${ENVIRONMENT_HELP}`;
+  return `liftwatch: elevator telemetry and early warnings\n\nUsage: liftwatch <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`liftwatch <command> --help\` for a command's options, \`liftwatch --version\` for the version.\n\n${ENVIRONMENT_HELP}`;
 }
 
 function commandHelp(command: Command): string {
   return `Usage: liftwatch ${command.name} [options]\n\n${command.summary}.\n\n${command.help}\n\n${ENVIRONMENT_HELP}`;
+}
+
+/** Whether `word` is one of the command's options (or --help, -h) rather than a value. */
+function isOption(word: string, options: Options): boolean {
+  if (word.startsWith('--')) return Object.hasOwn(options, word.slice(2).split('=')[0] as string);
+  return Object.values(options).some((option) => option.short !== undefined && word === `-${option.short}`);
+}
+
+/**
+ * `--from -14d` read as `--from=-14d`. node's parseArgs refuses a value that starts with a dash
+ * ("argument is ambiguous", in case the value was forgotten), but a time before now is written
+ * so. A word that is itself one of the command's options still is not taken as a value.
+ */
+function joinDashValues(args: readonly string[], options: Options): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const [word, next] = [args[index] as string, args[index + 1]];
+    if (word === '--') return [...joined, ...args.slice(index)];
+    const takesValue = word.startsWith('--') && options[word.slice(2)]?.type === 'string';
+    if (takesValue && next !== undefined && next.length > 1 && next.startsWith('-') && !isOption(next, options)) {
+      joined.push(`${word}=${next}`);
+      index++;
+    } else {
+      joined.push(word);
+    }
+  }
+  return joined;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -54,15 +82,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${overview()}\n`);
     return name === undefined ? EXIT.usage : 0;
   }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`liftwatch ${packageJson.version}\n`);
+    return 0;
+  }
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {
     process.stderr.write(`liftwatch: unknown command "${name}"\n\n${overview()}\n`);
     return EXIT.usage;
   }
   try {
+    const options = { ...command.options, help: { type: 'boolean' as const, short: 'h' } };
     const { values, positionals } = parseArgs({
-      args: [...rest],
-      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      args: joinDashValues(rest, options),
+      options,
       strict: true,
       allowPositionals: command.positionals ?? false,
     });

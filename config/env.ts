@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { LiftwatchError } from '../lib/errors.js';
-import { LOG_LEVELS, type LogLevel } from '../lib/logger.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../lib/logger.js';
 import { urlHost } from '../lib/net.js';
 import { DEFAULT_MIN_VISIT_MINUTES } from '../contract/maintenance.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../contract/payloads.js';
@@ -131,6 +131,9 @@ export const envSchema = z.object({
   LW_LOG_LEVEL: optional(z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`)).transform(
     (value): LogLevel => value ?? 'info',
   ),
+  LW_LOG_FORMAT: optional(z.enum(LOG_FORMATS, `one of ${LOG_FORMATS.join(', ')}`)).transform(
+    (value): LogFormat | null => value ?? null,
+  ),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -189,6 +192,8 @@ export interface LiftwatchConfig {
   };
   readonly adminToken: string | undefined;
   readonly logLevel: LogLevel;
+  /** Null: lines for a person when stderr is a terminal, JSON lines when it is not. */
+  readonly logFormat: LogFormat | null;
 }
 
 /** Certificate and key come together; a CA (mutual TLS) only with them. Paths are relative to `cwd`. */
@@ -266,5 +271,6 @@ export function loadConfig(env: Env = process.env as Env, cwd = process.cwd()): 
     },
     adminToken: e.LW_ADMIN_TOKEN,
     logLevel: e.LW_LOG_LEVEL,
+    logFormat: e.LW_LOG_FORMAT,
   };
 }

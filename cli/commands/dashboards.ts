@@ -41,7 +41,7 @@ async function preview(values: Values) {
   const out = typeof values.out === 'string' ? values.out : DEFAULT_PREVIEW_FILE;
   const range = rangeOption(values);
   const config = loadConfig();
-  const telemetry = await openTelemetry(config, createLogger(config.logLevel), { embed: false });
+  const telemetry = await openTelemetry(config, createLogger(config.logLevel, config.logFormat), { embed: false });
   try {
     const query = queryWith(telemetry.store);
     const previews = [];

@@ -17,7 +17,7 @@ const PROGRESS_EVERY = '10s';
 
 async function record(values: Values, config: LiftwatchConfig) {
   if (typeof values.out !== 'string') throw new UsageError('replay record needs --out FILE');
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   const ownBroker = values.username === undefined;
   const adminToken = ownBroker ? requireAdminToken(config) : readAdminToken(config.dataDir, config.adminToken);
   const recorder = buildRecorder({
@@ -62,7 +62,7 @@ async function record(values: Values, config: LiftwatchConfig) {
 }
 
 async function play(values: Values, config: LiftwatchConfig, file: string) {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   const adminToken = requireAdminToken(config);
   const trace = await readTrace(file);
   const player = buildPlayer({

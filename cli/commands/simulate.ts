@@ -102,7 +102,7 @@ Options:
   },
   async run(values) {
     const config = loadConfig();
-    const logger = createLogger(config.logLevel);
+    const logger = createLogger(config.logLevel, config.logFormat);
     const scenario = scenarioFrom(values);
     const shard = parseShard(values.shard);
     const progressMs = parseDurationOption('--progress-every', values['progress-every'], DEFAULTS.progressEvery);
