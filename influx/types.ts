@@ -52,6 +52,10 @@ export class InfluxQueryError extends Error {
   }
 }
 
+const HTTP_BAD_REQUEST = 400;
+const HTTP_PAYLOAD_TOO_LARGE = 413;
+const REFUSALS_OF_THE_LINES: ReadonlySet<number> = new Set([HTTP_BAD_REQUEST, HTTP_PAYLOAD_TOO_LARGE]);
+
 export class InfluxWriteError extends Error {
   constructor(
     message: string,
@@ -66,8 +70,12 @@ export class InfluxWriteError extends Error {
     this.name = 'InfluxWriteError';
   }
 
-  /** Network errors, 429 and 5xx may succeed later; 4xx will not. */
+  /**
+   * Only a refusal of the lines themselves is for good: 400 (a line it cannot take) and 413 (too
+   * large). Anything else may succeed later with the same lines: network errors, 429 and 5xx, and
+   * 401, 403 or 404 (credentials or database missing), which an operator fixes without the data.
+   */
   get retryable(): boolean {
-    return this.status === 0 || this.status === 429 || this.status >= 500;
+    return !REFUSALS_OF_THE_LINES.has(this.status);
   }
 }

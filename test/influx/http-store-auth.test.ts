@@ -52,7 +52,7 @@ describe('InfluxDB 1.x HTTP store with INFLUX_USER and INFLUX_PASSWORD', () => {
     expect((await store.query('SELECT v FROM m'))[0]?.rows).toEqual([{ time: 1, v: 1 }]);
 
     const anonymous = new InfluxHttpStore({ url, db: 'secured' });
-    await expect(anonymous.write(['m v=2i 2'])).rejects.toMatchObject({ status: 401, retryable: false });
+    await expect(anonymous.write(['m v=2i 2'])).rejects.toMatchObject({ status: 401, retryable: true });
     await expect(anonymous.query('SELECT v FROM m')).rejects.toThrow(/401|authorization/i);
   });
 });

@@ -248,6 +248,20 @@ describe('BatchWriter', () => {
     expect(await counter(metrics.pointsWritten)).toBe(3);
   });
 
+  it('keeps points InfluxDB refuses for want of its database, and writes them once it is there', async () => {
+    const store = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
+    const { batchWriter, metrics, refused } = writer(store);
+    for (let i = 1; i <= 4; i++) await batchWriter.push([`m v=${i}i ${i}`]);
+    await expect.poll(() => batchWriter.status().retrying, { timeout: 10_000 }).toBe(true);
+    expect(batchWriter.status().lastError).toMatch(/404/);
+
+    await store.ensureDatabase();
+    await expect.poll(() => batchWriter.status().pendingPoints, { timeout: 20_000 }).toBe(0);
+    expect(await count(store)).toBe(4);
+    expect(refused).toEqual([]);
+    expect(await counter(metrics.pointsRejected)).toBe(0);
+  });
+
   it('counts a batch InfluxDB refuses for good and goes on with the next', async () => {
     const store = new InfluxHttpStore({ url: inject('influxUrl'), db: uniqueDatabase() });
     await store.ensureDatabase();
