@@ -5,7 +5,7 @@ import type { Metrics } from '../lib/metrics.js';
 import type { TokenReplacementFeed } from '../lib/token-replacements.js';
 import { GATEWAY_USERNAME_PREFIX } from '../contract/index.js';
 import type { ElevatorStore, GatewayStore } from '../store/types.js';
-import { addressMatcher } from './address-list.js';
+import { addressMatcher } from '../lib/address-list.js';
 import { BoundedMap } from './bounded-map.js';
 import { FrameGuard } from './frame-guard.js';
 import { publishFault } from './packet-check.js';

@@ -7,7 +7,7 @@ import { DEFAULT_MIN_VISIT_MINUTES } from '../contract/maintenance.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../contract/payloads.js';
 import { parseDuration } from '../lib/duration.js';
 import { MAX_NICENESS } from '../lib/priority.js';
-import { parseSubnet } from '../broker/address-list.js';
+import { parseSubnet } from '../lib/address-list.js';
 import { DEFAULT_LIMITS, MAX_KEEPALIVE_SECONDS, MAX_PAYLOAD_BYTES, type BrokerLimits } from '../broker/limits.js';
 import type { TlsFiles } from '../broker/tls.js';
 import { WEBHOOK_DEFAULTS } from '../webhooks/index.js';

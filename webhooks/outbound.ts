@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { finished } from 'node:stream/promises';
-import { addressMatcher } from '../broker/address-list.js';
+import { addressMatcher } from '../lib/address-list.js';
 import { LiftwatchError } from '../lib/errors.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressMatcher, parseSubnet } from '../../broker/address-list.js';
+import { addressMatcher, parseSubnet } from '../../lib/address-list.js';
 import { BoundedMap } from '../../broker/bounded-map.js';
 import { FRAME_START, scanFrames, type FrameVerdict } from '../../broker/frame-guard.js';
 import { checkCertificateName, checkPayloadSize, clampKeepalive } from '../../broker/hooks/limits.js';
