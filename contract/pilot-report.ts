@@ -31,11 +31,13 @@ export type DistrictSummary = z.infer<typeof districtSummarySchema>;
 
 export const insuredElevatorRowSchema = z.object({
   district: z.string(),
-  useUnit: z.string(),
+  useUnit: z.string().describe("The use unit's id, as the registry names it"),
+  useUnitName: z.string().describe("The use unit's name (POST /api/use-units); its id when it has none"),
   elevator: z.string(),
   ageYears: z.int().describe('Whole years from installedOn to the report date'),
   residentsServed: z.int(),
-  insurer: z.string(),
+  insurer: z.string().describe("The insurer's id, from the policy of the year"),
+  insurerName: z.string().describe("The insurer's name (POST /api/insurers); its id when it has none"),
   premiumYuan: z.number().describe('Yuan a year, from the policy of the year'),
   claimsWanYuan: z.number(),
   payHoursMin: z.number().nullable().describe('Shortest reported -> paid of the claims paid in the year; null: none'),
@@ -61,17 +63,20 @@ export const DISTRICT_SUMMARY_HEADERS: Readonly<Record<keyof DistrictSummary, st
   district: '区县',
 };
 
+/** The form names the use unit and the insurer; their ids follow in columns of ours. */
 export const INSURED_ELEVATOR_HEADERS: Readonly<Record<keyof InsuredElevatorRow, string>> = {
-  useUnit: '使用单位',
+  useUnitName: '使用单位',
   elevator: '电梯编号',
   ageYears: '梯龄（年）',
   residentsServed: '服务居民人数（人/台）',
-  insurer: '保险机构',
+  insurerName: '保险机构',
   premiumYuan: '单台保费（元/年）',
   claimsWanYuan: '年度理赔金额（万元）',
   payHoursMin: '费用最短支付时间（小时）',
   payHoursMax: '费用最长支付时间（小时）',
   district: '区县',
+  useUnit: '使用单位编号',
+  insurer: '保险机构编号',
 };
 
 /** The notice's two forms: the attachment each is and its title, as the notice words them. */

@@ -94,6 +94,14 @@ export function buildPilotReport(store: Store, { year, district, asOf }: PilotRe
   const { start, end } = shanghaiYear(year);
   const claimsOf = groupBy(store.claims.paidBetween(start, end), (claim) => claim.elevator);
 
+  const names = new Map<string, string>();
+  const nameOf = (kind: 'insurer' | 'use-unit', id: string) => {
+    const key = `${kind}:${id}`;
+    let name = names.get(key);
+    if (name === undefined) names.set(key, (name = store.principals.get(kind, id)?.name ?? id));
+    return name;
+  };
+
   const insured: Insured[] = [];
   for (const [id, policy] of policyOf) {
     const elevator = store.elevators.get(id);
@@ -109,10 +117,12 @@ export function buildPilotReport(store: Store, { year, district, asOf }: PilotRe
       row: {
         district: elevator.district,
         useUnit: elevator.useUnit,
+        useUnitName: nameOf('use-unit', elevator.useUnit),
         elevator: id,
         ageYears: fullYears(elevator.installedOn, asOf),
         residentsServed: elevator.residentsServed,
         insurer: policy.insurer,
+        insurerName: nameOf('insurer', policy.insurer),
         premiumYuan: policy.premiumYuan,
         claimsWanYuan: fenToWanYuan(claimsFen),
         payHoursMin: payHours.length > 0 ? Math.min(...payHours) : null,

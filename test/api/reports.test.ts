@@ -63,7 +63,7 @@ describe('GET /api/reports/pilot', () => {
     expect(district.headers['content-disposition']).toBe(
       `attachment; filename="pilot-report-2026-table2.csv"; filename*=UTF-8''${encodeURIComponent('pilot-report-2026-江北区-table2.csv')}`,
     );
-    expect(district.body.split('\r\n')[3]).toBe('UU-C,B1,26,300,INS-PICC,2000,0,,,江北区');
+    expect(district.body.split('\r\n')[3]).toBe('UU-C,B1,26,300,INS-PICC,2000,0,,,江北区,UU-C,INS-PICC');
   });
 
   it('fills Attachment 1’s 填报单位, 填报时间, 联系人 and 联系电话 from the query, blank without it', async () => {
@@ -102,6 +102,8 @@ describe('GET /api/reports/pilot', () => {
       12.1,
       54.5,
       '渝中区',
+      'UU-A',
+      'INS-PICC',
     ]);
   });
 

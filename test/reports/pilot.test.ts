@@ -9,6 +9,7 @@ import {
   REPORT_SHEETS,
   type PilotReport,
 } from '../../contract/index.js';
+import { newApiKey } from '../../api/auth.js';
 import { buildPilotReport, fullYears } from '../../reports/pilot.js';
 import { pilotReportJobs } from '../../reports/pilot-drafts.js';
 import { pilotCsv, pilotXlsx, renderPilot } from '../../reports/pilot-files.js';
@@ -21,9 +22,15 @@ import { readXlsx, sheetRows } from '../helpers/xlsx.js';
 let store: Store;
 let report: PilotReport;
 
+/** Registered names print in the form; a use unit or insurer with none prints its id. */
+const PICC_NAME = '人保财险重庆分公司';
+const UU_A_NAME = '解放碑物业';
+
 beforeAll(() => {
   store = openScratchStore();
   seedPilotFleet(store);
+  store.principals.create({ kind: 'insurer', id: 'INS-PICC', name: PICC_NAME }, newApiKey(), new Date());
+  store.principals.create({ kind: 'use-unit', id: 'UU-A', name: UU_A_NAME }, newApiKey(), new Date());
   report = buildPilotReport(store, { year: 2026, asOf: FLEET_AS_OF });
 });
 afterAll(() => store.close());
@@ -64,10 +71,12 @@ const ELEVATORS = [
   {
     district: '江北区',
     useUnit: 'UU-C',
+    useUnitName: 'UU-C',
     elevator: 'B1',
     ageYears: 26,
     residentsServed: 300,
     insurer: 'INS-PICC',
+    insurerName: PICC_NAME,
     premiumYuan: 2000,
     claimsWanYuan: 0,
     payHoursMin: null,
@@ -76,10 +85,12 @@ const ELEVATORS = [
   {
     district: '渝中区',
     useUnit: 'UU-A',
+    useUnitName: UU_A_NAME,
     elevator: 'A1',
     ageYears: 16,
     residentsServed: 180,
     insurer: 'INS-PICC',
+    insurerName: PICC_NAME,
     premiumYuan: 1500,
     claimsWanYuan: 2.1346,
     payHoursMin: 12.1,
@@ -88,10 +99,12 @@ const ELEVATORS = [
   {
     district: '渝中区',
     useUnit: 'UU-A',
+    useUnitName: UU_A_NAME,
     elevator: 'A2',
     ageYears: 9,
     residentsServed: 60,
     insurer: 'INS-CPIC',
+    insurerName: 'INS-CPIC',
     premiumYuan: 1300,
     claimsWanYuan: 0,
     payHoursMin: null,
@@ -100,10 +113,12 @@ const ELEVATORS = [
   {
     district: '渝中区',
     useUnit: 'UU-B',
+    useUnitName: 'UU-B',
     elevator: 'A3',
     ageYears: 6,
     residentsServed: 0,
     insurer: 'INS-PICC',
+    insurerName: PICC_NAME,
     premiumYuan: 980.5,
     claimsWanYuan: 5,
     payHoursMin: 0,
@@ -164,6 +179,8 @@ const fields = (width: number, left: string, right: string) => {
 describe('the report in the notice’s own words', () => {
   const attachment1 = noticeForm('附件1');
   const attachment2 = noticeForm('附件2');
+  /** Attachment 2's columns of ours: the district, and the ids behind the use unit's and insurer's names. */
+  const ATTACHMENT_2_OURS = ['区县', '使用单位编号', '保险机构编号'];
   /** The cells of a form's lines outside its table that hold a field: `填报单位：...`. */
   const fieldLabels = (rows: readonly (readonly unknown[])[]) =>
     rows.flatMap((row) => row.flatMap((cell) => (typeof cell === 'string' && /^[^：]+：/u.exec(cell)?.[0]) || []));
@@ -183,11 +200,11 @@ describe('the report in the notice’s own words', () => {
     expect(fieldLabels(records)).toEqual(attachment1.fields.map((field) => `${field}：`));
   });
 
-  it('heads the CSV of Attachment 2 with the notice’s title and headers, in its order, 区县 after them', () => {
+  it('heads the CSV of Attachment 2 with the notice’s title and headers, in its order, 区县 and the ids after them', () => {
     const records = csvRecords(pilotCsv(report, '2'));
     expect(records[0]?.[0]).toBe(attachment2.attachment);
     expect(records[1]?.[0]).toBe(attachment2.title);
-    expect(records[2]).toEqual([...attachment2.headers, '区县']);
+    expect(records[2]).toEqual([...attachment2.headers, ...ATTACHMENT_2_OURS]);
     expect(fieldLabels(records)).toEqual(attachment2.fields.map((field) => `${field}：`));
   });
 
@@ -204,7 +221,7 @@ describe('the report in the notice’s own words', () => {
     expect([elevators[0]?.[0], elevators[1]?.[0], elevators[2]]).toEqual([
       attachment2.attachment,
       attachment2.title,
-      [...attachment2.headers, '区县'],
+      [...attachment2.headers, ...ATTACHMENT_2_OURS],
     ]);
   });
 
@@ -253,22 +270,24 @@ describe('the report as files', () => {
       '费用最短支付时间（小时）',
       '费用最长支付时间（小时）',
       '区县',
+      '使用单位编号',
+      '保险机构编号',
     ]);
     expect(records.slice(3)).toEqual([
-      ['UU-C', 'B1', '26', '300', 'INS-PICC', '2000', '0', '', '', '江北区'],
-      ['UU-A', 'A1', '16', '180', 'INS-PICC', '1500', '2.1346', '12.1', '54.5', '渝中区'],
-      ['UU-A', 'A2', '9', '60', 'INS-CPIC', '1300', '0', '', '', '渝中区'],
-      ['UU-B', 'A3', '6', '0', 'INS-PICC', '980.5', '5', '0', '0', '渝中区'],
+      ['UU-C', 'B1', '26', '300', PICC_NAME, '2000', '0', '', '', '江北区', 'UU-C', 'INS-PICC'],
+      [UU_A_NAME, 'A1', '16', '180', PICC_NAME, '1500', '2.1346', '12.1', '54.5', '渝中区', 'UU-A', 'INS-PICC'],
+      [UU_A_NAME, 'A2', '9', '60', 'INS-CPIC', '1300', '0', '', '', '渝中区', 'UU-A', 'INS-CPIC'],
+      ['UU-B', 'A3', '6', '0', PICC_NAME, '980.5', '5', '0', '0', '渝中区', 'UU-B', 'INS-PICC'],
     ]);
   });
 
   it('quotes a CSV field that holds a comma, a semicolon or a quote', () => {
     const odd = {
       ...report,
-      elevators: [{ ...ELEVATORS[1], useUnit: '物业, "东区"', insurer: '人保;财险' }],
+      elevators: [{ ...ELEVATORS[1], useUnitName: '物业, "东区"', insurerName: '人保;财险' }],
     } as PilotReport;
     expect(pilotCsv(odd, '2').split('\r\n')[3]).toBe(
-      '"物业, ""东区""",A1,16,180,"人保;财险",1500,2.1346,12.1,54.5,渝中区',
+      '"物业, ""东区""",A1,16,180,"人保;财险",1500,2.1346,12.1,54.5,渝中区,UU-A,INS-PICC',
     );
   });
 
@@ -294,10 +313,10 @@ describe('the report as files', () => {
     expect(elevators.slice(0, 2)).toEqual([['附件2'], ['电梯综合保险试点明细表']]);
     expect(elevators[2]).toEqual(Object.values(INSURED_ELEVATOR_HEADERS));
     expect(elevators.slice(3).map((row) => [...row])).toEqual([
-      ['UU-C', 'B1', 26, 300, 'INS-PICC', 2000, 0, undefined, undefined, '江北区'],
-      ['UU-A', 'A1', 16, 180, 'INS-PICC', 1500, 2.1346, 12.1, 54.5, '渝中区'],
-      ['UU-A', 'A2', 9, 60, 'INS-CPIC', 1300, 0, undefined, undefined, '渝中区'],
-      ['UU-B', 'A3', 6, 0, 'INS-PICC', 980.5, 5, 0, 0, '渝中区'],
+      ['UU-C', 'B1', 26, 300, PICC_NAME, 2000, 0, undefined, undefined, '江北区', 'UU-C', 'INS-PICC'],
+      [UU_A_NAME, 'A1', 16, 180, PICC_NAME, 1500, 2.1346, 12.1, 54.5, '渝中区', 'UU-A', 'INS-PICC'],
+      [UU_A_NAME, 'A2', 9, 60, 'INS-CPIC', 1300, 0, undefined, undefined, '渝中区', 'UU-A', 'INS-CPIC'],
+      ['UU-B', 'A3', 6, 0, PICC_NAME, 980.5, 5, 0, 0, '渝中区', 'UU-B', 'INS-PICC'],
     ]);
     const sheet = workbook.getWorksheet(REPORT_SHEETS.elevators) as ExcelJS.Worksheet;
     expect(sheet.getCell('G5').numFmt).toBe('0.0000');
