@@ -47,6 +47,7 @@ export async function brokerFor(
 export interface RulesRuntime {
   readonly engine: RulesEngine;
   readonly scanner: Scanner;
+  readonly scheduler: Scheduler;
 }
 
 /**
@@ -75,7 +76,7 @@ export async function rulesFor(
     ...pilotReportJobs(store),
   ]);
   teardown.add('scheduler', () => scheduler.stop());
-  return { engine, scanner };
+  return { engine, scanner, scheduler };
 }
 
 /** Ingest writing to `telemetry`, handing every valid message to the rules engine; registered for teardown (which flushes it). */

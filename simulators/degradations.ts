@@ -106,6 +106,7 @@ export const SUDDEN_EVENTS = {
   'unintended-movement': 5,
 } as const satisfies Record<string, FaultCode>;
 export type SuddenEventName = keyof typeof SUDDEN_EVENTS;
+export const SUDDEN_EVENT_NAMES = Object.keys(SUDDEN_EVENTS) as [SuddenEventName, ...SuddenEventName[]];
 
 /** Minor faults of a healthy fleet, per elevator per day: single occurrences that rules must not chase. */
 export const BACKGROUND_FAULTS: ReadonlyArray<{ code: FaultCode; perDay: number }> = [

@@ -10,6 +10,7 @@ import { TruthWriter, type TruthRecord } from './truth.js';
 
 /** Simulated time is generated a minute at a time for the whole fleet, then published in order. */
 const TICK_MS = 60_000;
+const DAY_MS = 86_400_000;
 
 export interface Shard {
   readonly index: number;
@@ -31,6 +32,24 @@ export interface FleetOptions {
   readonly connectRate?: number;
   /** Publishes awaiting their PUBACK before the fleet waits for the broker. */
   readonly maxInflight?: number;
+  /**
+   * Plays what lies before the wall clock as fast as the broker takes it, then keeps the
+   * scenario's speed from the wall clock on: a history first, then live (the demo).
+   */
+  readonly catchUp?: CatchUp;
+}
+
+export interface CatchUp {
+  /**
+   * Nothing before this time is sent (it was, by an earlier run of the same scenario): the models
+   * still go through it, so each elevator resumes where it was, and says it is online again.
+   */
+  readonly resumeAt?: number;
+  /**
+   * Called as of the end of each simulated day of the history, once its messages are
+   * acknowledged. The fleet plays on, and goes live once every one of these has settled.
+   */
+  readonly onDay?: (asOf: number) => Promise<void>;
 }
 
 export const FLEET_DEFAULTS = { connectRate: 500, maxInflight: 2000 } as const;
@@ -44,7 +63,8 @@ export interface FleetStats {
   readonly errors: number;
   /** Simulated time reached. */
   readonly simulatedTo: number;
-  readonly phase: 'registering' | 'connecting' | 'running' | 'done';
+  /** `catching-up`: playing the history before the wall clock (FleetOptions.catchUp). */
+  readonly phase: 'registering' | 'connecting' | 'catching-up' | 'running' | 'done';
 }
 
 export interface FleetSummary {
@@ -137,11 +157,27 @@ export function build(options: FleetOptions): Fleet {
     }
   }
 
+  /** After the history's fast-forwarded part: the terminals that are up say so again. */
+  async function resume(at: number) {
+    for (const device of devices) if (canSend(device)) await send(device, 'online', device.model.hello(at));
+  }
+
   async function simulate() {
-    phase = 'running';
+    const { catchUp } = options;
+    const resumeAt = catchUp?.resumeAt ?? scenario.fromMs;
+    let resumed = resumeAt <= scenario.fromMs;
+    phase = catchUp ? 'catching-up' : 'running';
     runStart = Date.now();
-    const pace = pacer(Date.now(), scenario.fromMs, scenario.speed, stopping.signal);
+    // A history is played unpaced until its next minute would pass the wall clock.
+    let pace = catchUp ? null : pacer(Date.now(), scenario.fromMs, scenario.speed, stopping.signal);
+    const days: Array<Promise<void>> = [];
     for (let tick = scenario.fromMs; tick < end && !stopping.signal.aborted; tick += TICK_MS) {
+      if (pace === null && tick + TICK_MS > Date.now()) {
+        await Promise.allSettled(days);
+        const now = Date.now();
+        pace = pacer(now, now, scenario.speed, stopping.signal);
+        phase = 'running';
+      }
       const due: Array<[Device, ModelEvent]> = [];
       for (const device of devices) {
         for (const event of device.model.advance(tick + TICK_MS)) due.push([device, event]);
@@ -149,12 +185,27 @@ export function build(options: FleetOptions): Fleet {
       }
       due.sort((a, b) => a[1].at - b[1].at);
       for (const [device, event] of due) {
-        await pace(event.at);
+        if (event.at < resumeAt) {
+          // Connections still follow the model, so a terminal offline then is offline now.
+          if (event.type !== 'message') await act(device, event);
+          continue;
+        }
+        if (!resumed) {
+          resumed = true;
+          await resume(event.at);
+        }
+        await pace?.(event.at);
         if (stopping.signal.aborted) break;
         await act(device, event);
         simulatedTo = event.at;
       }
-      if (!stopping.signal.aborted) simulatedTo = tick + TICK_MS;
+      if (stopping.signal.aborted) break;
+      simulatedTo = tick + TICK_MS;
+      const dayEnded = (simulatedTo - scenario.fromMs) % DAY_MS === 0;
+      if (pace === null && dayEnded && simulatedTo > resumeAt && catchUp?.onDay) {
+        await publisher.acknowledged();
+        days.push(catchUp.onDay(simulatedTo));
+      }
     }
     for (const device of devices) {
       recordTruth(device.model.finish());

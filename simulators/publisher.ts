@@ -101,6 +101,11 @@ export class DevicePublisher {
     if (this.errors <= LOGGED_ERRORS) this.options.logger.warn({ err: message }, 'simulator error');
   }
 
+  /** Resolves once every publish so far is acknowledged (or has failed). */
+  async acknowledged(): Promise<void> {
+    while (this.inflight > 0) await sleep(POLL_MS);
+  }
+
   /** Waits for the last PUBACKs; what never came back in time counts as an error. */
   async drain(): Promise<void> {
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;

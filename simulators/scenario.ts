@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration.js';
 import { describeIssues } from '../lib/issues.js';
-import { DEGRADATION_NAMES } from './degradations.js';
+import { DEGRADATION_NAMES, SUDDEN_EVENT_NAMES } from './degradations.js';
 import { PROFILE_NAMES } from './profiles.js';
 
 /** The most elevators one scenario holds (the 1M-elevator city); beyond one process's sockets, split it with --shard. */
@@ -105,6 +105,23 @@ export const scenarioSchema = z.strictObject({
       'unintended-movement': z.number().min(0).default(0.002),
     })
     .default({ entrapment: 0.066, 'bottom-overrun': 0.003, 'top-overrun': 0.003, 'unintended-movement': 0.002 }),
+  /**
+   * Events at set times, whatever the rates draw: a power cut in a building, an entrapment. Each
+   * waits, as a failure does, until the car is in normal service with its terminal online.
+   */
+  incidents: z
+    .array(
+      z.strictObject({
+        kind: z.enum(['power-off', ...SUDDEN_EVENT_NAMES]),
+        /** The elevators it happens to, by their number (1 is SIM-000001); numbers beyond the fleet are left out. */
+        elevators: z.array(z.int().min(1)).min(1),
+        /** Days after the start. */
+        atDays: z.number().min(0),
+        /** How long a power cut or an entrapment lasts; drawn as for those the rates bring when left out. */
+        minutes: z.number().positive().optional(),
+      }),
+    )
+    .default([]),
   /** Multiplies the background minor-fault rates of a healthy fleet. */
   backgroundFaults: z.number().min(0).default(1),
   powerOffsPerYear: z.number().min(0).default(2),

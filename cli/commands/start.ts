@@ -1,65 +1,24 @@
-import { build as buildFleet } from '../../simulators/fleet.js';
-import { resolveScenario } from '../../simulators/scenario.js';
-import { credentialsFileIn } from '../../simulators/api-client.js';
 import type { Command, Values } from '../command.js';
-import { openContext, startOrUndo, type Context } from '../context.js';
+import { openContext, startOrUndo } from '../context.js';
+import { DEMO_DEFAULTS, DEMO_FILE, MAX_DEMO_DAYS, startDemo, type DemoOptions } from '../demo.js';
 import { untilSignal } from '../lifecycle.js';
 import { describeAdminKey, say } from '../print.js';
-import { startSystem, type RunningSystem } from '../system.js';
+import { startSystem } from '../system.js';
 import { UsageError } from '../usage-error.js';
 import { parseCount, parseDurationOption } from '../values.js';
-
-const DEMO_DEFAULTS = { elevators: 10, speed: 1, progressEvery: '10s' } as const;
-/** The demo runs until liftwatch stops. */
-const DEMO_DURATION = '3650d';
-
-interface DemoOptions {
-  readonly elevators: number;
-  readonly speed: number;
-  readonly progressMs: number;
-}
 
 function demoOptions(values: Values): DemoOptions | null {
   if (!values.demo) return null;
   const speed = values['demo-speed'] === undefined ? DEMO_DEFAULTS.speed : Number(values['demo-speed']);
   if (!Number.isFinite(speed) || speed <= 0) throw new UsageError('--demo-speed takes a positive number');
+  const days = parseCount('--demo-days', values['demo-days'], DEMO_DEFAULTS.days);
+  if (days > MAX_DEMO_DAYS) throw new UsageError(`--demo-days takes at most ${MAX_DEMO_DAYS}, not ${days}`);
   return {
     elevators: parseCount('--demo-elevators', values['demo-elevators'], DEMO_DEFAULTS.elevators),
+    days,
     speed,
     progressMs: parseDurationOption('--progress-every', values['progress-every'], DEMO_DEFAULTS.progressEvery),
   };
-}
-
-/** A small simulated fleet through the real path, and a progress line with what InfluxDB has stored. */
-function startDemo(context: Context, system: RunningSystem, demo: DemoOptions) {
-  const { config, logger, metrics, admin, teardown } = context;
-  const scenario = resolveScenario({
-    name: 'demo',
-    fleet: { elevators: demo.elevators },
-    duration: DEMO_DURATION,
-    speed: demo.speed,
-  });
-  const fleet = buildFleet({
-    scenario,
-    mqttUrl: system.mqttUrl,
-    api: { apiUrl: system.httpUrl, adminToken: admin.token },
-    credentialsFile: credentialsFileIn(config.dataDir),
-    logger: logger.child({ component: 'simulator' }),
-  });
-  const running = fleet.run().catch((error: unknown) => say(`demo: stopped: ${(error as Error).message}`));
-  teardown.add('demo fleet', async () => {
-    fleet.stop();
-    await running;
-  });
-  const progress = setInterval(async () => {
-    const { connected, published } = fleet.stats();
-    const stored = (await metrics.pointsWritten.get()).values[0]?.value ?? 0;
-    say(
-      `demo: ${connected}/${demo.elevators} elevators connected, ${published} messages published, ${stored} points stored in InfluxDB`,
-    );
-  }, demo.progressMs);
-  teardown.add('demo progress', () => clearInterval(progress));
-  say(`demo: ${demo.elevators} simulated elevators publishing; a progress line every ${demo.progressMs / 1000} s`);
 }
 
 export const startCommand: Command = {
@@ -70,13 +29,21 @@ and, unless INFLUX_URL is set, a local influxd with its data under $LW_DATA_DIR/
 Stops everything, influxd included, on SIGINT or SIGTERM.
 
 Options:
-  --demo                   also run a small simulated fleet through the real path
+  --demo                   also run a small simulated fleet through the real path: first its last
+                           days of history at full speed (wear, maintenance visits, a power cut, an
+                           entrapment; the scheduled rules run as of each day), then live. A second
+                           run on the same data directory goes on where the last stopped
+                           ($LW_DATA_DIR/${DEMO_FILE}): it plays only the time since, nothing twice
   --demo-elevators N       elevators in the demo fleet (default ${DEMO_DEFAULTS.elevators})
-  --demo-speed X           simulated seconds per second (default ${DEMO_DEFAULTS.speed}; above 1 the demo's clock runs ahead)
-  --progress-every D       demo progress line interval (default ${DEMO_DEFAULTS.progressEvery})`,
+  --demo-days N            days of history a new demo plays first (default ${DEMO_DEFAULTS.days}, at most ${MAX_DEMO_DAYS})
+  --demo-speed X           simulated seconds per second once live (default ${DEMO_DEFAULTS.speed}; above 1 the demo's clock
+                           runs ahead, and ingest refuses what is more than LW_MAX_CLOCK_SKEW ahead)
+  --progress-every D       demo progress line interval (default ${DEMO_DEFAULTS.progressEvery}; on a terminal the
+                           history's progress is a bar drawn in place)`,
   options: {
     demo: { type: 'boolean' },
     'demo-elevators': { type: 'string' },
+    'demo-days': { type: 'string' },
     'demo-speed': { type: 'string' },
     'progress-every': { type: 'string' },
   },
@@ -90,6 +57,7 @@ Options:
       say(`  MQTT        ${system.mqttUrl}   (WebSocket: ${system.wsUrl})`);
       if (system.tlsUrl) say(`  MQTT/TLS    ${system.tlsUrl}`);
       say(`  HTTP API    ${system.httpUrl}/api/elevators`);
+      say(`  Console     ${system.httpUrl}/console   (sign in with the admin key)`);
       say(`  Health      ${system.httpUrl}/api/health   metrics: ${system.httpUrl}/metrics`);
       const local = system.telemetry.embedded ? ` (local influxd, data in ${config.dataDir}/influxdb)` : '';
       say(`  InfluxDB    ${system.telemetry.store.url}   database "${config.influx.db}"${local}`);

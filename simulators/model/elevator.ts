@@ -14,7 +14,7 @@ import { PROFILES, tripsPerMinute } from '../profiles.js';
 import { Random } from '../random.js';
 import type { Scenario } from '../scenario.js';
 import type { TruthRecord } from '../truth.js';
-import type { ElevatorPlan, PlannedDegradation } from './plan.js';
+import type { ElevatorPlan, PlannedDegradation, PlannedIncident } from './plan.js';
 
 const SECOND_MS = 1000;
 const MINUTE_MS = 60_000;
@@ -94,6 +94,8 @@ export class ElevatorModel {
   private floor = 1;
   private readonly counters;
   private readonly degradations: ActiveDegradation[];
+  /** The plan's incidents still to come, in time order. */
+  private readonly incidents: PlannedIncident[];
   private readonly truth: TruthRecord[] = [];
   private visitsDone = 0;
   private lastCheckoutAt: number | null = null;
@@ -121,6 +123,7 @@ export class ElevatorModel {
     this.cursor = scenario.fromMs;
     this.counters = { ...plan.counters };
     this.degradations = plan.degradations.map((planned) => ({ ...planned, codes: new Set<number>() }));
+    this.incidents = [...plan.incidents];
     this.visit = this.visitOn(scenario.fromMs + this.random.uniform(0, VISIT_GAP_DAYS.onTime[1]) * DAY_MS);
   }
 
@@ -144,6 +147,11 @@ export class ElevatorModel {
   /** Truth records settled since the last call. */
   takeTruth(): TruthRecord[] {
     return this.truth.splice(0);
+  }
+
+  /** The presence flag an elevator sends when a run picks it up again where an earlier one stopped. */
+  hello(at: number): object {
+    return { ts: at, seq: this.seq++, online: ONLINE };
   }
 
   /** The presence flag an elevator leaving the simulation sends, timed in simulated time. */
@@ -180,6 +188,7 @@ export class ElevatorModel {
     this.degrade(start, end, drafts);
     this.maintain(start, end, drafts);
     this.periods(start, end, drafts);
+    this.planned(start, end, drafts);
     this.suddenEvents(start, drafts);
     if (this.mode() === SERVICE_MODES.normal && this.trappedUntil === null) this.operate(start, drafts);
     // Counters are the minute's: both telemetry messages carry them, so they never go down.
@@ -413,10 +422,7 @@ export class ElevatorModel {
     if (!this.running()) return;
     if (this.random.chance(this.scenario.powerOffsPerYear / MINUTES_PER_YEAR)) {
       const at = start + this.random.int(0, 59) * SECOND_MS;
-      const period = { start: at, end: at + Math.round(this.random.uniform(...POWER_OFF_MINUTES)) * MINUTE_MS };
-      this.powerOff = period;
-      this.fault(drafts, at, 41);
-      this.recordEvent('power-off', 'external', at, [41], period.end, true);
+      this.cutPower(at, this.random.uniform(...POWER_OFF_MINUTES), drafts);
       if (this.random.chance(POWER_OFF_ENTRAPMENT_CHANCE)) {
         this.fault(drafts, at + 20 * SECOND_MS, 93);
         this.recordEvent('entrapment', 'critical', at + 20 * SECOND_MS, [93], null, true);
@@ -428,6 +434,23 @@ export class ElevatorModel {
     }
   }
 
+  private cutPower(at: number, minutes: number, drafts: Draft[]): void {
+    const period = { start: at, end: at + Math.round(minutes) * MINUTE_MS };
+    this.powerOff = period;
+    this.fault(drafts, at, 41);
+    this.recordEvent('power-off', 'external', at, [41], period.end, true);
+  }
+
+  /** The plan's incidents due by the end of this minute, once the car runs normally (as a failure waits). */
+  private planned(start: number, end: number, drafts: Draft[]): void {
+    while (this.incidents[0] && this.incidents[0].at < end && this.running() && this.trappedUntil === null) {
+      const { kind, at, minutes } = this.incidents.shift() as PlannedIncident;
+      if (kind === 'power-off')
+        this.cutPower(Math.max(start, at), minutes ?? this.random.uniform(...POWER_OFF_MINUTES), drafts);
+      else this.suddenEvent(kind, Math.max(start, at), drafts, minutes);
+    }
+  }
+
   private suddenEvents(start: number, drafts: Draft[]): void {
     if (!this.running() || this.trappedUntil !== null) return;
     const rates = this.scenario.critical;
@@ -435,12 +458,15 @@ export class ElevatorModel {
     if (!this.random.chance(total / MINUTES_PER_YEAR)) return;
     const names = Object.keys(SUDDEN_EVENTS) as SuddenEventName[];
     const name = this.random.weighted(names, (candidate) => rates[candidate]);
+    this.suddenEvent(name, start + this.random.int(0, 59) * SECOND_MS, drafts);
+  }
+
+  private suddenEvent(name: SuddenEventName, at: number, drafts: Draft[], minutes?: number): void {
     const code = SUDDEN_EVENTS[name];
-    const at = start + this.random.int(0, 59) * SECOND_MS;
     this.fault(drafts, at, code);
     this.recordEvent(name, 'critical', at, [code], null);
     if (name === 'entrapment') {
-      this.trappedUntil = at + Math.round(this.random.uniform(...ENTRAPMENT_MINUTES)) * MINUTE_MS;
+      this.trappedUntil = at + Math.round(minutes ?? this.random.uniform(...ENTRAPMENT_MINUTES)) * MINUTE_MS;
     } else {
       this.stopForRepair(at, drafts);
     }

@@ -26,6 +26,13 @@ export interface PlannedDegradation {
   readonly landing: number;
 }
 
+/** One of the scenario's incidents, as it happens to this elevator. */
+export interface PlannedIncident {
+  readonly kind: Scenario['incidents'][number]['kind'];
+  readonly at: number;
+  readonly minutes: number | undefined;
+}
+
 /** Everything fixed about one simulated elevator, drawn from the scenario and its seed. */
 export interface ElevatorPlan {
   readonly index: number;
@@ -43,6 +50,8 @@ export interface ElevatorPlan {
   readonly telemetryOffsetMs: number;
   readonly counters: { runs: number; runSeconds: number; doorCycles: number; ropeBends: number };
   readonly degradations: readonly PlannedDegradation[];
+  /** In time order. */
+  readonly incidents: readonly PlannedIncident[];
 }
 
 export const elevatorId = (prefix: string, index: number) => `${prefix}-${String(index + 1).padStart(6, '0')}`;
@@ -115,5 +124,9 @@ export function planElevator(scenario: Scenario, index: number): ElevatorPlan {
       ropeBends: Math.round(tripsSoFar * ropeBendsPerTrip),
     },
     degradations,
+    incidents: scenario.incidents
+      .filter((incident) => incident.elevators.includes(index + 1))
+      .map(({ kind, atDays, minutes }) => ({ kind, at: Math.round(scenario.fromMs + atDays * DAY_MS), minutes }))
+      .sort((a, b) => a.at - b.at),
   };
 }

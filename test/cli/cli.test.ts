@@ -198,7 +198,8 @@ describe('liftwatch CLI', () => {
 
   it('runs the demo fleet through the real path', async () => {
     const env = await freshEnvironment();
-    const start = runCli(['start', '--demo', '--demo-elevators', '3', '--progress-every', '1s'], env);
+    const demo = ['--demo', '--demo-elevators', '3', '--demo-days', '1', '--progress-every', '1s'];
+    const start = runCli(['start', ...demo], env);
     await start.waitFor(/demo: 3\/3 elevators connected, \d+ messages published, [1-9]\d* points stored/, 60_000);
     await expect
       .poll(async () =>

@@ -60,4 +60,17 @@ describe('Scheduler', () => {
     ]);
     await expect.poll(() => runs, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
   });
+
+  it('skips the runs that fall due while paused (a backfill playing the past), and runs again once resumed', async () => {
+    const scheduler = new Scheduler(pino({ level: 'silent' }));
+    onTestFinished(() => scheduler.stop());
+    let runs = 0;
+    scheduler.start([{ name: 'every second', schedule: '* * * * * *', run: async () => void runs++ }]);
+    scheduler.pause();
+    const paused = runs;
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(runs).toBe(paused);
+    scheduler.resume();
+    await expect.poll(() => runs, { timeout: 5000 }).toBeGreaterThan(paused);
+  });
 });

@@ -204,4 +204,41 @@ describe('simulated elevators', () => {
       }
     }
   });
+
+  it('have the incidents a scenario sets, at their time or as soon as the car runs normally, and nothing else changes', () => {
+    const quiet = { critical: { entrapment: 0 }, powerOffsPerYear: 0, fireTestsPerMonth: 0 } as const;
+    const incidents: ScenarioInput['incidents'] = [
+      { kind: 'power-off', elevators: [1, 2, 9], atDays: 2.5, minutes: 90 },
+      { kind: 'entrapment', elevators: [2], atDays: 4.25, minutes: 20 },
+    ];
+    const plain = run({ duration: '6d', ...quiet, fleet: { elevators: 3 } });
+    const { elevators } = run({ duration: '6d', ...quiet, incidents, fleet: { elevators: 3 } });
+    const cutAt = Date.parse(FROM) + 2.5 * DAY_MS;
+    for (const { messages, truth } of elevators.slice(0, 2)) {
+      const [cut] = faultsOf(messages, [41]);
+      expect(cut?.at).toBeGreaterThanOrEqual(cutAt);
+      const back = faultsOf(messages, [40]).find((m) => m.at > (cut?.at as number));
+      expect(back?.at).toBe((cut?.at as number) + 90 * 60_000);
+      expect(truth).toContainEqual(
+        expect.objectContaining({
+          scenario: 'power-off',
+          category: 'external',
+          onset: new Date(cut?.at as number).toISOString(),
+        }),
+      );
+    }
+    const [third] = elevators.slice(2);
+    expect(faultsOf(third?.messages ?? [], [41])).toEqual([]);
+    // Before the first incident every elevator sent what it sends without incidents.
+    const until = (messages: Message[]) => JSON.stringify(messages.filter((m) => m.at < cutAt));
+    expect(elevators.map((e) => until(e.messages))).toEqual(plain.elevators.map((e) => until(e.messages)));
+    expect(JSON.stringify(elevators[2]?.messages)).toBe(JSON.stringify(plain.elevators[2]?.messages));
+
+    const trapped = elevators[1] as (typeof elevators)[number];
+    const [entrapment] = faultsOf(trapped.messages, [93]);
+    expect(entrapment?.at).toBeGreaterThanOrEqual(Date.parse(FROM) + 4.25 * DAY_MS);
+    expect(trapped.truth).toContainEqual(expect.objectContaining({ scenario: 'entrapment', category: 'critical' }));
+    expect(faultsOf(trapped.messages, [40]).some((m) => m.at === (entrapment?.at as number) + 20 * 60_000)).toBe(true);
+    expect(faultsOf(elevators[0]?.messages ?? [], [93])).toEqual([]);
+  });
 });
