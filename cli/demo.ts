@@ -314,8 +314,9 @@ export function startDemo(context: Context, system: RunningSystem, demo: DemoOpt
     clearInterval(playing);
     clearInterval(live);
     fleet.stop();
+    const scanned = scans.stop();
     await running;
-    await scans.stop();
+    await scanned;
     save();
   });
   const what = resumed

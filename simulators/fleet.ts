@@ -209,7 +209,8 @@ export function build(options: FleetOptions): Fleet {
     }
     for (const device of devices) {
       recordTruth(device.model.finish());
-      if (canSend(device)) await send(device, 'online', device.model.goodbye(simulatedTo));
+      // Stopped before the resumed part, it has nothing to say goodbye to.
+      if (canSend(device) && resumed) await send(device, 'online', device.model.goodbye(simulatedTo));
     }
     await publisher.drain();
   }
