@@ -3,6 +3,7 @@ import net from 'node:net';
 import fc from 'fast-check';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { TOPIC_KINDS, TOPIC_ROOT, buildTopic } from '../../contract/index.js';
+import { remainingLength } from '../helpers/raw-mqtt.js';
 
 /**
  * Connections of MQTT bytes for the broker's socket: packets built with mqtt-packet (the parser
@@ -26,7 +27,6 @@ const BYTE = 0xff;
 const MAX_REMAINING_LENGTH = 268_435_455;
 const LENGTH_CONTINUATION = 0x80;
 const LENGTH_VALUE_BITS = 0x7f;
-const LENGTH_BASE = 128;
 const MAX_LENGTH_BYTES = 4;
 /** A topic deeper than the broker's level cap (8), and far deeper. */
 const DEEP_TOPIC_LEVELS = [9, 100, 1000] as const;
@@ -293,18 +293,6 @@ export function connectionArbitrary(device: FuzzDevice): fc.Arbitrary<FuzzConnec
   });
 }
 
-function encodeLength(length: number): Buffer {
-  const out: number[] = [];
-  let rest = length;
-  do {
-    let byte = rest % LENGTH_BASE;
-    rest = Math.floor(rest / LENGTH_BASE);
-    if (rest > 0) byte |= LENGTH_CONTINUATION;
-    out.push(byte);
-  } while (rest > 0);
-  return Buffer.from(out);
-}
-
 /** The fixed header's first byte, its length bytes and the rest, of an encoded packet. */
 function splitFrame(frame: Buffer): { first: number; lengthBytes: number; body: Buffer } {
   let at = 1;
@@ -315,9 +303,9 @@ function splitFrame(frame: Buffer): { first: number; lengthBytes: number; body: 
 function lengthBytesFor(mutation: Extract<FrameMutation, { op: 'length' }>, bodyLength: number): Buffer {
   switch (mutation.form) {
     case 'delta':
-      return encodeLength(Math.max(0, bodyLength + mutation.delta));
+      return remainingLength(Math.max(0, bodyLength + mutation.delta));
     case 'oversize':
-      return encodeLength(MAX_REMAINING_LENGTH);
+      return remainingLength(MAX_REMAINING_LENGTH);
     case 'five-bytes':
       return Buffer.from([BYTE, BYTE, BYTE, BYTE, 1]);
     case 'non-minimal':

@@ -25,6 +25,38 @@ async function stopCli(child: ChildProcess, exit: Promise<number | null>): Promi
 }
 
 /**
+ * Resolves with the first match of `pattern` in what `read` gives, polled; rejects when the
+ * process exits first or the time is up, with `shown()` (what it printed) in the error.
+ */
+export function waitForOutput(
+  read: () => string,
+  exit: Promise<number | null>,
+  pattern: RegExp,
+  timeoutMs = 30_000,
+  shown: () => string = read,
+): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const match = pattern.exec(read());
+      if (match) {
+        clearInterval(timer);
+        resolve(match);
+      }
+    };
+    const timer = setInterval(check, 50);
+    setTimeout(() => {
+      clearInterval(timer);
+      reject(new Error(`no ${pattern} in time.\n${shown()}`));
+    }, timeoutMs);
+    void exit.then((code) => {
+      check();
+      clearInterval(timer);
+      reject(new Error(`exited (${code}) before ${pattern}.\n${shown()}`));
+    });
+  });
+}
+
+/**
  * Runs `liftwatch <args>` as a user would, with only the given environment on top of PATH and
  * HOME. Inside a test it is stopped when the test ends; from a hook (`inTest: false`) the hook stops it.
  */
@@ -46,26 +78,13 @@ export function runCli(args: string[], env: Record<string, string> = {}, { inTes
     stderr: () => err,
     exited: () => exit,
     stop: () => stopCli(child, exit),
-    waitFor(pattern, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const match = pattern.exec(out);
-          if (match) {
-            clearInterval(timer);
-            resolve(match);
-          }
-        };
-        const timer = setInterval(check, 50);
-        setTimeout(() => {
-          clearInterval(timer);
-          reject(new Error(`no ${pattern} in time.\nstdout:\n${out}\nstderr:\n${err}`));
-        }, timeoutMs);
-        void exit.then((code) => {
-          check();
-          clearInterval(timer);
-          reject(new Error(`exited (${code}) before ${pattern}.\nstdout:\n${out}\nstderr:\n${err}`));
-        });
-      });
-    },
+    waitFor: (pattern, timeoutMs) =>
+      waitForOutput(
+        () => out,
+        exit,
+        pattern,
+        timeoutMs,
+        () => `stdout:\n${out}\nstderr:\n${err}`,
+      ),
   };
 }

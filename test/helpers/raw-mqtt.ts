@@ -12,7 +12,8 @@ const LENGTH_BASE = 128;
 const LENGTH_CONTINUATION = 0x80;
 const UINT16_BYTES = 2;
 
-function remainingLength(length: number): Buffer {
+/** MQTT's variable-length encoding of a remaining length [MQTT-2.2.3]. */
+export function remainingLength(length: number): Buffer {
   const out: number[] = [];
   let rest = length;
   do {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { onTestFinished } from 'vitest';
 import { LIFTWATCH_BIN, NODE_FLAGS } from '../../cli/node-flags.js';
+import { waitForOutput } from './cli.js';
 
 const STOP_GRACE_MS = 15_000;
 const CTRL_C = '\u0003';
@@ -43,26 +44,13 @@ export function inTerminal(args: string[], env: Record<string, string> = {}): Te
   return {
     output: () => out,
     stop,
-    waitFor(pattern, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const match = pattern.exec(out);
-          if (match) {
-            clearInterval(timer);
-            resolve(match);
-          }
-        };
-        const timer = setInterval(check, 50);
-        setTimeout(() => {
-          clearInterval(timer);
-          reject(new Error(`no ${pattern} in time.\nterminal:\n${out}`));
-        }, timeoutMs);
-        void exit.then((code) => {
-          check();
-          clearInterval(timer);
-          reject(new Error(`exited (${code}) before ${pattern}.\nterminal:\n${out}`));
-        });
-      });
-    },
+    waitFor: (pattern, timeoutMs) =>
+      waitForOutput(
+        () => out,
+        exit,
+        pattern,
+        timeoutMs,
+        () => `terminal:\n${out}`,
+      ),
   };
 }
