@@ -248,7 +248,8 @@ export async function build(options: BrokerOptions): Promise<Broker> {
   const willWork = watchWillWork(aedes);
   const skippedWill = (clientId: string | undefined, topic: string) => {
     metrics.willsSkipped.inc();
-    logger.info({ clientId, topic }, 'MQTT will not published: its client has connected again since');
+    // Every reconnect skips one (a whole fleet's after a restart): counted, logged only when debugging.
+    logger.debug({ clientId, topic }, 'MQTT will not published: its client has connected again since');
   };
   skipSupersededWills(aedes, backends.connections, (will) => skippedWill(will.clientId, will.topic));
   // What aedes cannot do in the background (publish a stopped broker's wills, say) it emits here;
