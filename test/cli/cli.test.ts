@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { registration, tempDir } from '../helpers/fixtures.js';
-import { localInfluxAuth } from '../helpers/influx.js';
+import { localInfluxRows } from '../helpers/influx.js';
 import { freePort } from '../../lib/net.js';
 
 const run = promisify(execFile);
@@ -27,15 +27,6 @@ const isRunning = (pid: number) => {
     return false;
   }
 };
-
-async function influxRows(env: { LW_DATA_DIR: string; LW_INFLUX_PORT: string }, influxql: string) {
-  const url = `http://127.0.0.1:${env.LW_INFLUX_PORT}/query?db=liftwatch&epoch=ms&q=${encodeURIComponent(influxql)}`;
-  const body = (await (await fetch(url, { headers: localInfluxAuth(env.LW_DATA_DIR) })).json()) as {
-    results: Array<{ series?: Array<{ columns: string[]; values: unknown[][] }> }>;
-  };
-  const series = body.results[0]?.series ?? [];
-  return series.flatMap((s) => s.values.map((values) => Object.fromEntries(s.columns.map((c, i) => [c, values[i]]))));
-}
 
 /** Publishes one fault as an elevator controller would, with Debian's mosquitto_pub (MQTT 3.1.1, QoS 1). */
 function mosquittoPub(port: string, id: string, token: string, message: string) {
@@ -122,7 +113,7 @@ describe('liftwatch CLI', () => {
     const fault = JSON.stringify({ ts: '2026-11-25T09:00:00+08:00', seq: 1, code: 93, floor: 4 });
     await mosquittoPub(env.LW_MQTT_PORT, 'CLI-1', token, fault);
     await expect
-      .poll(() => influxRows(env, 'SELECT * FROM faults'), { timeout: 10_000 })
+      .poll(() => localInfluxRows(env, 'SELECT * FROM faults'), { timeout: 10_000 })
       .toEqual([expect.objectContaining({ elevator: 'CLI-1', code: '93', severity: 'critical', floor: 4, seq: 1 })]);
 
     const refused = await mosquittoPub(env.LW_MQTT_PORT, 'CLI-1', 'wrong', fault).catch(
@@ -160,7 +151,7 @@ describe('liftwatch CLI', () => {
       token,
       JSON.stringify({ ts: Date.now(), seq: 1, code: 6, floor: 1 }),
     );
-    await expect.poll(() => influxRows(env, 'SELECT * FROM faults'), { timeout: 10_000 }).toHaveLength(1);
+    await expect.poll(() => localInfluxRows(env, 'SELECT * FROM faults'), { timeout: 10_000 }).toHaveLength(1);
 
     const open: string[] = [];
     const walk = (at: string): number => {
@@ -203,7 +194,7 @@ describe('liftwatch CLI', () => {
     await start.waitFor(/demo: 3\/3 elevators connected, \d+ messages published, [1-9]\d* points stored/, 60_000);
     await expect
       .poll(async () =>
-        (await influxRows(env, 'SHOW TAG VALUES FROM online WITH KEY = "elevator"')).map((r) => r.value),
+        (await localInfluxRows(env, 'SHOW TAG VALUES FROM online WITH KEY = "elevator"')).map((r) => r.value),
       )
       .toEqual(['SIM-000001', 'SIM-000002', 'SIM-000003']);
     start.child.kill('SIGINT');
@@ -229,7 +220,7 @@ describe('liftwatch CLI', () => {
     const fault = JSON.stringify({ ts: 1_764_000_000_000, seq: 3, code: 6, floor: 2 });
     await mosquittoPub(env.LW_MQTT_PORT, 'SPLIT-CLI', token, fault);
     await expect
-      .poll(() => influxRows(env, 'SELECT elevator, seq FROM faults'), { timeout: 10_000 })
+      .poll(() => localInfluxRows(env, 'SELECT elevator, seq FROM faults'), { timeout: 10_000 })
       .toEqual([{ time: 1_764_000_000_000, elevator: 'SPLIT-CLI', seq: 3 }]);
     const health = await fetch(`http://127.0.0.1:${env.LW_HTTP_PORT}/api/health`);
     expect(health.status).toBe(200);

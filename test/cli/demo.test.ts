@@ -7,6 +7,7 @@ import type { FleetStats } from '../../simulators/fleet.js';
 import { freePort } from '../../lib/net.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { localInfluxRows } from '../helpers/influx.js';
 import { inTerminal } from '../helpers/terminal.js';
 
 /** ESC [ K: clear to the end of the line. */
@@ -142,6 +143,9 @@ describe('liftwatch start --demo', () => {
     expect(faults.map(({ code }) => code)).toContain(41);
 
     await first.waitFor(new RegExp(`demo: ${ELEVATORS}/${ELEVATORS} elevators connected`), 30_000);
+    // Each elevator connected now is online where the dashboards read it, its last presence flag.
+    const online = await localInfluxRows(env, 'SELECT last(online) FROM online GROUP BY elevator');
+    expect(online.map((row) => row.last)).toEqual(Array<number>(ELEVATORS).fill(1));
     first.child.kill('SIGINT');
     expect(await first.exited()).toBe(0);
     const saved = readHistory(path.join(env.LW_DATA_DIR, DEMO_FILE));

@@ -61,3 +61,13 @@ export function localInfluxAuth(dataDir: string): { authorization: string } {
   if (!credentials) throw new Error(`no credentials for the local influxd in ${dataDir}`);
   return { authorization: `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}` };
 }
+
+/** Rows of an InfluxQL query to `liftwatch start`'s local influxd, with the credentials it generated. */
+export async function localInfluxRows(env: { LW_DATA_DIR: string; LW_INFLUX_PORT: string }, influxql: string) {
+  const url = `http://127.0.0.1:${env.LW_INFLUX_PORT}/query?db=liftwatch&epoch=ms&q=${encodeURIComponent(influxql)}`;
+  const body = (await (await fetch(url, { headers: localInfluxAuth(env.LW_DATA_DIR) })).json()) as {
+    results: Array<{ series?: Array<{ columns: string[]; values: unknown[][] }> }>;
+  };
+  const series = body.results[0]?.series ?? [];
+  return series.flatMap((s) => s.values.map((values) => Object.fromEntries(s.columns.map((c, i) => [c, values[i]]))));
+}
