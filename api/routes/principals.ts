@@ -39,7 +39,7 @@ const idParams = z.object({ id: z.string() });
 /**
  * Insurers, regulators and use units, each created by the admin with a key shown once; key
  * rotation (by the admin, or by a principal for itself with its newest key) and revocation; an
- * insurer's webhook secret rotation (by the admin, or by the insurer); `GET /api/me`.
+ * insurer's webhook secret rotation (by the admin, or by the insurer with its newest key); `GET /api/me`.
  */
 export const principalRoutes: FastifyPluginAsyncZod<PrincipalRouteOptions> = async (
   app,
@@ -125,6 +125,13 @@ export const principalRoutes: FastifyPluginAsyncZod<PrincipalRouteOptions> = asy
     );
   }
 
+  /** What a key in its grace period may not do: mint what outlives it (a key, a webhook secret). */
+  const keyReplaced = (keyId: string | undefined) =>
+    new LiftwatchError(
+      'LW_ERR_KEY_REPLACED',
+      `Key ${keyId} was replaced by a newer one and works only until its grace period ends: rotate with the newest key`,
+    );
+
   /** `replacing`: the key of a principal rotating its own, which must be its newest (LW_ERR_KEY_REPLACED). */
   const rotate = (kind: KeyedKind, id: string, replacing?: string) => {
     const key = newApiKey();
@@ -132,12 +139,7 @@ export const principalRoutes: FastifyPluginAsyncZod<PrincipalRouteOptions> = asy
     const previousKeysExpireAt = new Date(now.getTime() + keyGraceMs);
     const outcome = principals.addKey(kind, id, key, now, previousKeysExpireAt, replacing);
     if (outcome === 'no-principal') throw new LiftwatchError('LW_ERR_NOT_FOUND', `No ${kind} ${id}`);
-    if (outcome === 'replaced') {
-      throw new LiftwatchError(
-        'LW_ERR_KEY_REPLACED',
-        `Key ${replacing} was replaced by a newer one and works only until its grace period ends: rotate with the newest key`,
-      );
-    }
+    if (outcome === 'replaced') throw keyReplaced(replacing);
     return { keyId: key.keyId, apiKey: key.apiKey, previousKeysExpireAt: previousKeysExpireAt.toISOString() };
   };
 
@@ -174,7 +176,11 @@ export const principalRoutes: FastifyPluginAsyncZod<PrincipalRouteOptions> = asy
   app.post(
     '/api/me/webhook-secret/rotate',
     { onRequest: auth.allow('insurer'), schema: { response: { 200: rotatedWebhookSecretSchema } } },
-    async (request) => rotateWebhookSecret(principalOf(request).id),
+    async (request) => {
+      const caller = auth.caller(request);
+      if (caller?.replaced) throw keyReplaced(caller.keyId ?? undefined);
+      return rotateWebhookSecret(principalOf(request).id);
+    },
   );
 
   app.get(

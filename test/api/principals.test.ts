@@ -207,4 +207,19 @@ describe('principals and keys', () => {
     });
     expect(missing.statusCode).toBe(404);
   });
+
+  it('a key replaced by a rotation cannot rotate the webhook secret (409): it would learn a secret that outlives it', async () => {
+    const created = (await createInsurer({ id: 'INS-A', name: 'A', webhookUrl: 'http://127.0.0.1:9/a' })).json();
+    const rotated = await app.inject({ method: 'POST', url: '/api/me/keys/rotate', headers: bearer(created.apiKey) });
+    expect(rotated.statusCode).toBe(200);
+    const rotateSecret = (key: string) =>
+      app.inject({ method: 'POST', url: '/api/me/webhook-secret/rotate', headers: bearer(key) });
+
+    const refused = await rotateSecret(created.apiKey);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('LW_ERR_KEY_REPLACED');
+    expect(store.principals.webhookSecrets('INS-A', new Date())).toEqual([created.webhookSecret]);
+    // The newest key rotates it.
+    expect((await rotateSecret(rotated.json().apiKey)).statusCode).toBe(200);
+  });
 });
