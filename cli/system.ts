@@ -18,8 +18,6 @@ import { SPOOL_DIR } from './data-dir.js';
 import { healthChecks } from './health-checks.js';
 import { openTelemetry, type TelemetryConnection } from './telemetry.js';
 
-/** The ingest spool's folder in the data directory. */
-
 /** The broker of this context's configuration, registered for teardown; not yet listening. */
 export async function brokerFor(
   { config, store, admin, metrics, logger, teardown, tokenReplacements }: Context,
