@@ -74,8 +74,9 @@ export const ticketEventRoutes: FastifyPluginAsyncZod<TicketEventRouteOptions> =
           `This key's owner may keep ${liveFeedsPerKey} live feeds open at once: close one, or poll GET /api/ticket-events`,
         );
       }
-      openFeeds.set(owner, opened + 1);
       let after = request.query.after ?? store.deliveries.lastEventId();
+      // Counted once the store has answered: a failure before would otherwise hold its place for good.
+      openFeeds.set(owner, opened + 1);
       reply.hijack();
       const out = reply.raw;
       out.writeHead(200, {

@@ -175,6 +175,19 @@ describe('ticket events and deliveries', () => {
     await expect.poll(async () => (await openFeed(origin, keys.a)).status).toBe(200);
   });
 
+  it('a live feed that fails to open takes no place under the cap', async () => {
+    const capped = await buildTestApi(store, ADMIN, { liveFeedPollMs: LIVE_POLL_MS, liveFeedsPerKey: 1 });
+    onTestFinished(() => capped.close());
+    const origin = await capped.listen({ host: '127.0.0.1', port: 0 });
+    const { lastEventId } = store.deliveries;
+    store.deliveries.lastEventId = () => {
+      store.deliveries.lastEventId = lastEventId;
+      throw new Error('SQLITE_BUSY: database is locked');
+    };
+    expect((await openFeed(origin, keys.a)).status).toBe(500);
+    expect((await openFeed(origin, keys.a)).status).toBe(200);
+  });
+
   it('failed deliveries are listed and retried by their insurer; others cannot see them', async () => {
     openTicket(elevatorOfA);
     const [delivery] = store.deliveries.list({ limit: 1 }, {}).items;
