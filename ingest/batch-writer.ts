@@ -1,7 +1,7 @@
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { seriesOf } from '../influx/line-protocol.js';
-import { readRefusal } from '../influx/partial-write.js';
+import { readRefusal, type WriteRefusal } from '../influx/partial-write.js';
 import { InfluxWriteError, type TelemetryStore } from '../influx/types.js';
 import type { Spool, SpoolBatch } from './spool.js';
 
@@ -21,6 +21,7 @@ const NEWLINE = 0x0a;
 const SPACE = 0x20;
 const DIGIT_ZERO = 0x30;
 const HTTP_BAD_REQUEST = 400;
+const HTTP_PAYLOAD_TOO_LARGE = 413;
 
 /** Told of each line InfluxDB refused for good, with InfluxDB's words on it (ingest keeps it as a dead letter). */
 export type RefusedLine = (line: string, reason: string) => void;
@@ -232,9 +233,12 @@ export class BatchWriter {
    * an earlier one of the same time, as in the batch.
    */
   private async settle(lines: readonly Line[], error: Error, refused: Refused[]): Promise<boolean> {
-    const badRequest = error instanceof InfluxWriteError && error.status === HTTP_BAD_REQUEST;
+    const status = error instanceof InfluxWriteError ? error.status : undefined;
     const reason = error instanceof InfluxWriteError && error.serverError ? error.serverError : error.message;
-    const verdict = badRequest ? readRefusal(lines.map(textOf), reason) : { kind: 'all' as const };
+    // A 413 is the request's size (InfluxDB's max-body-size, or a proxy's), not its lines': parts may pass.
+    let verdict: WriteRefusal = { kind: 'all' };
+    if (status === HTTP_BAD_REQUEST) verdict = readRefusal(lines.map(textOf), reason);
+    else if (status === HTTP_PAYLOAD_TOO_LARGE) verdict = { kind: 'unknown' };
     if (verdict.kind === 'all' || lines.length === 1) {
       for (const line of lines) refused.push({ line, reason });
       return true;

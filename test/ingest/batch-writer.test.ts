@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, inject, it, onTestFinished, vi } from 'vitest';
@@ -39,6 +41,33 @@ async function storeWithIntegerV() {
 
 const values = async (store: InfluxHttpStore, measurement: string, field: string) =>
   (await store.query(`SELECT ${field} FROM ${measurement}`))[0]?.rows.map((row) => row[field]) ?? [];
+
+/**
+ * A proxy on loopback in front of the suite's influxd that answers 413 to a write over `maxBodyBytes`,
+ * as nginx does past its client_max_body_size, and passes everything else on.
+ */
+async function behindProxy(db: string, maxBodyBytes: number): Promise<InfluxHttpStore> {
+  const influxUrl = inject('influxUrl');
+  const proxy = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (request.url?.startsWith('/write') && body.length > maxBodyBytes)
+        return void response.writeHead(413).end('<h1>413 Request Entity Too Large</h1>');
+      const headers = { 'content-type': request.headers['content-type'] ?? 'text/plain' };
+      const forwarded = body.length > 0 ? { method: request.method, headers, body } : { method: request.method };
+      fetch(`${influxUrl}${request.url}`, forwarded).then(
+        async (answer) => response.writeHead(answer.status).end(Buffer.from(await answer.arrayBuffer())),
+        () => response.writeHead(502).end(),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+  const { port } = proxy.address() as AddressInfo;
+  return new InfluxHttpStore({ url: `http://127.0.0.1:${port}`, db });
+}
 
 const counter = async (metric: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
   (await metric.get()).values[0]?.value ?? 0;
@@ -246,6 +275,23 @@ describe('BatchWriter', () => {
     expect(refused.map(({ line }) => line)).toEqual(['k a="s" 2']);
     expect(await counter(metrics.pointsRejected)).toBe(1);
     expect(await counter(metrics.pointsWritten)).toBe(3);
+  });
+
+  it('writes a batch a proxy refuses as too large (413) again in parts, refusing only a line too large alone', async () => {
+    const lines = Array.from({ length: 6 }, (_, i) => `m v=${i + 1}i ${i + 10}`);
+    const tooLargeAlone = `m v=7i,note="${'x'.repeat(100)}" 16`;
+    const maxBodyBytes = 3 * Buffer.byteLength(`${lines[0]}\n`);
+    const store = await behindProxy(uniqueDatabase(), maxBodyBytes);
+    await store.ensureDatabase();
+    await store.write(['m v=0i 1']);
+    const { batchWriter, metrics, refused } = writer(store, { batchSize: 100 });
+    await batchWriter.push([...lines.slice(0, 3), tooLargeAlone, ...lines.slice(3)]);
+    await batchWriter.flush();
+    expect(await values(store, 'm', 'v')).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(refused.map(({ line }) => line)).toEqual([tooLargeAlone]);
+    expect(refused[0]?.reason).toMatch(/413/);
+    expect(await counter(metrics.pointsRejected)).toBe(1);
+    expect(await counter(metrics.pointsWritten)).toBe(6);
   });
 
   it('keeps points InfluxDB refuses for want of its database, and writes them once it is there', async () => {
