@@ -36,21 +36,25 @@ export function waitForOutput(
   shown: () => string = read,
 ): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
+    const settle = () => {
+      clearInterval(timer);
+      clearTimeout(deadline);
+    };
     const check = () => {
       const match = pattern.exec(read());
       if (match) {
-        clearInterval(timer);
+        settle();
         resolve(match);
       }
     };
     const timer = setInterval(check, 50);
-    setTimeout(() => {
-      clearInterval(timer);
+    const deadline = setTimeout(() => {
+      settle();
       reject(new Error(`no ${pattern} in time.\n${shown()}`));
     }, timeoutMs);
     void exit.then((code) => {
       check();
-      clearInterval(timer);
+      settle();
       reject(new Error(`exited (${code}) before ${pattern}.\n${shown()}`));
     });
   });
