@@ -8,7 +8,13 @@ import {
   type MaintenancePayload,
   type TopicKind,
 } from '../../contract/index.js';
-import { BACKGROUND_FAULTS, DEGRADATIONS, SUDDEN_EVENTS, type SuddenEventName } from '../degradations.js';
+import {
+  BACKGROUND_FAULTS,
+  DEGRADATIONS,
+  SUDDEN_EVENT_NAMES,
+  SUDDEN_EVENTS,
+  type SuddenEventName,
+} from '../degradations.js';
 import { shanghaiMidnight } from '../../lib/shanghai.js';
 import { PROFILES, tripsPerMinute } from '../profiles.js';
 import { Random } from '../random.js';
@@ -456,8 +462,7 @@ export class ElevatorModel {
     const rates = this.scenario.critical;
     const total = Object.values(rates).reduce((sum, rate) => sum + rate, 0);
     if (!this.random.chance(total / MINUTES_PER_YEAR)) return;
-    const names = Object.keys(SUDDEN_EVENTS) as SuddenEventName[];
-    const name = this.random.weighted(names, (candidate) => rates[candidate]);
+    const name = this.random.weighted(SUDDEN_EVENT_NAMES, (candidate) => rates[candidate]);
     this.suddenEvent(name, start + this.random.int(0, 59) * SECOND_MS, drafts);
   }
 
