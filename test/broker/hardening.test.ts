@@ -12,6 +12,7 @@ import { registration } from '../helpers/fixtures.js';
 import { listeningBroker } from '../helpers/broker.js';
 import { rawClient, rawConnect } from '../helpers/raw-mqtt.js';
 import { issueTestToken } from '../helpers/tokens.js';
+import { within } from '../helpers/within.js';
 
 const ADMIN_TOKEN = 'admin-token-for-broker-tests';
 const HOST = '127.0.0.1';
@@ -58,15 +59,6 @@ function rawExchange(port: number, bytes: Buffer): Promise<Buffer> {
     socket.on('error', reject);
     socket.on('close', () => resolve(Buffer.concat(received)));
   });
-}
-
-/** Resolves within `ms` or fails the test. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 describe('a broker with small limits', () => {

@@ -20,6 +20,7 @@ import {
   type RawConnect,
 } from '../helpers/raw-mqtt.js';
 import { issueTestToken } from '../helpers/tokens.js';
+import { within } from '../helpers/within.js';
 
 const ADMIN_TOKEN = 'admin-token-for-protocol-tests';
 /** Long enough for a broker on loopback to answer, short enough to keep the file fast. */
@@ -35,15 +36,6 @@ const INVALID_UTF8 = {
   'byte FF': Buffer.from([0xff]),
   'truncated sequence (E2 82)': Buffer.from([0xe2, 0x82]),
 } as const;
-
-/** Resolves within `ms` or fails the test. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 let b: Awaited<ReturnType<typeof listeningBroker>>;
 let token: string;
