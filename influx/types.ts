@@ -52,8 +52,10 @@ export class InfluxQueryError extends Error {
   }
 }
 
-const HTTP_BAD_REQUEST = 400;
-const HTTP_PAYLOAD_TOO_LARGE = 413;
+/** InfluxDB's answer to a write with a line it cannot take. */
+export const HTTP_BAD_REQUEST = 400;
+/** A write over InfluxDB's max-body-size (or a proxy's limit). */
+export const HTTP_PAYLOAD_TOO_LARGE = 413;
 const REFUSALS_OF_THE_LINES: ReadonlySet<number> = new Set([HTTP_BAD_REQUEST, HTTP_PAYLOAD_TOO_LARGE]);
 
 export class InfluxWriteError extends Error {

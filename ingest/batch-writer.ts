@@ -2,7 +2,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { seriesOf } from '../influx/line-protocol.js';
 import { readRefusal, type WriteRefusal } from '../influx/partial-write.js';
-import { InfluxWriteError, type TelemetryStore } from '../influx/types.js';
+import { HTTP_BAD_REQUEST, HTTP_PAYLOAD_TOO_LARGE, InfluxWriteError, type TelemetryStore } from '../influx/types.js';
 import type { Spool, SpoolBatch } from './spool.js';
 
 export interface BatchWriterOptions {
@@ -20,8 +20,6 @@ const MS_PER_SECOND = 1000;
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 const DIGIT_ZERO = 0x30;
-const HTTP_BAD_REQUEST = 400;
-const HTTP_PAYLOAD_TOO_LARGE = 413;
 
 /** Told of each line InfluxDB refused for good, with InfluxDB's words on it (ingest keeps it as a dead letter). */
 export type RefusedLine = (line: string, reason: string) => void;
