@@ -26,6 +26,7 @@ import { DEFAULT_LIMITS, type BrokerLimits } from './limits.js';
 import { createTlsServer, type BrokerTls } from './tls.js';
 import { openBackends, type PersistenceStatus } from './persistence.js';
 import { watchReaderBacklog, type ReaderBacklogStatus } from './reader-backlog.js';
+import { MAX_QOS } from './packet-check.js';
 import { markRedeliveries } from './redelivery.js';
 import {
   isLatestWill,
@@ -80,7 +81,6 @@ const MQTT_MAX_FIXED_HEADER_BYTES = 5;
 const WS_MESSAGE_TOO_LARGE = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 
 const ELEVATOR_TOPIC_PREFIX = `${TOPIC_ROOT}/`;
-const MAX_QOS = 2;
 /** aedes' own: a stopped broker's wills are published within about four minutes. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 60_000;
 /** CONNACK 3, server unavailable: the connection could not be numbered (its Redis failed). */

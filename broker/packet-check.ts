@@ -25,7 +25,8 @@ const CONNECT_FLAG = {
   reserved: 0x01,
 } as const;
 const WILL_QOS_SHIFT = 3;
-const MAX_QOS = 2;
+/** The highest QoS of MQTT 3.1.1 [MQTT-3.3.1-4]. */
+export const MAX_QOS = 2;
 const MQTT_311_LEVEL = 4;
 /** CONNECTs of the protocols aedes takes (3.1 and 3.1.1); any other it refuses with CONNACK 1. */
 const CHECKED_PROTOCOLS: ReadonlyArray<{ name: string; level: number }> = [
