@@ -27,12 +27,14 @@ const CONNECT_FLAG = {
 const WILL_QOS_SHIFT = 3;
 /** The highest QoS of MQTT 3.1.1 [MQTT-3.3.1-4]. */
 export const MAX_QOS = 2;
+const MQTT_31_LEVEL = 3;
 const MQTT_311_LEVEL = 4;
-/** CONNECTs of the protocols aedes takes (3.1 and 3.1.1); any other it refuses with CONNACK 1. */
-const CHECKED_PROTOCOLS: ReadonlyArray<{ name: string; level: number }> = [
-  { name: 'MQTT', level: MQTT_311_LEVEL },
-  { name: 'MQIsdp', level: 3 },
-];
+/**
+ * What mqtt-packet reads as a CONNECT of 3.1 or 3.1.1, which aedes then takes: either protocol
+ * name with either level, the level's bridge bit set or not. Any other it refuses.
+ */
+const PROTOCOL_NAMES: ReadonlySet<string> = new Set(['MQTT', 'MQIsdp']);
+const BRIDGE_BIT = 0x80;
 const NUL = 0;
 const SINGLE_LEVEL_WILDCARD = '+'.charCodeAt(0);
 const MULTI_LEVEL_WILDCARD = '#'.charCodeAt(0);
@@ -77,8 +79,8 @@ function stringFault(field: Buffer, name: string): string | null {
 
 function connectFault(reader: BodyReader): string | null {
   const protocol = reader.bytes().toString('latin1');
-  const level = reader.byte();
-  if (!CHECKED_PROTOCOLS.some((known) => known.name === protocol && known.level === level)) return null;
+  const level = reader.byte() & ~BRIDGE_BIT;
+  if (!PROTOCOL_NAMES.has(protocol) || (level !== MQTT_31_LEVEL && level !== MQTT_311_LEVEL)) return null;
   const flags = reader.byte();
   if (flags & CONNECT_FLAG.reserved) return 'the reserved CONNECT flag is set [MQTT-3.1.2-3]';
   const will = (flags & CONNECT_FLAG.will) !== 0;

@@ -27,6 +27,9 @@ const ADMIN_TOKEN = 'admin-token-for-protocol-tests';
 const PROMPTLY_MS = 1000;
 const MAX_PAYLOAD = 1024;
 const PINGREQ = frame(0xc0);
+const CONNECT_FIRST_BYTE = 0x10;
+/** A remaining-length byte with more to follow [MQTT-2.2.3]. */
+const CONTINUATION_BIT = 0x80;
 const TS = 1_764_000_000_000;
 
 /** Byte sequences that are not UTF-8 [MQTT-1.5.3-1]: overlong NUL, a surrogate in CESU-8 form, a byte never valid, a cut sequence. */
@@ -61,6 +64,15 @@ const device = (fields: Partial<RawConnect> = {}): RawConnect => ({
   password: token,
   ...fields,
 });
+
+/** A CONNECT with another protocol name and level byte; mqtt-packet takes either name at 3 or 4, the bridge bit (128) set or not. */
+function withProtocol(connect: Buffer, name: string, level: number): Buffer {
+  let at = 1;
+  while ((connect[at++] as number) & CONTINUATION_BIT);
+  const body = connect.subarray(at);
+  const rest = body.subarray(lengthPrefixed('MQTT').length + 1);
+  return frame(CONNECT_FIRST_BYTE, lengthPrefixed(name), Buffer.from([level]), rest);
+}
 
 /** The broker's answer to a CONNECT: its CONNACK return code, or 'closed' when it closed the connection unanswered. */
 async function answerTo(connect: Buffer): Promise<number | 'closed'> {
@@ -104,6 +116,19 @@ describe('CONNECT', () => {
       ),
     ).toBe('closed');
   });
+
+  it.each([
+    ['MQTT', 3],
+    ['MQTT', 0x84],
+    ['MQIsdp', 4],
+    ['MQIsdp', 0x83],
+  ])(
+    'closes the connection, unanswered, at a will of QoS 3 under protocol %s level %i, which aedes takes as 3.1 or 3.1.1',
+    async (name, level) => {
+      const will = { topic: 'elevators/E1/online', payload: '0', qos: 3, retain: true };
+      expect(await answerTo(withProtocol(rawConnect(device({ will })), name, level))).toBe('closed');
+    },
+  );
 
   it.each([
     ['will QoS without the will flag [MQTT-3.1.2-13]', 1 << CONNECT_FLAGS.willQosShift],
