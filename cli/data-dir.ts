@@ -41,13 +41,18 @@ function tighten(target: string): void {
 /**
  * For a process that keeps its data in the data directory (it holds the admin key, InfluxDB's
  * files, and webhook secrets in plain text, as HMAC needs them): sets a private umask, creates the
- * directory 0700, and tightens what an earlier version made there (only liftwatch's own entries, so
- * a data directory set to a shared place keeps the rest as it is). Call it before creating anything.
+ * directory 0700, and tightens what an earlier version made there. Only liftwatch's own: its
+ * entries, and the directory itself when it is liftwatch's (its store is there), so a data
+ * directory set to a shared place (/tmp, a home) keeps its mode and the rest of what is in it.
+ * Call it before creating anything.
  */
 export function claimDataDir(dir: string): void {
   process.umask(PRIVATE_UMASK);
-  fs.mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
-  for (const name of OWN_ENTRIES) tighten(path.join(dir, name));
+  if (fs.mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE }) !== undefined) return;
   const { mode } = fs.statSync(dir);
-  if ((mode & GROUP_AND_OTHERS) !== 0) fs.chmodSync(dir, mode & ~GROUP_AND_OTHERS & 0o7777);
+  const ours = fs.existsSync(path.join(dir, STORE_FILE));
+  // Private already: nothing below it is reachable by others, however loose.
+  if (ours && (mode & GROUP_AND_OTHERS) === 0) return;
+  for (const name of OWN_ENTRIES) tighten(path.join(dir, name));
+  if (ours) fs.chmodSync(dir, mode & ~GROUP_AND_OTHERS & 0o7777);
 }
