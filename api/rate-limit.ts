@@ -51,7 +51,10 @@ export async function registerRateLimit(app: FastifyInstance, perMinute: number,
     keyGenerator: limiterKey,
     allowList: unlimited,
     errorResponseBuilder: (_request, { max, after }) =>
-      new LiftwatchError('LW_ERR_RATE_LIMITED', `This key may make ${max} requests a minute; retry in ${after}`),
+      new LiftwatchError(
+        'LW_ERR_RATE_LIMITED',
+        `Each key's owner (each address, without a valid key) may make ${max} requests a minute; retry in ${after}`,
+      ),
   });
   app.addHook('onRequest', app.rateLimit());
 }

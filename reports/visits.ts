@@ -1,5 +1,5 @@
 import { MAINTENANCE_KINDS, type Elevator, type Visit } from '../contract/index.js';
-import { timeParam } from '../influx/params.js';
+import { windowParams } from '../influx/params.js';
 import type { QueryParams, TelemetryStore } from '../influx/types.js';
 import { LiftwatchError } from '../lib/errors.js';
 import type { Scope, Store } from '../store/types.js';
@@ -93,7 +93,7 @@ export async function listVisits(
   const series = await queryRows(
     telemetry,
     `SELECT "action", technician, visitContractor, kind, items FROM maintenance WHERE time >= $from AND time < $to${elevator === undefined ? '' : ' AND elevator = $elevator'} GROUP BY elevator`,
-    { from: timeParam(from), to: timeParam(to + MAX_VISIT_MS), ...(elevator === undefined ? {} : { elevator }) },
+    { ...windowParams(from, to + MAX_VISIT_MS), ...(elevator === undefined ? {} : { elevator }) },
   );
   return series
     .flatMap((one) => {
@@ -112,7 +112,7 @@ export async function checkoutsByElevator(
   const series = await queryRows(
     telemetry,
     `SELECT "action" FROM maintenance WHERE "action" = 'checkout' AND time >= $from AND time < $to GROUP BY elevator`,
-    { from: timeParam(from), to: timeParam(to) },
+    windowParams(from, to),
   );
   return new Map(series.map((one) => [one.tags.elevator ?? '', one.rows.map((row) => Number(row.time))]));
 }

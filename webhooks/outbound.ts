@@ -4,6 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { finished } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { addressMatcher } from '../lib/address-list.js';
 import { LiftwatchError } from '../lib/errors.js';
 
@@ -64,6 +65,9 @@ const REFUSED = REFUSED_RANGES.map(({ kind, v4, v6 }) => ({
 }));
 const routableV6 = addressMatcher(ROUTABLE_V6);
 
+/** How long registration waits for a webhook host's name to resolve; each delivery resolves it again anyway. */
+export const DEFAULT_LOOKUP_TIMEOUT_MS = 5_000;
+
 /** Default of LW_OUTBOUND_ALLOW: no refused address is allowed. */
 export const DEFAULT_OUTBOUND_ALLOW: readonly string[] = [];
 
@@ -78,6 +82,8 @@ export interface OutboundOptions {
   readonly allow?: readonly string[];
   /** Resolves receivers' names. Default the system's resolver (dns.lookup). */
   readonly resolve?: Resolve;
+  /** How long checkUrl waits for `resolve`. Default DEFAULT_LOOKUP_TIMEOUT_MS. */
+  readonly lookupTimeoutMs?: number;
 }
 
 export interface OutboundPolicy {
@@ -100,7 +106,11 @@ const ALLOW_HINT = 'liftwatch sends webhooks to public addresses only, unless LW
 /** `[::1]` as URL.hostname spells it, to `::1`. */
 const bareHost = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1');
 
-export function outboundPolicy({ allow = DEFAULT_OUTBOUND_ALLOW, resolve = systemResolve }: OutboundOptions = {}) {
+export function outboundPolicy({
+  allow = DEFAULT_OUTBOUND_ALLOW,
+  resolve = systemResolve,
+  lookupTimeoutMs = DEFAULT_LOOKUP_TIMEOUT_MS,
+}: OutboundOptions = {}) {
   const allowed = addressMatcher(allow);
 
   /** What kind of refused address this is (`loopback`), or null when liftwatch may send to it. */
@@ -145,10 +155,19 @@ export function outboundPolicy({ allow = DEFAULT_OUTBOUND_ALLOW, resolve = syste
     const host = bareHost(new URL(url).hostname);
     if (checkAddress(host)) return;
     let addresses: readonly LookupAddress[];
+    const timer = new AbortController();
     try {
-      addresses = await resolve(host);
+      // A resolver that does not answer must not hold the admin's request: the name counts as not resolving now.
+      addresses = await Promise.race([
+        resolve(host),
+        sleep(lookupTimeoutMs, undefined, { signal: timer.signal }).then(() => {
+          throw new Error('lookup timed out');
+        }),
+      ]);
     } catch {
       return;
+    } finally {
+      timer.abort();
     }
     if (addresses.length > 0 && addresses.every(({ address }) => refusal(address) !== null)) {
       throw refusedName(host, addresses);

@@ -10,7 +10,7 @@ import {
   type ElevatorRecent,
   type RecentFault,
 } from '../../contract/index.js';
-import { durationParam, timeParam } from '../../influx/params.js';
+import { durationParam, windowParams } from '../../influx/params.js';
 import type { Series, TelemetryStore } from '../../influx/types.js';
 import { LiftwatchError } from '../../lib/errors.js';
 import { shanghaiMidnight } from '../../lib/shanghai.js';
@@ -54,8 +54,7 @@ export async function recentOf(
   // InfluxDB's day buckets start at UTC midnight plus an offset: this one makes them Shanghai days.
   const params = {
     elevator,
-    from: timeParam(from),
-    to: timeParam(now),
+    ...windowParams(from, now),
     dayOffset: durationParam(((from % DAY_MS) + DAY_MS) % DAY_MS),
   };
   const [faults, doors, obstructed] = await Promise.all([

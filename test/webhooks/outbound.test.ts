@@ -254,6 +254,12 @@ describe('webhook URLs at registration', () => {
 });
 
 describe('the address policy', () => {
+  it('takes a URL whose name does not resolve within the lookup timeout: each delivery checks it again', async () => {
+    const never: Resolve = () => new Promise(() => undefined);
+    const policy = outboundPolicy({ allow: [], resolve: never, lookupTimeoutMs: 50 });
+    await expect(policy.checkUrl('https://slow.example/hook')).resolves.toBeUndefined();
+  });
+
   it('passes public addresses, including public IPv4 inside IPv6 forms', () => {
     const policy = outboundPolicy({ allow: [] });
     for (const address of [PUBLIC_V4, '8.8.8.8', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808']) {
