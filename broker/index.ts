@@ -29,9 +29,10 @@ import { watchReaderBacklog, type ReaderBacklogStatus } from './reader-backlog.j
 import { MAX_QOS } from './packet-check.js';
 import { markRedeliveries } from './redelivery.js';
 import {
+  dropWill,
   isLatestWill,
   numberWill,
-  skipSupersededWills,
+  screenStoppedBrokersWills,
   watchWillWork,
   willConnection,
   willOwner,
@@ -220,8 +221,11 @@ export async function build(options: BrokerOptions): Promise<Broker> {
         if (!accepted) return enterRouter(client, packet, done);
         return void accepted.then(() => enterRouter(client, packet, done), done);
       }
+      // A stopped broker's will (numbered and naming its device: the screen let it through) that its
+      // client may no longer publish, the elevator having left the gateway meanwhile, say.
+      if (!client) return refuseStoppedBrokersWill(packet, decision.reason, done);
       metrics.publishDenied.inc();
-      logger.warn({ clientId: client?.id, topic: packet.topic }, `MQTT publish refused: ${decision.reason}`);
+      logger.warn({ clientId: client.id, topic: packet.topic }, `MQTT publish refused: ${decision.reason}`);
       done(new Error(decision.reason));
     },
     authorizeSubscribe(client, subscription, done) {
@@ -251,7 +255,24 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     // Every reconnect skips one (a whole fleet's after a restart): counted, logged only when debugging.
     logger.debug({ clientId, topic }, 'MQTT will not published: its client has connected again since');
   };
-  skipSupersededWills(aedes, backends.connections, (will) => skippedWill(will.clientId, will.topic));
+  const refusedWill = (will: WillPacket, reason: 'unattributed' | 'refused', detail: string) => {
+    metrics.willsRefused.inc({ reason });
+    logger.warn({ clientId: will.clientId, topic: will.topic }, `MQTT will of a stopped broker deleted: ${detail}`);
+  };
+  function refuseStoppedBrokersWill(packet: PublishPacket, reason: string, done: PublishDone): void {
+    refusedWill(packet as WillPacket, 'refused', reason);
+    dropWill(packet);
+    done(null);
+  }
+  screenStoppedBrokersWills(aedes, backends.connections, (will, why) =>
+    why === 'superseded'
+      ? skippedWill(will.clientId, will.topic)
+      : refusedWill(
+          will,
+          'unattributed',
+          'no connection number or device names its client (an older liftwatch left it)',
+        ),
+  );
   // What aedes cannot do in the background (publish a stopped broker's wills, say) it emits here;
   // with nothing listening, the process would die of it.
   (aedes as EventEmitter).on('error', (error: Error) => logger.error({ err: error }, 'MQTT broker error'));
@@ -284,7 +305,8 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     const latest = () => isLatestWill(backends.connections, packet, clientId);
     const skip = () => {
       skippedWill(clientId, packet.topic);
-      done(new Error('the will of a connection superseded by a newer one'));
+      dropWill(packet);
+      done(null);
     };
     void willWork.track(
       (async () => {

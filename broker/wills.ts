@@ -90,34 +90,67 @@ export async function isLatestWill(numbers: ConnectionNumbers, packet: WillPacke
   return connection === undefined || connection === (await numbers.latest(clientId));
 }
 
+/** Wills whose authorization let aedes go on, to be dropped by the publish that follows. */
+const droppedWills = new WeakSet<object>();
+
+/**
+ * Lets aedes go on with a numbered will without publishing it: its authorization answers
+ * `done(null)`, the publish that follows is dropped, and aedes deletes the will as it does a
+ * published one. Refused instead, a stopped broker's will would end aedes' pass over those wills
+ * (the rest waiting for the next pass, four heartbeats later, the refused one never deleted) and,
+ * refused while aedes still gathers its batch, kill the process with an unhandled rejection.
+ */
+export function dropWill(will: object): void {
+  droppedWills.add(will);
+}
+
+/** A will as aedes-persistence-redis (or aedes' memory persistence) stores it: both set by putWill. */
+interface StoredWill extends WillPacket {
+  readonly clientId: string;
+  readonly brokerId: string;
+}
+
 /** What aedes' persistence does with the wills of brokers that stopped (aedes publishes them). */
 interface WillStore {
-  streamWill(brokers: object): AsyncIterable<WillPacket & { brokerId?: string }>;
+  streamWill(brokers: object): AsyncIterable<StoredWill>;
   delWill(client: { id: string; brokerId: string }): Promise<unknown>;
 }
 
+/** Why a stopped broker's will was deleted unpublished. */
+export type UnpublishedWill = 'superseded' | 'unattributed';
+
 /**
- * The wills aedes finds left by a broker that stopped come through without those whose client has
- * connected again since (through any broker): they are deleted instead of published. Call once
- * aedes listens (its persistence exists from then).
+ * The wills aedes finds left by a broker that stopped come through without those it should not
+ * publish, which are deleted instead: a will whose client has connected again since (through any
+ * broker, this one included), and one no connection number or device names (left by an older
+ * liftwatch: whether its device came back cannot be told). What comes through has no client
+ * connected here, so aedes authorizes it as the stopped broker's. Call once aedes listens (its
+ * persistence exists from then).
  */
-export function skipSupersededWills(
+export function screenStoppedBrokersWills(
   aedes: Aedes,
   numbers: ConnectionNumbers,
-  onSkipped: (will: WillPacket) => void,
+  onDeleted: (will: WillPacket, why: UnpublishedWill) => void,
 ): void {
   const persistence = (aedes as unknown as { persistence: WillStore }).persistence;
+  const clients = (aedes as unknown as { clients: Record<string, unknown> }).clients;
   const streamWill = persistence.streamWill.bind(persistence);
+  const unpublished = async (will: StoredWill): Promise<UnpublishedWill | null> => {
+    if (willOwner(will) === undefined) return 'unattributed';
+    const latest = await isLatestWill(numbers, will, will.clientId);
+    // A client connected here was numbered before it was let in: after the will's connection.
+    return latest && clients[will.clientId] === undefined ? null : 'superseded';
+  };
   persistence.streamWill = (brokers) =>
-    (async function* current() {
+    (async function* publishable() {
       for await (const will of streamWill(brokers)) {
-        const { clientId, brokerId } = will;
-        if (clientId === undefined || (await isLatestWill(numbers, will, clientId))) {
+        const why = await unpublished(will);
+        if (why === null) {
           yield will;
           continue;
         }
-        if (brokerId !== undefined) await persistence.delWill({ id: clientId, brokerId });
-        onSkipped(will);
+        await persistence.delWill({ id: will.clientId, brokerId: will.brokerId });
+        onDeleted(will, why);
       }
     })();
 }
@@ -155,6 +188,7 @@ export function watchWillWork(aedes: Aedes): WillWork {
   router.publish = (packet, client, done) => {
     const [by, callback] = typeof client === 'function' ? [null, client as Done] : [client, done];
     if (willConnection(packet) === undefined) return publish(packet, by, callback);
+    if (droppedWills.has(packet)) return callback?.(null);
     void track(new Promise<void>((resolve) => publish(packet, by, (error) => (resolve(), callback?.(error)))));
   };
   return {

@@ -144,6 +144,12 @@ export function createMetrics() {
       help: 'Wills not published because their client had connected again since, through this broker or another',
       registers,
     }),
+    willsRefused: new Counter({
+      name: 'lw_mqtt_wills_refused_total',
+      help: 'Wills of a stopped broker deleted unpublished, by reason: unattributed (no connection number or device names their client: left by an older liftwatch), refused (their client may no longer publish them: the elevator left the gateway, say)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     ingestReconnects: new Counter({
       name: 'lw_ingest_mqtt_reconnects_total',
       help: 'Times a separately running ingest connected to the broker again after losing its connection',

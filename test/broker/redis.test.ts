@@ -1,12 +1,17 @@
+import { createRequire } from 'node:module';
+import { Redis } from 'ioredis';
 import mqtt, { type IConnackPacket, type IPublishPacket } from 'mqtt';
 import { pino } from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { registerGateway } from '../../api/elevator-registry.js';
 import { build as buildBroker, type BrokerOptions } from '../../broker/index.js';
+import type { WillPacket } from '../../broker/wills.js';
 import {
   ALL_ELEVATOR_TOPICS,
   INGEST_PRINCIPAL,
   RECORDER_PRINCIPAL,
   buildTopic,
+  gatewayUsername,
   parseTopic,
 } from '../../contract/index.js';
 import { createMetrics } from '../../lib/metrics.js';
@@ -21,6 +26,11 @@ import { startRedis } from '../helpers/redis.js';
 import { startTestSystem } from '../helpers/system.js';
 import { issueTestToken } from '../helpers/tokens.js';
 
+/** The encoding aedes-persistence-redis stores wills in (msgpack-lite, its dependency; untyped). */
+const msgpack = createRequire(createRequire(import.meta.url).resolve('aedes-persistence-redis'))('msgpack-lite') as {
+  encode(value: unknown): Buffer;
+  decode(buffer: Buffer): Record<string, unknown>;
+};
 const ADMIN = 'admin-key-for-the-redis-tests';
 const logger = pino({ level: 'silent' });
 const TS = 1_764_000_000_000;
@@ -33,6 +43,12 @@ const WILL_SETTLE_MS = 100;
 /** A broker's heartbeat in the tests of a killed broker's wills: aedes publishes them after four. */
 const SHORT_HEARTBEAT_MS = 250;
 const WILLS_OF_THE_DEAD_MS = 10_000;
+/** More wills than aedes publishes in one batch (16): one it fails to publish ends its pass after the first batch. */
+const FLEET = 20;
+/** The survivor's heartbeat in the tests of a will it cannot publish: aedes goes through the wills every four. */
+const WILL_PASS_HEARTBEAT_MS = 1000;
+/** Long enough for two passes over a killed broker's wills at WILL_PASS_HEARTBEAT_MS. */
+const WILL_PASSES_MS = 20_000;
 /** The longest a spool's fsync takes in the two-broker test. */
 const SPOOL_SYNC_MS = 20;
 
@@ -41,6 +57,22 @@ function openStore(): Store {
   onTestFinished(() => store.close());
   return store;
 }
+
+/** A registry in a data directory of its own, shared by a `liftwatch broker` and the test's brokers. */
+function sharedRegistry() {
+  const dataDir = tempDir();
+  const store = openSqliteStore(dataDir);
+  onTestFinished(() => store.close());
+  return { dataDir, store };
+}
+
+/** A device's will: its retained online flag 0. */
+const offlineWill = (id: string) => ({
+  topic: buildTopic(id, 'online'),
+  payload: Buffer.from('0'),
+  qos: 1 as const,
+  retain: true,
+});
 
 const seqOf = (payload: Buffer) => (JSON.parse(payload.toString()) as { seq: number }).seq;
 
@@ -90,6 +122,63 @@ async function persistentReader(url: string) {
     client.once('error', reject);
   });
   return { client, seqs, sessionPresent: connack.sessionPresent };
+}
+
+/**
+ * A `liftwatch broker` on `redisUrl` with the registry in `dataDir`, killed (SIGKILL) once `hold` has
+ * connected its clients to it: it publishes no will and deletes none, they stay in Redis for the brokers that remain.
+ */
+async function killBroker(dataDir: string, redisUrl: string, hold: (url: string) => Promise<void>): Promise<void> {
+  const mqttPort = await freePort();
+  const killed = runCli(['broker'], {
+    LW_DATA_DIR: dataDir,
+    LW_REDIS_URL: redisUrl,
+    LW_ADMIN_TOKEN: ADMIN,
+    LW_MQTT_PORT: String(mqttPort),
+    LW_MQTT_WS_PORT: String(await freePort()),
+  });
+  await killed.waitFor(/liftwatch broker on/);
+  await hold(`mqtt://127.0.0.1:${mqttPort}`);
+  killed.child.kill('SIGKILL');
+  await killed.exited();
+}
+
+/** The retained online flags, by topic, a reader connecting to `url` is given, once it has `count` of them. */
+async function onlineFlags(url: string, count: number): Promise<Record<string, string>> {
+  const reader = await connectDevice(url, RECORDER_PRINCIPAL, ADMIN);
+  const seen: Record<string, string> = {};
+  reader.on('message', (topic, payload, packet) => {
+    if (packet.retain && parseTopic(topic)?.kind === 'online') seen[topic] = payload.toString();
+  });
+  await reader.subscribeAsync(ALL_ELEVATOR_TOPICS, { qos: 1 });
+  await expect.poll(() => Object.keys(seen).length).toBe(count);
+  await reader.endAsync();
+  return seen;
+}
+
+/** The wills kept in Redis, by their keys (aedes-persistence-redis lists them under `will`). */
+async function willsInRedis(redisUrl: string): Promise<string[]> {
+  const db = new Redis(redisUrl);
+  try {
+    return await db.lrange('will', 0, -1);
+  } finally {
+    db.disconnect();
+  }
+}
+
+/** Changes the will a broker keeps in Redis for `clientId`, as aedes-persistence-redis encodes it (msgpack). */
+async function rewriteWill(redisUrl: string, clientId: string, change: (will: Record<string, unknown>) => void) {
+  const db = new Redis(redisUrl);
+  try {
+    const keys = (await db.lrange('will', 0, -1)).filter((key) => key.endsWith(`:${encodeURIComponent(clientId)}`));
+    expect(keys).toHaveLength(1);
+    const key = keys[0] ?? '';
+    const will = msgpack.decode((await db.getBuffer(key)) ?? Buffer.alloc(0));
+    change(will);
+    await db.set(key, msgpack.encode(will));
+  } finally {
+    db.disconnect();
+  }
 }
 
 async function publishFaults(client: mqtt.MqttClient, id: string, seqs: number[]) {
@@ -212,7 +301,7 @@ describe('broker with Redis (LW_REDIS_URL)', () => {
     const a = await startBroker(store, redis.url, { accept });
     const b = await startBroker(store, redis.url, { accept });
     const online = buildTopic('MOVE-1', 'online');
-    const will = { topic: online, payload: Buffer.from('0'), qos: 1 as const, retain: true };
+    const will = offlineWill('MOVE-1');
     /** The device's retained online flag, as a reader connecting now is given it. */
     const retained = async () => {
       const reader = await connectDevice(b.url, RECORDER_PRINCIPAL, ADMIN);
@@ -258,53 +347,124 @@ describe('broker with Redis (LW_REDIS_URL)', () => {
 
   it('publishes the wills a killed broker left, except for a device that connected again since', async () => {
     const redis = await startRedis();
-    const dataDir = tempDir();
-    const store = openSqliteStore(dataDir);
-    onTestFinished(() => store.close());
+    const { dataDir, store } = sharedRegistry();
     const tokens = {
       gone: await issueTestToken(store, registration('GONE-1')),
       moved: await issueTestToken(store, registration('MOVED-1')),
     };
-    const mqttPort = await freePort();
-    const killed = runCli(['broker'], {
-      LW_DATA_DIR: dataDir,
-      LW_REDIS_URL: redis.url,
-      LW_ADMIN_TOKEN: ADMIN,
-      LW_MQTT_PORT: String(mqttPort),
-      LW_MQTT_WS_PORT: String(await freePort()),
+    await killBroker(dataDir, redis.url, async (url) => {
+      for (const [id, token] of [
+        ['GONE-1', tokens.gone],
+        ['MOVED-1', tokens.moved],
+      ] as const) {
+        const device = await connectDevice(url, id, token, { will: offlineWill(id), reconnectPeriod: 0 });
+        await device.publishAsync(buildTopic(id, 'online'), '1', { qos: 1, retain: true });
+      }
     });
-    await killed.waitFor(/liftwatch broker on/);
-    const onKilled = `mqtt://127.0.0.1:${mqttPort}`;
-    for (const [id, token] of [
-      ['GONE-1', tokens.gone],
-      ['MOVED-1', tokens.moved],
-    ] as const) {
-      const will = { topic: buildTopic(id, 'online'), payload: Buffer.from('0'), qos: 1 as const, retain: true };
-      const device = await connectDevice(onKilled, id, token, { will, reconnectPeriod: 0 });
-      await device.publishAsync(buildTopic(id, 'online'), '1', { qos: 1, retain: true });
-    }
-    // Killed, it publishes no will and deletes none: they stay in Redis for the brokers that remain.
-    killed.child.kill('SIGKILL');
-    await killed.exited();
 
     const survivor = await startBroker(store, redis.url, { heartbeatIntervalMs: SHORT_HEARTBEAT_MS });
     const moved = await connectDevice(survivor.url, 'MOVED-1', tokens.moved);
     await moved.publishAsync(buildTopic('MOVED-1', 'online'), '1', { qos: 1, retain: true });
-    const flags = async () => {
-      const reader = await connectDevice(survivor.url, RECORDER_PRINCIPAL, ADMIN);
-      const seen: Record<string, string> = {};
-      reader.on('message', (topic, payload, packet) => {
-        if (packet.retain && parseTopic(topic)?.kind === 'online') seen[topic] = payload.toString();
-      });
-      await reader.subscribeAsync(ALL_ELEVATOR_TOPICS, { qos: 1 });
-      await expect.poll(() => Object.keys(seen).length).toBe(2);
-      await reader.endAsync();
-      return seen;
-    };
     // Once a stopped broker's heartbeats have been missed (three of them), another publishes its wills.
     await expect
-      .poll(flags, { timeout: WILLS_OF_THE_DEAD_MS })
+      .poll(() => onlineFlags(survivor.url, 2), { timeout: WILLS_OF_THE_DEAD_MS })
       .toEqual({ 'elevators/GONE-1/online': '0', 'elevators/MOVED-1/online': '1' });
+  });
+
+  /**
+   * A `liftwatch broker` that held a fleet (FLEET elevators, each with its will) after the clients
+   * `first` connects, killed; `whileDown` runs once it is gone. Then a broker on the same Redis and
+   * registry: it is given, and when each fleet elevator's will reached a reader of it (ms, by id).
+   */
+  async function killedFleet(
+    { dataDir, store }: ReturnType<typeof sharedRegistry>,
+    redisUrl: string,
+    first: (url: string) => Promise<void>,
+    whileDown: () => Promise<void> = async () => undefined,
+  ) {
+    const fleet = await Promise.all(
+      Array.from({ length: FLEET }, async (_, index) => {
+        const id = `FLEET-${index + 1}`;
+        return { id, token: await issueTestToken(store, registration(id)) };
+      }),
+    );
+    await killBroker(dataDir, redisUrl, async (url) => {
+      await first(url);
+      for (const { id, token } of fleet) await connectDevice(url, id, token, { will: offlineWill(id) });
+    });
+    await whileDown();
+    const survivor = await startBroker(store, redisUrl, { heartbeatIntervalMs: WILL_PASS_HEARTBEAT_MS });
+    const reader = await connectDevice(survivor.url, RECORDER_PRINCIPAL, ADMIN);
+    const arrivals = new Map<string, number>();
+    reader.on('message', (topic, payload) => {
+      const parsed = parseTopic(topic);
+      if (parsed?.kind === 'online' && payload.toString() === '0') arrivals.set(parsed.elevatorId, performance.now());
+    });
+    await reader.subscribeAsync(ALL_ELEVATOR_TOPICS, { qos: 1 });
+    /** Resolves once every fleet elevator's will has come; gives the time from the first to the last. */
+    const fleetWillsSpread = async () => {
+      await expect
+        .poll(() => fleet.filter(({ id }) => arrivals.has(id)).length, { timeout: WILL_PASSES_MS })
+        .toBe(FLEET);
+      const times = fleet.map(({ id }) => arrivals.get(id) ?? Number.NaN);
+      return Math.max(...times) - Math.min(...times);
+    };
+    return { survivor, arrivals, fleetWillsSpread };
+  }
+
+  it("publishes a killed broker's wills in one pass, deleting those it may not publish", async () => {
+    const redis = await startRedis();
+    const registry = sharedRegistry();
+    const { token: gatewayToken } = await registerGateway(registry.store.gateways, { id: 'GW-1', name: 'GW-1' });
+    await issueTestToken(registry.store, registration('GWE-1', { gateway: 'GW-1' }));
+    const oldToken = await issueTestToken(registry.store, registration('OLD-1'));
+    const { fleetWillsSpread, arrivals } = await killedFleet(
+      registry,
+      redis.url,
+      // First in the list of wills, so in aedes' first batch.
+      async (url) => {
+        await connectDevice(url, gatewayUsername('GW-1'), gatewayToken, { will: offlineWill('GWE-1') });
+        await connectDevice(url, 'OLD-1', oldToken, { will: offlineWill('OLD-1') });
+      },
+      async () => {
+        // The elevator leaves the gateway: its will is no longer the gateway's to send.
+        registry.store.elevators.setGateway('GWE-1', null);
+        // As an older liftwatch left it: whether its device came back since cannot be told.
+        await rewriteWill(redis.url, 'OLD-1', (will) => delete will.liftwatchConnection);
+      },
+    );
+    expect(await fleetWillsSpread()).toBeLessThan(WILL_PASS_HEARTBEAT_MS);
+    expect(arrivals.has('GWE-1')).toBe(false);
+    expect(arrivals.has('OLD-1')).toBe(false);
+    await expect.poll(() => willsInRedis(redis.url)).toEqual([]);
+  });
+
+  it("publishes a killed broker's wills in one pass when a device connects again as its will goes out", async () => {
+    const redis = await startRedis();
+    const registry = sharedRegistry();
+    const token = await issueTestToken(registry.store, registration('RACE-1'));
+    const { survivor, fleetWillsSpread, arrivals } = await killedFleet(registry, redis.url, async (url) => {
+      await connectDevice(url, 'RACE-1', token, { will: offlineWill('RACE-1') });
+    });
+    // The survivor's first pass over the wills is a few heartbeats away. Between its look at this
+    // will (its device had not connected since) and the will's publication, the device connects again.
+    const { aedes } = survivor.broker;
+    const authorize = aedes.authorizePublish;
+    let again: Promise<void> | undefined;
+    aedes.authorizePublish = (client, packet, done) => {
+      if (client !== null || (packet as WillPacket).clientId !== 'RACE-1' || again !== undefined) {
+        return authorize.call(aedes, client, packet, done);
+      }
+      again = connectDevice(survivor.url, 'RACE-1', token).then(async (device) => {
+        await device.publishAsync(buildTopic('RACE-1', 'online'), '1', { qos: 1, retain: true });
+        authorize.call(aedes, client, packet, done);
+      });
+    };
+    expect(await fleetWillsSpread()).toBeLessThan(WILL_PASS_HEARTBEAT_MS);
+    expect(again).toBeDefined();
+    expect(arrivals.has('RACE-1')).toBe(false);
+    expect((await onlineFlags(survivor.url, FLEET + 1))['elevators/RACE-1/online']).toBe('1');
+    await expect.poll(() => willsInRedis(redis.url)).toEqual([]);
   });
 
   it('hands a session over to the broker where its client connects again', async () => {
