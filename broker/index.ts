@@ -64,8 +64,9 @@ export interface BrokerOptions {
   /**
    * Takes each allowed publish on an elevator topic (ingest in this process); the publish, and
    * its PUBACK, wait until it resolves. A rejection refuses the publish: the device resends.
+   * `receivedAt` is given for a will (the time it is judged at); a publish is timed on arrival.
    */
-  readonly accept?: (topic: string, payload: Buffer, qos: number) => Promise<void>;
+  readonly accept?: (topic: string, payload: Buffer, qos: number, receivedAt?: Date) => Promise<void>;
   /**
    * How often this broker tells the brokers sharing its Redis that it runs (aedes' heartbeat);
    * one silent for three of them has stopped, and another publishes the wills it left. Default
@@ -299,9 +300,12 @@ export async function build(options: BrokerOptions): Promise<Broker> {
    * A will goes the way of any publish while its connection is still its client's latest: asked
    * before ingest in this process takes it, and again after, as ingest waits for its disk. Once
    * it has a place in the router it is published; the router and the readers' backlog wait only
-   * when the broker is overloaded.
+   * when the broker is overloaded. Ingest gets it timed before the first answer: a connection
+   * numbered after that answer speaks later, so InfluxDB keeps its online 1 last, however late
+   * the will reaches ingest (a busy event loop, say) and even when the second answer skips it.
    */
   function publishWill(client: Client | null, clientId: string, packet: PublishPacket, done: PublishDone): void {
+    const judgedAt = new Date();
     const latest = () => isLatestWill(backends.connections, packet, clientId);
     const skip = () => {
       skippedWill(clientId, packet.topic);
@@ -311,7 +315,7 @@ export async function build(options: BrokerOptions): Promise<Broker> {
     void willWork.track(
       (async () => {
         if (!(await latest())) return skip();
-        await options.accept?.(packet.topic, packet.payload as Buffer, packet.qos);
+        await options.accept?.(packet.topic, packet.payload as Buffer, packet.qos, judgedAt);
         if (!(await latest())) return skip();
         enterRouter(client, packet, done);
       })().catch(done),

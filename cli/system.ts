@@ -24,7 +24,7 @@ export async function brokerFor(
   ingest?: Ingest,
 ): Promise<Broker> {
   const broker = await buildBroker({
-    accept: ingest && ((topic, payload, qos) => ingest.handle(topic, payload, { qos })),
+    accept: ingest && ((topic, payload, qos, receivedAt) => ingest.handle(topic, payload, { qos, receivedAt })),
     elevators: store.elevators,
     gateways: store.gateways,
     adminToken: admin.token,

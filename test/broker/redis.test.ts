@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import mqtt, { type IConnackPacket, type IPublishPacket } from 'mqtt';
 import { pino } from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { registerGateway } from '../../api/elevator-registry.js';
+import { registerGateway, reissueToken } from '../../api/elevator-registry.js';
 import { build as buildBroker, type BrokerOptions } from '../../broker/index.js';
 import type { WillPacket } from '../../broker/wills.js';
 import {
@@ -22,6 +22,7 @@ import { closed, connectDevice, publish } from '../helpers/device.js';
 import { registration, tempDir } from '../helpers/fixtures.js';
 import { rawReader } from '../helpers/raw-mqtt.js';
 import { runCli } from '../helpers/cli.js';
+import { ingestFor } from '../helpers/ingest.js';
 import { startRedis } from '../helpers/redis.js';
 import { startTestSystem } from '../helpers/system.js';
 import { issueTestToken } from '../helpers/tokens.js';
@@ -343,6 +344,48 @@ describe('broker with Redis (LW_REDIS_URL)', () => {
         return connectNext();
       }),
     ).toEqual(allOnline);
+  });
+
+  it("keeps InfluxDB's last online 1 for a device whose old will reached ingest after it connected again", async () => {
+    const redis = await startRedis();
+    const { store, telemetry, ingest } = await ingestFor('LATE-1');
+    onTestFinished(async () => {
+      await ingest.close();
+      store.close();
+    });
+    const { token } = await reissueToken(store.elevators, 'LATE-1');
+    const online = buildTopic('LATE-1', 'online');
+    // The old connection's will is held on its way into ingest (the broker asked first whether its
+    // connection is still the device's latest, and was told yes) until the device is back.
+    let willHeld!: () => void;
+    const held = new Promise<void>((resolve) => (willHeld = resolve));
+    let releaseWill!: () => void;
+    const released = new Promise<void>((resolve) => (releaseWill = resolve));
+    let willSpooled!: () => void;
+    const spooled = new Promise<void>((resolve) => (willSpooled = resolve));
+    const accept: NonNullable<BrokerOptions['accept']> = async (topic, payload, qos, receivedAt) => {
+      const handle = () => ingest.handle(topic, payload, { qos, receivedAt });
+      if (topic !== online || payload.toString() !== '0') return handle();
+      willHeld();
+      await released;
+      await handle();
+      willSpooled();
+    };
+    const a = await startBroker(store, redis.url, { accept });
+    const b = await startBroker(store, redis.url, { accept });
+    const old = await connectDevice(a.url, 'LATE-1', token, { will: offlineWill('LATE-1') });
+    await old.publishAsync(online, '1', { qos: 1, retain: true });
+    old.stream.destroy();
+    await held;
+    const again = await connectDevice(b.url, 'LATE-1', token);
+    // Acknowledged once ingest has it.
+    await again.publishAsync(online, '1', { qos: 1, retain: true });
+    releaseWill();
+    await spooled;
+    await ingest.flush();
+    const [series] = await telemetry.query('SELECT last(online) FROM online WHERE elevator = $id', { id: 'LATE-1' });
+    expect(series?.rows[0]?.last).toBe(1);
+    expect((await onlineFlags(b.url, 1))[online]).toBe('1');
   });
 
   it('publishes the wills a killed broker left, except for a device that connected again since', async () => {
