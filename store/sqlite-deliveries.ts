@@ -78,12 +78,13 @@ export class SqliteDeliveryStore implements DeliveryStore {
     this.statements = {
       lastEventId: db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM ticket_events'),
       // Only the oldest pending delivery of each ticket may go: a later event never overtakes an earlier one.
-      // It goes to the insurer's current URL, so fixing a wrong URL also fixes what is queued.
+      // It goes to the insurer's current URL, so fixing a wrong URL also fixes what is queued; while the
+      // insurer has none (null stops deliveries), what is queued waits for the next one.
       due: db.prepare<[number, number], DeliveryRow & EventRow & { current_url: string }>(
         `SELECT ${DELIVERY_COLUMNS}, e.at, e.body, coalesce(p.webhook_url, d.url) AS current_url
          FROM deliveries d JOIN ticket_events e ON e.id = d.event_id
          LEFT JOIN principals p ON p.kind = 'insurer' AND p.id = d.insurer
-         WHERE d.status = 'pending' AND d.event_id = (
+         WHERE d.status = 'pending' AND (p.id IS NULL OR p.webhook_url IS NOT NULL) AND d.event_id = (
            SELECT min(event_id) FROM deliveries p WHERE p.ticket_id = d.ticket_id AND p.status = 'pending')
          AND d.next_attempt_at <= ?
          ORDER BY d.event_id LIMIT ?`,

@@ -229,6 +229,28 @@ describe('webhook delivery', () => {
     }
   });
 
+  it('holds what is queued while the insurer has no webhook URL, and sends it to the URL set again', async () => {
+    const old = await receiver(() => ({ status: 502 }));
+    const store = openStore();
+    insurerWith(store, old.url);
+    dispatcher(store);
+    openTicket(store);
+    await until(() => old.received.length >= 1);
+    store.principals.updateInsurer(INSURER, { webhookUrl: null });
+    const seenByOld = old.received.length;
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    expect(old.received.length).toBeLessThanOrEqual(seenByOld + 1);
+    const settled = old.received.length;
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS * 2));
+    expect(old.received).toHaveLength(settled);
+    expect(store.deliveries.countByStatus()).toEqual({ pending: 1 });
+
+    const current = await receiver(() => ({ status: 204 }));
+    store.principals.updateInsurer(INSURER, { webhookUrl: current.url });
+    await until(() => current.accepted().length === 1);
+    expect(current.accepted()[0]?.body.event.type).toBe('ticket.opened');
+  });
+
   it('a restart with deliveries pending still delivers them', async () => {
     const dir = tempDir();
     const first = openSqliteStore(dir);
