@@ -105,6 +105,7 @@ describe('score', () => {
       category: 'degradation',
       count: 1,
       failed: 1,
+      fixed: 0,
       ticketedInTime: 1,
       recall: 1,
       medianLeadHours: 168,
@@ -177,5 +178,124 @@ describe('score with occurrences', () => {
       failure: at(DAY - HOUR),
     });
     expect(score([early], [active])).toMatchObject({ criticalMissed: 0, medianCriticalSecondsToTicket: 3600 });
+  });
+});
+
+describe('score by what each ticket claims', () => {
+  const wear = [
+    truth({
+      elevator: 'E1',
+      scenario: 'door-operator-wear',
+      category: 'degradation',
+      onset: at(0),
+      minorPhaseStart: at(DAY),
+      failure: at(10 * DAY),
+      status: 'failed',
+    }),
+    truth({
+      elevator: 'E2',
+      scenario: 'door-lock-wear',
+      category: 'degradation',
+      onset: at(3 * DAY),
+      minorPhaseStart: at(3 * DAY),
+      failure: at(6 * DAY),
+      status: 'failed',
+    }),
+    truth({
+      elevator: 'E4',
+      scenario: 'encoder-fault',
+      category: 'degradation',
+      onset: at(0),
+      minorPhaseStart: at(DAY),
+      failure: at(9 * DAY),
+      status: 'fixed',
+      fixed: true,
+      fixedAt: at(4 * DAY),
+    }),
+    truth({ elevator: 'E5', scenario: 'entrapment', category: 'critical', onset: at(DAY), failure: at(DAY) }),
+  ];
+  const claim = (
+    id: string,
+    elevator: string,
+    rule: string,
+    category: NonNullable<ScoredTicket['category']>,
+    ms: number,
+    occurrences: number[] = [],
+  ): ScoredTicket => ({
+    id,
+    elevator,
+    rule,
+    category,
+    openedAt: at(ms),
+    occurrences: [ms, ...occurrences].map((t) => ({ at: at(t) })),
+  });
+  const claimed = [
+    claim('H1', 'E1', 'door-rate', 'hazard', 3 * DAY),
+    claim('H2', 'E1', 'door-rate', 'hazard', 5 * DAY),
+    // Inside a degradation a visit then fixed: the warning led to the repair, a hit.
+    claim('H3', 'E4', 'position-rate', 'hazard', 3 * DAY),
+    claim('H4', 'E4', 'position-rate', 'hazard', 5 * DAY),
+    claim('H5', 'E8', 'door-rate', 'hazard', DAY),
+    // Opened on noise before the wear began: its later occurrences are not a warning of that wear.
+    claim('H6', 'E2', 'door-lock-landing', 'hazard', DAY, [4 * DAY, 5 * DAY]),
+    // An entrapment is not wear: a hazard ticket at its time points at nothing real.
+    claim('H7', 'E5', 'door-rate', 'hazard', DAY),
+    claim('C1', 'E5', 'critical-entrapment', 'critical', DAY + 400),
+    // An offline ticket where the terminal was never offline.
+    claim('D1', 'E5', 'terminal-offline', 'data-quality', DAY),
+  ];
+
+  it('counts a hazard ticket true only when its openedAt lies in a degradation of its elevator', () => {
+    const result = score(wear, claimed, { elevatorYears: 10 });
+    expect(result.hazard).toEqual({
+      tickets: 7,
+      truePositives: 3,
+      falsePositives: 4,
+      precision: 0.4286,
+      falsePerElevatorYear: 0.4,
+    });
+    expect(result).toMatchObject({ tickets: 9, truePositives: 4, falsePositives: 5, precision: 0.4444 });
+    expect(result.perRule).toEqual({
+      'door-rate': { category: 'hazard', tickets: 4, truePositives: 2, falsePositives: 2 },
+      'position-rate': { category: 'hazard', tickets: 2, truePositives: 1, falsePositives: 1 },
+      'door-lock-landing': { category: 'hazard', tickets: 1, truePositives: 0, falsePositives: 1 },
+      'critical-entrapment': { category: 'critical', tickets: 1, truePositives: 1, falsePositives: 0 },
+      'terminal-offline': { category: 'data-quality', tickets: 1, truePositives: 0, falsePositives: 1 },
+    });
+  });
+
+  it('takes a degradation as warned of only by a hazard ticket opened in it before the failure', () => {
+    const result = score(wear, claimed);
+    expect(result).toMatchObject({ recall: 0.5, medianLeadHours: 168, elevatorYears: null });
+    expect(result.hazard.falsePerElevatorYear).toBeNull();
+    expect(result.perKind['door-operator-wear']).toMatchObject({ failed: 1, ticketedInTime: 1, medianLeadHours: 168 });
+    expect(result.perKind['door-lock-wear']).toMatchObject({ failed: 1, ticketedInTime: 0, recall: 0 });
+    expect(result.perKind['encoder-fault']).toMatchObject({ count: 1, failed: 0, fixed: 1, recall: null });
+    // A critical or data-quality ticket in the wear's window is not a warning of it.
+    const others = claimed.filter((ticket) => ticket.category !== 'hazard').map((t) => ({ ...t, elevator: 'E1' }));
+    expect(score(wear, others)).toMatchObject({ recall: 0 });
+  });
+
+  it('answers a critical event only with a critical ticket, and times it in event time to a tenth of a second', () => {
+    const result = score(wear, claimed);
+    expect(result).toMatchObject({
+      criticalEvents: 1,
+      criticalMissed: 0,
+      medianCriticalSecondsToTicket: 0.4,
+      maxCriticalSecondsToTicket: 0.4,
+    });
+    expect(result.perKind.entrapment).toMatchObject({ ticketedInTime: 1, medianSecondsToTicket: 0.4 });
+    const notCritical = claimed.filter((ticket) => ticket.id !== 'C1');
+    expect(score(wear, notCritical)).toMatchObject({ criticalMissed: 1, maxCriticalSecondsToTicket: null });
+  });
+
+  it('leaves the hazard figures empty when no ticket says its category', () => {
+    expect(score(records, tickets).hazard).toEqual({
+      tickets: 0,
+      truePositives: 0,
+      falsePositives: 0,
+      precision: null,
+      falsePerElevatorYear: null,
+    });
   });
 });
