@@ -59,7 +59,7 @@ export async function rulesFor(
 ): Promise<RulesRuntime> {
   const rulesLogger = logger.child({ component: 'rules' });
   const engine = new RulesEngine({ store, logger: rulesLogger, metrics });
-  await rebuildFromHistory(engine, telemetry.store, rulesLogger);
+  await rebuildFromHistory(engine, telemetry.store, store.elevators, rulesLogger);
   const scanner = new Scanner({
     store,
     telemetry: telemetry.store,

@@ -38,6 +38,38 @@ export type Occurrence = z.infer<typeof occurrenceSchema>;
 
 const stamp = { at: time.nullable(), by: z.string().nullable() };
 
+/** What opened a warning, in numbers an insurer can check (docs/rules.md, "How the detectors work"). */
+export const TICKET_EVIDENCE_TESTS = ['rate-rise', 'landing-repeat'] as const;
+
+export const ticketEvidenceSchema = z.object({
+  family: z.string().describe('The symptom family (docs/rules.md)'),
+  test: z
+    .enum(TICKET_EVIDENCE_TESTS)
+    .describe(
+      "rate-rise: the sequential test found a rise over this elevator's usual rate; landing-repeat: the door-lock circuit opened repeatedly at one landing",
+    ),
+  count: z.int().describe('Counted events (neither during a visit or inspection nor in a power cut) in the window'),
+  windowDays: z.number().describe('The days up to openedAt the count covers'),
+  usualPerWeek: z.number().describe("This elevator's usual rate (its baseline), events a week"),
+  rateRatio: z.number().nullable().describe('The count over what the usual rate gives in the window'),
+  risingSince: time.nullable().describe('Since when the test has been finding the rise; null when it came at once'),
+  floor: z.int().nullable().describe('landing-repeat: the landing'),
+  testedRatio: z
+    .number()
+    .nullable()
+    .describe('The rise the signalling chart looks for, as a multiple of the usual rate'),
+  statistic: z.number().nullable().describe("The chart's statistic when it signalled"),
+  threshold: z.number().nullable().describe("The chart's threshold, set by falseAlarmYears"),
+  falseAlarmYears: z
+    .number()
+    .nullable()
+    .describe('On a healthy elevator, at most one false ticket of this family per this many elevator-years'),
+  peerShare: z
+    .number()
+    .describe("The share of the usual rate taken from the elevator's peers (0: all its own history)"),
+});
+export type TicketEvidence = z.infer<typeof ticketEvidenceSchema>;
+
 export const ticketSchema = z.object({
   id: z.string(),
   elevator: elevatorIdSchema,
@@ -65,6 +97,8 @@ export const ticketSchema = z.object({
   dispatched: z.object(stamp),
   arrived: z.object(stamp),
   closed: z.object({ ...stamp, note: z.string().nullable() }),
+  /** Why a detector's warning opened (null for the other rules). */
+  evidence: ticketEvidenceSchema.nullable(),
 });
 export type Ticket = z.infer<typeof ticketSchema>;
 

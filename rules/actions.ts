@@ -22,7 +22,7 @@ export function applyDecisions(tickets: TicketStore, context: DecisionContext): 
   let added = 0;
   for (const decision of context.decisions) {
     if (decision.type === 'resolve') {
-      tickets.resolveActive(elevator.id, rule.id, decision.note, now);
+      tickets.resolveActive(elevator.id, rule.id, decision.note, now, decision.unlessActedOn);
       continue;
     }
     let spec: TicketSpec;
@@ -54,6 +54,7 @@ export function applyDecisions(tickets: TicketStore, context: DecisionContext): 
         external: spec.external,
         deadlineAt: spec.deadlineMinutes === null ? null : openingAt + spec.deadlineMinutes * MINUTE_MS,
         occurrences,
+        evidence: decision.type === 'open' ? (decision.evidence ?? null) : null,
       },
       now,
     );

@@ -1,4 +1,4 @@
-import type { Elevator, Ticket } from '../contract/index.js';
+import type { Ticket } from '../contract/index.js';
 import type { TelemetryStore } from '../influx/types.js';
 import type { Logger } from '../lib/logger.js';
 import { LiftwatchError } from '../lib/errors.js';
@@ -6,7 +6,7 @@ import { openScratchStore } from '../store/sqlite.js';
 import type { ElevatorStore, Store } from '../store/types.js';
 import { putOverride } from './config.js';
 import { RulesEngine } from './engine.js';
-import { eventsBetween } from './history.js';
+import { eventsBetween, REBUILD_DAYS, registryLookup } from './history.js';
 import { ALL_RULES } from './registry.js';
 import { Scanner } from './scanner.js';
 import { HISTORY_DAYS } from './types.js';
@@ -26,7 +26,7 @@ export interface BacktestRequest {
 export interface BacktestResult {
   readonly rule: string;
   readonly config: unknown;
-  /** Stream rules: the faults fed through the rule. */
+  /** Stream rules and detectors: the faults fed through the rule. */
   readonly faultsJudged: number;
   /** Scheduled rules: the scans run, one a day. */
   readonly scans: number;
@@ -45,8 +45,10 @@ function allTickets(store: Store): Ticket[] {
 
 /**
  * What a rule would have opened over history: the faults and maintenance steps InfluxDB holds
- * are fed through a fresh engine with only that rule, into a scratch store. The HISTORY_DAYS
- * before `from` fill its memory without being judged; nothing real is opened.
+ * (and, for a detector, each day's runs and door cycles) are fed through a fresh engine with
+ * only that rule, into a scratch store. The days before `from` (HISTORY_DAYS, or REBUILD_DAYS
+ * for a detector, which learns each elevator's normal from them) fill its memory without being
+ * judged; nothing real is opened.
  */
 export async function backtest(
   request: BacktestRequest,
@@ -68,18 +70,24 @@ export async function backtest(
       const tickets = allTickets(scratch).filter((ticket) => !wanted || wanted.has(ticket.elevator));
       return { rule: rule.id, config, faultsJudged: 0, scans: reports.length, tickets };
     }
-    const engine = new RulesEngine({ store: scratch, logger, rules: [rule], now: () => new Date(request.to) });
-    const registry = new Map<string, Elevator | undefined>();
-    const registered = (id: string) => {
-      if (!registry.has(id)) registry.set(id, elevators.get(id));
-      return registry.get(id);
-    };
-    for (let day = request.from - HISTORY_DAYS * DAY_MS; day < request.to; day += DAY_MS) {
+    const detector = rule.kind === 'detector';
+    const engine = new RulesEngine({
+      store: scratch,
+      logger,
+      rules: detector ? [] : [rule],
+      detectors: detector ? [rule] : [],
+      now: () => new Date(request.to),
+    });
+    const registered = registryLookup(elevators);
+    // A detector learns each elevator's normal from the longer past a restart rebuilds it from.
+    const learning = detector ? REBUILD_DAYS : HISTORY_DAYS;
+    for (let day = request.from - learning * DAY_MS; day < request.to; day += DAY_MS) {
       const end = Math.min(day + DAY_MS, request.to);
-      for (const [id, event] of await eventsBetween(telemetry, day, end, request.elevators)) {
+      const doors = day < request.from ? 'daily' : 'each';
+      for (const [id, event] of await eventsBetween(telemetry, day, end, request.elevators, doors)) {
         const elevator = registered(id);
         if (!elevator) continue;
-        if (event.at < request.from) engine.replayHistory(event, id);
+        if (event.at < request.from) engine.replayHistory(event, elevator);
         else engine.judge(event, elevator);
       }
     }

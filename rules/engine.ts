@@ -1,24 +1,71 @@
 import { SERVICE_MODES, type DecodedMessage, type Elevator } from '../contract/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
+import { SYSTEM_ACTOR } from '../store/sqlite-tickets.js';
 import type { Store } from '../store/types.js';
 import { applyDecisions } from './actions.js';
+import { counts, type DoorTimingConfig } from './catalogue/detectors.js';
 import { RuleConfigs } from './config.js';
-import { STREAM_RULES } from './registry.js';
-import { HISTORY_DAYS, type RuleFault, type StreamRule } from './types.js';
+import { PeerRates } from './detectors/baseline.js';
+import {
+  absoluteEvidence,
+  daysBetween,
+  rateEvidence,
+  titleOf,
+  usualPerWeek,
+  type Window,
+} from './detectors/explain.js';
+import { FAMILIES, FAMILY_OF_CODE, type SymptomFamily } from './detectors/families.js';
+import { RateDetectors, type RateConfig, type Release } from './detectors/rate.js';
+import { DetectorState } from './detectors/state.js';
+import { DETECTOR_RULES, STREAM_RULES } from './registry.js';
+import {
+  HISTORY_DAYS,
+  type Decision,
+  type DetectorRule,
+  type RuleFault,
+  type StreamRule,
+  type Trigger,
+} from './types.js';
 
 const DAY_MS = 86_400_000;
 /** Faults kept per elevator at most, whatever the window: a flood must not take the memory. */
 const MAX_HISTORY = 500;
+/** The window a rate warning shows its count over. */
+const EXPLAIN_DAYS = 7;
+/** What the fleet's documented rates weigh against its pooled data, in events; and a group's against the fleet's. */
+const PEER_PRIOR_EVENTS = 2;
+/** Half-life of the fleet's pooled data, days: as an elevator's own. */
+const PEER_HALF_LIFE_DAYS = 60;
+/** The family counted from the doors topic. */
+const DOOR_TIMING = FAMILIES.find((family) => family.codes.length === 0) as SymptomFamily;
+/** Registered elevators get this much more room at start, for registrations to come (as ingest's windows). */
+const ROOM_FACTOR = 1.25;
 
 /** Fault codes that change the circumstances rules see. */
 const CODES = { backToNormal: 40, mainsOff: 41, inspection: 43 } as const;
 
-/** What the engine needs of a message: a fault, a maintenance step, or the service mode. */
+/** What the engine needs of a message: a fault, a maintenance step, the service mode and runs, a door cycle. */
 export type EngineEvent =
   | { readonly type: 'fault'; readonly at: number; readonly seq: number; readonly code: number; readonly floor: number }
   | { readonly type: 'checkin' | 'checkout'; readonly at: number }
-  | { readonly type: 'mode'; readonly at: number; readonly mode: number };
+  | { readonly type: 'mode'; readonly at: number; readonly mode: number; readonly runs?: number }
+  | {
+      readonly type: 'door';
+      readonly at: number;
+      readonly seq: number;
+      readonly floor: number;
+      readonly closeMs: number;
+      readonly reopens: number;
+    }
+  /** A day of door cycles, summed (a rebuild's past): cycles with a reopen, and the others' median close. */
+  | {
+      readonly type: 'doors-day';
+      readonly at: number;
+      readonly reopened: number;
+      readonly closeMs: number | null;
+      readonly closes: number;
+    };
 
 export function toEngineEvent(message: DecodedMessage): EngineEvent | null {
   switch (message.kind) {
@@ -29,7 +76,11 @@ export function toEngineEvent(message: DecodedMessage): EngineEvent | null {
     case 'maintenance':
       return { type: message.payload.action, at: message.payload.ts };
     case 'telemetry':
-      return { type: 'mode', at: message.payload.ts, mode: message.payload.mode };
+      return { type: 'mode', at: message.payload.ts, mode: message.payload.mode, runs: message.payload.runs };
+    case 'doors': {
+      const { ts, seq, floor, closeMs, reopens } = message.payload;
+      return { type: 'door', at: ts, seq, floor, closeMs, reopens };
+    }
     default:
       return null;
   }
@@ -45,13 +96,14 @@ const SETTLED_BY: Readonly<Record<string, (event: EngineEvent) => boolean>> = {
   'usage-above-norm': (event) => event.type === 'checkout',
 };
 
-/** What the engine remembers of one elevator. */
+/** What the engine remembers of one elevator; the detectors' numbers are in its slot of the shared arrays. */
 interface ElevatorState {
   faults: RuleFault[];
   powerOff: boolean;
   inMaintenance: boolean;
   inspection: boolean;
   lastCheckoutAt: number | null;
+  readonly slot: number;
 }
 
 export interface EngineOptions {
@@ -60,8 +112,11 @@ export interface EngineOptions {
   /** Counts tickets opened and occurrences added; a backtest leaves it out. */
   readonly metrics?: Metrics;
   readonly rules?: readonly StreamRule<unknown>[];
+  readonly detectors?: readonly DetectorRule[];
   /** The wall clock, for ticket creation times. */
   readonly now?: () => Date;
+  /** Elevators to make room for at start (default: the registry's, and a quarter more). */
+  readonly elevators?: number;
 }
 
 export interface EngineStats {
@@ -70,18 +125,23 @@ export interface EngineStats {
 }
 
 /**
- * Evaluates the stream rules on each message as it arrives, per elevator, with the
- * circumstances each fault happened in (a power cut, a maintenance visit, inspection mode),
- * and hands the decisions to the action layer. Windows run on event time, so a replayed or
- * accelerated timeline is judged as it happened.
+ * Evaluates the stream rules and the detectors on each message as it arrives, per elevator,
+ * with the circumstances each fault happened in (a power cut, a maintenance visit, inspection
+ * mode), and hands the decisions to the action layer. Windows run on event time, so a replayed
+ * or accelerated timeline is judged as it happened.
  */
 export class RulesEngine {
   private readonly states = new Map<string, ElevatorState>();
   private readonly configs: RuleConfigs;
   private readonly rules: readonly StreamRule<unknown>[];
+  /** Each family's detector rule, where it is run. */
+  private readonly detectorOf: ReadonlyArray<DetectorRule | undefined>;
+  private readonly detectors: RateDetectors;
   private readonly now: () => Date;
   /** Elevators with a ticket that one of their own messages will settle, and which rules. */
   private readonly awaiting = new Map<string, Set<string>>();
+  /** Detector tickets active at start (family index to when each opened), taken up as each elevator speaks. */
+  private readonly activeAtStart = new Map<string, Map<number, number>>();
   /**
    * The codes the rules evaluate: a rule reads only those from history, so only those are kept.
    * Most faults are mode changes (40-44); keeping them too took two thirds of each elevator's memory.
@@ -90,12 +150,31 @@ export class RulesEngine {
   private faultsEvaluated = 0;
 
   constructor(private readonly options: EngineOptions) {
-    this.configs = new RuleConfigs(options.store.ruleConfigs);
+    const { store } = options;
+    this.configs = new RuleConfigs(store.ruleConfigs);
     this.rules = options.rules ?? STREAM_RULES;
-    this.historyCodes = new Set(this.rules.flatMap((rule) => [...rule.codes]));
+    const detectors = options.detectors ?? DETECTOR_RULES;
+    this.detectorOf = FAMILIES.map((family) => detectors.find((rule) => rule.family.index === family.index));
+    this.historyCodes = new Set([...this.rules, ...detectors].flatMap((rule) => [...rule.codes]));
     this.now = options.now ?? (() => new Date());
+    const room = options.elevators ?? Math.ceil(store.elevators.count() * ROOM_FACTOR);
+    this.detectors = new RateDetectors(
+      new DetectorState(room),
+      new PeerRates({
+        fleetPriors: FAMILIES.map((family) => family.fleetPrior),
+        priorEvents: PEER_PRIOR_EVENTS,
+        halfLifeDays: PEER_HALF_LIFE_DAYS,
+      }),
+    );
     for (const rule of Object.keys(SETTLED_BY)) {
-      for (const ticket of options.store.tickets.activeFor(rule)) this.expectSettlement(rule, ticket.elevator);
+      for (const ticket of store.tickets.activeFor(rule)) this.expectSettlement(rule, ticket.elevator);
+    }
+    for (const rule of detectors) {
+      for (const ticket of store.tickets.activeFor(rule.id)) {
+        const families = this.activeAtStart.get(ticket.elevator) ?? new Map<number, number>();
+        families.set(rule.family.index, Date.parse(ticket.openedAt));
+        this.activeAtStart.set(ticket.elevator, families);
+      }
     }
   }
 
@@ -122,40 +201,242 @@ export class RulesEngine {
 
   judge(event: EngineEvent, elevator: Elevator): void {
     this.settle(event, elevator.id);
-    const state = this.stateOf(elevator.id);
-    const fault = this.observe(state, event);
-    if (!fault) return;
-    this.faultsEvaluated++;
-    for (const rule of this.rules) {
-      if (!rule.codes.has(fault.code)) continue;
-      const { config, version } = this.configs.effective(rule, elevator);
-      const active = this.options.store.tickets.active(elevator.id, rule.id) !== undefined;
-      const decisions = rule.evaluate(
-        { elevator: elevator.id, fault, history: state.faults, lastCheckoutAt: state.lastCheckoutAt, active },
-        config,
-      );
-      const applied = applyDecisions(this.options.store.tickets, {
-        elevator,
-        rule,
-        configVersion: version,
-        decisions,
-        now: this.now(),
-      });
-      if (applied.opened > 0) this.options.metrics?.ticketsOpened.inc({ rule: rule.id }, applied.opened);
-      if (applied.added > 0) this.options.metrics?.occurrencesAdded.inc({ rule: rule.id }, applied.added);
-    }
-    this.remember(state, fault);
+    this.take(event, elevator, true);
   }
 
   /**
    * Rebuilds an elevator's memory from stored history (after a restart) without judging it
-   * again: its tickets are already in the store.
+   * again: its tickets are already in the store. The detectors learn and test as they did.
    */
-  replayHistory(event: EngineEvent, elevatorId: string): void {
-    const state = this.stateOf(elevatorId);
-    const fault = this.observe(state, event);
-    if (fault) this.remember(state, fault);
+  replayHistory(event: EngineEvent, elevator: Elevator): void {
+    this.take(event, elevator, false);
   }
+
+  /** The family's usual rate for an elevator now, per unit of its exposure (for tests and tools). */
+  baselineOf(elevator: Elevator, familyId: string): { mean: number; tested: number } | undefined {
+    const state = this.states.get(elevator.id);
+    const family = FAMILIES.find((candidate) => candidate.id === familyId);
+    const rule = family && this.detectorOf[family.index];
+    if (!state || !family || !rule) return undefined;
+    return this.detectors.baseline(state.slot, family, this.configOf(rule, elevator));
+  }
+
+  private take(event: EngineEvent, elevator: Elevator, live: boolean): void {
+    const state = this.stateOf(elevator, event);
+    this.dailyLook(state, elevator, event.at, live);
+    const fault = this.observe(state, event);
+    if (event.type === 'door' || event.type === 'doors-day') this.doorCycles(state, elevator, event, live);
+    if (!fault) return;
+    if (live) {
+      this.faultsEvaluated++;
+      for (const rule of this.rules) {
+        if (!rule.codes.has(fault.code)) continue;
+        const active = this.options.store.tickets.active(elevator.id, rule.id) !== undefined;
+        const { config, version } = this.configs.effective(rule, elevator);
+        const decisions = rule.evaluate(
+          { elevator: elevator.id, fault, history: state.faults, lastCheckoutAt: state.lastCheckoutAt, active },
+          config,
+        );
+        this.apply(elevator, rule, version, decisions);
+      }
+    }
+    this.familyFault(state, elevator, fault, live);
+    this.remember(state, fault);
+  }
+
+  // ---- detectors --------------------------------------------------------------------------
+
+  private configOf<C extends RateConfig>(rule: DetectorRule<C>, elevator: Elevator): C {
+    return this.configs.effective(rule, elevator).config as C;
+  }
+
+  private configsFor(elevator: Elevator) {
+    return (family: SymptomFamily) => {
+      const rule = this.detectorOf[family.index];
+      return rule && this.configOf(rule, elevator);
+    };
+  }
+
+  /**
+   * The elevator's first message of a day: the detectors learn and bring their charts up to
+   * date; live, a warning whose evidence has faded, that nobody acted on, resolves itself, and
+   * one closed meanwhile lets its family learn again (or forget what it held, after a repair).
+   */
+  private dailyLook(state: ElevatorState, elevator: Elevator, at: number, live: boolean): void {
+    if (!this.detectors.dailyLook(state.slot, at, elevator.installedOn, this.configsFor(elevator)) || !live) return;
+    for (const index of this.detectors.alarmedFamilies(state.slot)) {
+      const rule = this.detectorOf[index];
+      if (!rule) continue;
+      const active = this.options.store.tickets.active(elevator.id, rule.id);
+      if (!active) {
+        this.detectors.release(state.slot, index, this.releaseOf(elevator.id, rule));
+        continue;
+      }
+      const config = this.configOf(rule, elevator);
+      if (active.status !== 'open' || at - this.detectors.lastSignal(state.slot, index) < config.quietDays * DAY_MS) {
+        continue;
+      }
+      const note = this.fadedNote(state, rule, config, at);
+      this.apply(elevator, rule, 0, [{ type: 'resolve', note, unlessActedOn: true }]);
+      if (!this.options.store.tickets.active(elevator.id, rule.id)) this.detectors.release(state.slot, index, 'learn');
+    }
+  }
+
+  /** A closed warning: dropped data after a person resolved it (a repair), learned after a false alarm or by itself. */
+  private releaseOf(elevatorId: string, rule: DetectorRule): Release {
+    const [last] = this.options.store.tickets.list({
+      elevator: elevatorId,
+      rule: rule.id,
+      order: 'newest',
+      limit: 1,
+    }).items;
+    return !last || last.status === 'false_alarm' || last.closed.by === SYSTEM_ACTOR ? 'learn' : 'discard';
+  }
+
+  private fadedNote(state: ElevatorState, rule: DetectorRule, config: RateConfig, at: number) {
+    const quiet = `No renewed rise in ${config.quietDays} days`;
+    if (rule.family === DOOR_TIMING) return `${quiet}; resolved by liftwatch, nobody had acted on it`;
+    const baseline = this.detectors.baseline(state.slot, rule.family, config);
+    const window = { ...this.recentWindow(state, rule, at, null), usualPerWeek: usualPerWeek(baseline) };
+    return `${quiet}: ${titleOf(rule.family, window, null)}; resolved by liftwatch, nobody had acted on it`;
+  }
+
+  /** The family's counted faults in the last EXPLAIN_DAYS (and the one now, if given). */
+  private recentWindow(state: ElevatorState, rule: DetectorRule, at: number, fault: RuleFault | null) {
+    const since = at - EXPLAIN_DAYS * DAY_MS;
+    const faults = state.faults.filter(
+      (earlier) => rule.codes.has(earlier.code) && counts(earlier) && earlier.at > since,
+    );
+    if (fault) faults.push(fault);
+    return { faults, count: faults.length, days: EXPLAIN_DAYS };
+  }
+
+  private familyFault(state: ElevatorState, elevator: Elevator, fault: RuleFault, live: boolean): void {
+    const family = FAMILY_OF_CODE.get(fault.code);
+    const rule = family && this.detectorOf[family.index];
+    if (!family || !rule || !counts(fault)) return;
+    const config = this.configOf(rule, elevator);
+    this.detectors.advance(state.slot, fault.at, this.configsFor(elevator));
+    const active = live ? this.activeWarning(state, elevator, rule) : false;
+    const signal = this.detectors.observe(state.slot, family, 1, fault.at, config);
+    if (!live) return;
+    if (active) {
+      this.apply(elevator, rule, 0, [{ type: 'occurrence', occurrences: [fault] }]);
+      return;
+    }
+    const absolute = rule.absolute?.({ fault, history: state.faults }, config) ?? null;
+    if (!signal && !absolute) return;
+    const baseline = this.detectors.baseline(state.slot, family, config);
+    const usual = usualPerWeek(baseline);
+    let open: Extract<Decision, { type: 'open' }>;
+    if (signal) {
+      const recent = this.recentWindow(state, rule, fault.at, fault);
+      const window: Window = { count: recent.count, days: recent.days, usualPerWeek: usual };
+      open = this.opening(rule, recent.faults, titleOf(family, window, signal.risingSince), {
+        evidence: rateEvidence(signal, window, config.falseAlarmYears),
+      });
+    } else {
+      const found = absolute as NonNullable<typeof absolute>;
+      const window: Window = { count: found.occurrences.length, days: found.windowDays, usualPerWeek: usual };
+      open = this.opening(rule, found.occurrences, titleOf(family, window, null, found.floor), {
+        evidence: absoluteEvidence(family, window, found.floor, baseline.peerShare),
+      });
+      this.detectors.markAlarmed(state.slot, family.index, fault.at);
+    }
+    this.apply(elevator, rule, this.configs.effective(rule, elevator).version, [open]);
+  }
+
+  /** Door cycles with a reopen or a slow close: the door-timing detector. */
+  private doorCycles(
+    state: ElevatorState,
+    elevator: Elevator,
+    event: Extract<EngineEvent, { type: 'door' | 'doors-day' }>,
+    live: boolean,
+  ): void {
+    const rule = this.detectorOf[DOOR_TIMING.index] as DetectorRule<DoorTimingConfig> | undefined;
+    if (!rule || !this.counting(state)) return;
+    const config = this.configOf(rule, elevator);
+    const { slot } = state;
+    const trouble =
+      event.type === 'door'
+        ? this.detectors.doorCycle(slot, event.closeMs, event.reopens, config.slowClosePercent)
+        : this.detectors.doorDay(slot, event.reopened, event.closeMs, event.closes);
+    if (trouble === 0) return;
+    this.detectors.advance(slot, event.at, this.configsFor(elevator));
+    const active = live ? this.activeWarning(state, elevator, rule) : false;
+    const signal = this.detectors.observe(slot, DOOR_TIMING, trouble, event.at, config);
+    if (!live || (!active && !signal)) return;
+    const trigger: Trigger = {
+      at: event.at,
+      seq: event.type === 'door' ? event.seq : null,
+      code: null,
+      floor: event.type === 'door' ? event.floor : null,
+      external: false,
+    };
+    if (active || !signal) {
+      this.apply(elevator, rule, 0, [{ type: 'occurrence', occurrences: [trigger] }]);
+      return;
+    }
+    const window: Window = {
+      count: Math.round(signal.sinceEvents),
+      days: daysBetween(signal.risingSince ?? event.at, event.at),
+      usualPerWeek: usualPerWeek(signal.baseline),
+    };
+    const open = this.opening(rule, [trigger], titleOf(DOOR_TIMING, window, signal.risingSince), {
+      evidence: rateEvidence(signal, window, config.falseAlarmYears),
+    });
+    this.apply(elevator, rule, this.configs.effective(rule, elevator).version, [open]);
+  }
+
+  /**
+   * Whether the family's warning is still active; one closed since the detector last looked
+   * lets the family learn again (or forget, after a repair).
+   */
+  private activeWarning(state: ElevatorState, elevator: Elevator, rule: DetectorRule): boolean {
+    const active = this.options.store.tickets.active(elevator.id, rule.id) !== undefined;
+    if (!active && this.detectors.isAlarmed(state.slot, rule.family.index)) {
+      this.detectors.release(state.slot, rule.family.index, this.releaseOf(elevator.id, rule));
+    }
+    return active;
+  }
+
+  private opening(
+    rule: DetectorRule,
+    occurrences: readonly Trigger[],
+    title: string,
+    extra: Pick<Extract<Decision, { type: 'open' }>, 'evidence'>,
+  ): Extract<Decision, { type: 'open' }> {
+    return {
+      type: 'open',
+      occurrences,
+      severity: rule.severity,
+      category: 'hazard',
+      title,
+      external: false,
+      deadlineMinutes: null,
+      ...extra,
+    };
+  }
+
+  private apply(
+    elevator: Elevator,
+    rule: StreamRule<unknown> | DetectorRule,
+    configVersion: number,
+    decisions: readonly Decision[],
+  ) {
+    if (decisions.length === 0) return;
+    const applied = applyDecisions(this.options.store.tickets, {
+      elevator,
+      rule,
+      configVersion,
+      decisions,
+      now: this.now(),
+    });
+    if (applied.opened > 0) this.options.metrics?.ticketsOpened.inc({ rule: rule.id }, applied.opened);
+    if (applied.added > 0) this.options.metrics?.occurrencesAdded.inc({ rule: rule.id }, applied.added);
+  }
+
+  // ---- circumstances ----------------------------------------------------------------------
 
   private settle(event: EngineEvent, elevatorId: string): void {
     const rules = this.awaiting.get(elevatorId);
@@ -169,17 +450,40 @@ export class RulesEngine {
     if (rules.size === 0) this.awaiting.delete(elevatorId);
   }
 
-  private stateOf(elevatorId: string): ElevatorState {
-    let state = this.states.get(elevatorId);
+  private stateOf(elevator: Elevator, event: EngineEvent): ElevatorState {
+    let state = this.states.get(elevator.id);
     if (!state) {
-      state = { faults: [], powerOff: false, inMaintenance: false, inspection: false, lastCheckoutAt: null };
-      this.states.set(elevatorId, state);
+      const alarmed = this.activeAtStart.get(elevator.id) ?? new Map<number, number>();
+      this.activeAtStart.delete(elevator.id);
+      state = {
+        faults: [],
+        powerOff: false,
+        inMaintenance: false,
+        inspection: false,
+        lastCheckoutAt: null,
+        slot: this.detectors.begin(event.at, true, elevator.installedOn, alarmed),
+      };
+      this.states.set(elevator.id, state);
     }
     return state;
   }
 
-  /** Updates the circumstances; for a fault, returns it as the rules see it. */
+  /** Outside visits, inspection and power cuts: what the detectors count. */
+  private counting(state: ElevatorState): boolean {
+    return !state.inMaintenance && !state.inspection && !state.powerOff;
+  }
+
+  /** Updates the circumstances (and the detectors' counted time and runs); for a fault, returns it as the rules see it. */
   private observe(state: ElevatorState, event: EngineEvent): RuleFault | null {
+    const fault = this.circumstances(state, event);
+    this.detectors.setCounting(state.slot, this.counting(state), event.at);
+    if (event.type === 'mode' && event.runs !== undefined) {
+      this.detectors.runs(state.slot, event.runs, this.counting(state));
+    }
+    return fault;
+  }
+
+  private circumstances(state: ElevatorState, event: EngineEvent): RuleFault | null {
     switch (event.type) {
       case 'mode':
         state.inspection = event.mode === SERVICE_MODES.inspection;
@@ -190,6 +494,9 @@ export class RulesEngine {
       case 'checkout':
         state.inMaintenance = false;
         state.lastCheckoutAt = event.at;
+        return null;
+      case 'door':
+      case 'doors-day':
         return null;
       case 'fault': {
         const { code, at, seq, floor } = event;

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
-import type { FaultSeverity, TicketCategory } from '../contract/index.js';
+import type { FaultSeverity, TicketCategory, TicketEvidence } from '../contract/index.js';
 import type { BoundQuery, Series } from '../influx/types.js';
+import type { SymptomFamily } from './detectors/families.js';
+import type { RateConfig } from './detectors/rate.js';
 
 /** How far back the engine keeps each elevator's faults; no window may reach further. */
 export const HISTORY_DAYS = 30;
@@ -40,6 +42,8 @@ export interface TicketSpec {
   readonly external: boolean;
   /** Minutes after the opening occurrence by which someone must act (entrapment rescue). */
   readonly deadlineMinutes: number | null;
+  /** Why a detector opens it, in numbers. */
+  readonly evidence?: TicketEvidence | null;
 }
 
 /** What a ticket records of each thing that triggered it: a fault, or a scan's finding (no seq, no code). */
@@ -55,7 +59,8 @@ export interface Trigger {
 export type Decision =
   | ({ readonly type: 'open'; readonly occurrences: readonly Trigger[] } & TicketSpec)
   | { readonly type: 'occurrence'; readonly occurrences: readonly Trigger[] }
-  | { readonly type: 'resolve'; readonly note: string };
+  /** `unlessActedOn`: only a ticket still open, that nobody has acknowledged or dispatched. */
+  | { readonly type: 'resolve'; readonly note: string; readonly unlessActedOn?: boolean };
 
 export interface RuleBase<C> {
   readonly id: string;
@@ -90,4 +95,32 @@ export interface ScheduledRule<C = unknown> extends RuleBase<C> {
   evaluate(answers: Readonly<Record<string, Series[]>>, asOf: number, configOf: (elevator: string) => C): Finding[];
 }
 
-export type Rule = StreamRule<unknown> | ScheduledRule<unknown>;
+/** What an absolute rule inside a detector is given: the new fault and the elevator's earlier ones. */
+export interface AbsoluteInput {
+  readonly fault: RuleFault;
+  readonly history: readonly RuleFault[];
+}
+
+/** When an absolute rule fires: the faults that make it, and where. */
+export interface AbsoluteFinding {
+  readonly occurrences: readonly RuleFault[];
+  readonly windowDays: number;
+  readonly floor: number | null;
+}
+
+/**
+ * A symptom family judged against each elevator's own normal (rules/detectors/): a sequential
+ * test of its rate against its baseline, with the family's absolute rule (where one event pattern
+ * matters by itself) in the same evaluation and the same ticket. Its state lives in the engine.
+ */
+export interface DetectorRule<C extends RateConfig = RateConfig> extends RuleBase<C> {
+  readonly kind: 'detector';
+  readonly family: SymptomFamily;
+  readonly severity: FaultSeverity;
+  /** The fault codes it counts (none for door timing, counted from the doors topic). */
+  readonly codes: ReadonlySet<number>;
+  /** An absolute rule evaluated with the test, on the same counted faults. */
+  absolute?(input: AbsoluteInput, config: C): AbsoluteFinding | null;
+}
+
+export type Rule = StreamRule<unknown> | ScheduledRule<unknown> | DetectorRule;

@@ -8,6 +8,7 @@ import {
   type TicketAction,
   type TicketCategory,
   type TicketDetail,
+  type TicketEvidence,
   type TicketListQuery,
   type TicketStatus,
   type TicketEventType,
@@ -57,6 +58,7 @@ interface TicketRow {
   closed_at: number | null;
   closed_by: string | null;
   close_note: string | null;
+  evidence: string | null;
 }
 
 interface OccurrenceRow {
@@ -95,6 +97,7 @@ const toTicket = (row: TicketRow): Ticket => ({
   dispatched: { at: isoOrNull(row.dispatched_at), by: row.dispatched_by },
   arrived: { at: isoOrNull(row.arrived_at), by: row.arrived_by },
   closed: { at: isoOrNull(row.closed_at), by: row.closed_by, note: row.close_note },
+  evidence: row.evidence === null ? null : (JSON.parse(row.evidence) as TicketEvidence),
 });
 
 /** The columns each action stamps. */
@@ -150,9 +153,10 @@ export class SqliteTicketStore implements TicketStore {
       insert: db.prepare(
         `INSERT INTO tickets (elevator, rule, rule_version, config_version, severity, category, status, title, external,
            district, use_unit, insurer, contractor, opened_at, first_occurrence_at, last_occurrence_at, occurrence_count,
-           deadline_at, created_at)
+           deadline_at, created_at, evidence)
          VALUES (@elevator, @rule, @ruleVersion, @configVersion, @severity, @category, 'open', @title, @external,
-           @district, @useUnit, @insurer, @contractor, @openedAt, @openedAt, @openedAt, 0, @deadlineAt, @createdAt)`,
+           @district, @useUnit, @insurer, @contractor, @openedAt, @openedAt, @openedAt, 0, @deadlineAt, @createdAt,
+           @evidence)`,
       ),
       addOccurrence: db.prepare(
         'INSERT OR IGNORE INTO ticket_occurrences (ticket_id, at, seq, code, floor, external) VALUES (?, ?, ?, ?, ?, ?)',
@@ -211,6 +215,7 @@ export class SqliteTicketStore implements TicketStore {
           contractor: elevator.contractor,
           openedAt,
           createdAt: now,
+          evidence: ticket.evidence ? JSON.stringify(ticket.evidence) : null,
         });
         this.statements.addHistory.run(lastInsertRowid, now, 'open', SYSTEM_ACTOR, ticket.title);
         row = this.statements.byId.get(Number(lastInsertRowid)) as TicketRow;
@@ -362,11 +367,13 @@ export class SqliteTicketStore implements TicketStore {
     this.announceEvents();
   }
 
-  resolveActive(elevator: string, rule: string, note: string, now: Date): boolean {
-    const row = this.statements.active.get(elevator, rule);
-    if (!row) return false;
-    this.transition(String(row.id), 'resolve', SYSTEM_ACTOR, note, now);
-    return true;
+  resolveActive(elevator: string, rule: string, note: string, now: Date, unlessActedOn = false): boolean {
+    return this.db.transaction(() => {
+      const row = this.statements.active.get(elevator, rule);
+      if (!row || (unlessActedOn && row.status !== 'open')) return false;
+      this.transition(String(row.id), 'resolve', SYSTEM_ACTOR, note, now);
+      return true;
+    })();
   }
 
   private addOccurrences(ticketId: number, occurrences: readonly OccurrenceInput[]): number {

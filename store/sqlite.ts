@@ -231,6 +231,8 @@ const MIGRATIONS: readonly string[] = [
   `-- An insurer's webhook secret replaced by a rotation still signs, beside the new one, until then.
    ALTER TABLE principals ADD COLUMN previous_webhook_secret TEXT;
    ALTER TABLE principals ADD COLUMN previous_webhook_secret_expires_at INTEGER;`,
+  `-- Why a detector's warning opened (contract ticketEvidenceSchema, as JSON); NULL for the other rules.
+   ALTER TABLE tickets ADD COLUMN evidence TEXT;`,
 ];
 
 function migrate(db: Database.Database): void {

@@ -9,6 +9,7 @@ import type {
   TicketAction,
   TicketCategory,
   TicketDetail,
+  TicketEvidence,
   TicketListQuery,
   FaultSeverity,
   ApiKey,
@@ -132,6 +133,8 @@ export interface NewTicket {
   readonly deadlineAt: number | null;
   /** At least one; the latest is the one that met the rule and opened it. */
   readonly occurrences: readonly OccurrenceInput[];
+  /** Why a detector opened it; none for the other rules. */
+  readonly evidence?: TicketEvidence | null;
 }
 
 export interface RecordResult {
@@ -162,8 +165,11 @@ export interface TicketStore {
   list(query: Omit<TicketListQuery, 'order'> & Partial<Pick<TicketListQuery, 'order'>>, scope?: Scope): Page<Ticket>;
   /** Moves a ticket along its lifecycle; LW_ERR_NOT_FOUND or LW_ERR_TICKET_TRANSITION when it cannot. */
   transition(id: string, action: TicketAction, actor: string, note: string | null, now: Date): Ticket;
-  /** Resolves the active ticket of (elevator, rule) on liftwatch's own account; false when there is none. */
-  resolveActive(elevator: string, rule: string, note: string, now: Date): boolean;
+  /**
+   * Resolves the active ticket of (elevator, rule) on liftwatch's own account; false when there is
+   * none, or (`unlessActedOn`) when someone has acknowledged or dispatched it since it opened.
+   */
+  resolveActive(elevator: string, rule: string, note: string, now: Date, unlessActedOn?: boolean): boolean;
   /** Open tickets per insurer and severity, by age (since they were created) at `now`. */
   backlog(now: Date): BacklogRow[];
   /** Announces, once each, open tickets whose deadline comes before `before` and nobody is on site yet. */

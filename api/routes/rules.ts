@@ -71,9 +71,9 @@ const overrideSchema = z.object({
 const ruleSchema = z.object({
   id: z.string(),
   version: z.int(),
-  kind: z.enum(['stream', 'scheduled']),
+  kind: z.enum(['stream', 'detector', 'scheduled']),
   description: z.string(),
-  /** Stream rules: the fault codes they look at. */
+  /** Stream rules and detectors: the fault codes they look at. */
   codes: z.array(z.int()),
   /** Scheduled rules: when they run (cron, Asia/Shanghai). */
   schedule: z.string().nullable(),
@@ -123,7 +123,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (app, {
     version: rule.version,
     kind: rule.kind,
     description: rule.description,
-    codes: rule.kind === 'stream' ? [...rule.codes] : [],
+    codes: rule.kind === 'scheduled' ? [] : [...rule.codes],
     schedule: rule.kind === 'scheduled' ? rule.schedule : null,
     defaults: rule.defaults as Record<string, unknown>,
     overrides: store.ruleConfigs.current(rule.id).filter(visible(principal)),

@@ -38,7 +38,7 @@ async function backtest(api: Api, values: Values) {
     try {
       config = JSON.parse(values.config);
     } catch {
-      throw new UsageError('--config takes a JSON object such as {"count": 4}');
+      throw new UsageError('--config takes a JSON object such as {"landingCount": 3}');
     }
   }
   const result = (await call(api, 'POST', '/api/rules/backtest', {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApi } from '../helpers/api.js';
 import { RuleConfigs } from '../../rules/config.js';
-import { doorLockRecurring } from '../../rules/catalogue/recurring.js';
+import { doorLockRecurring } from '../../rules/catalogue/detectors.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/types.js';
 import { registration, tempDir } from '../helpers/fixtures.js';
@@ -32,48 +32,53 @@ describe('rule routes', () => {
     );
     const lock = (await app.inject({ url: '/api/rules/door-lock-recurring', headers: auth })).json();
     expect(lock).toMatchObject({
+      kind: 'detector',
       codes: [100],
-      defaults: { count: 2, windowDays: 7, sameLanding: true },
+      defaults: { landingCount: 2, landingDays: 7, falseAlarmYears: 100, rateRatios: [2, 8, 50] },
       overrides: [],
     });
   });
 
   it('store overrides per insurer and per elevator as versions, the narrowest winning', async () => {
     expect(
-      (await put('door-lock-recurring', { scope: 'insurer', id: 'INS-PICC', config: { count: 4 } })).json(),
+      (await put('door-lock-recurring', { scope: 'insurer', id: 'INS-PICC', config: { landingCount: 4 } })).json(),
     ).toMatchObject({
       version: 1,
       scope: 'insurer',
       scopeId: 'INS-PICC',
     });
     expect(
-      (await put('door-lock-recurring', { scope: 'elevator', id: 'E2', config: { count: 2 } })).json().version,
+      (await put('door-lock-recurring', { scope: 'elevator', id: 'E2', config: { landingCount: 2 } })).json().version,
     ).toBe(2);
     expect(
-      (await put('door-lock-recurring', { scope: 'insurer', id: 'INS-PICC', config: { count: 5 } })).json().version,
+      (await put('door-lock-recurring', { scope: 'insurer', id: 'INS-PICC', config: { landingCount: 5 } })).json()
+        .version,
     ).toBe(3);
     const configs = new RuleConfigs(store.ruleConfigs);
     const e1 = store.elevators.register(registration('E1'), 'h');
     const e2 = store.elevators.register(registration('E2'), 'h');
     const other = store.elevators.register(registration('E3', { insurer: 'INS-CPIC' }), 'h');
     expect(configs.effective(doorLockRecurring, e1)).toEqual({
-      config: { count: 5, windowDays: 7, sameLanding: true },
+      config: { ...doorLockRecurring.defaults, landingCount: 5 },
       version: 3,
     });
-    expect(configs.effective(doorLockRecurring, e2).config).toMatchObject({ count: 2 });
+    expect(configs.effective(doorLockRecurring, e2).config).toMatchObject({ landingCount: 2 });
     expect(configs.effective(doorLockRecurring, other)).toEqual({ config: doorLockRecurring.defaults, version: 0 });
     const listed = (await app.inject({ url: '/api/rules/door-lock-recurring', headers: auth })).json();
     expect(listed.overrides.map((o: { version: number }) => o.version)).toEqual([2, 3]);
   });
 
   it('refuse an invalid config naming the field, an unknown field, and a scope without its id', async () => {
-    const bad = await put('door-lock-recurring', { scope: 'default', config: { count: 0 } });
+    const bad = await put('door-lock-recurring', { scope: 'default', config: { landingCount: 0 } });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json()).toMatchObject({ code: 'LW_ERR_VALIDATION', message: expect.stringMatching(/count: Too small/) });
+    expect(bad.json()).toMatchObject({
+      code: 'LW_ERR_VALIDATION',
+      message: expect.stringMatching(/landingCount: Too small/),
+    });
     expect((await put('door-lock-recurring', { scope: 'default', config: { colour: 'red' } })).json().message).toMatch(
       /colour/,
     );
-    expect((await put('door-lock-recurring', { scope: 'insurer', config: { count: 4 } })).statusCode).toBe(400);
+    expect((await put('door-lock-recurring', { scope: 'insurer', config: { landingCount: 4 } })).statusCode).toBe(400);
   });
 
   it('answer 404 for an unknown rule', async () => {

@@ -92,7 +92,7 @@ describe('liftwatch simulate', () => {
       'an unknown scenario name',
       ['--scenario', 'no-such-thing'],
       2,
-      /no shipped scenario of that name \(city-day, door-wear-week, ninety-days, smoke\)/,
+      /no shipped scenario of that name \(busy-residential, city-day, door-wear-week, heterogeneous-city, ninety-days, old-mixed-fleet, quiet-offices, smoke, storm-season\)/,
     ],
     ['a bad speed', ['--speed', 'fast'], 2, /--speed takes a positive number or max/],
   ])('refuses %s with a clear message and no stack trace', async (_case, args, code, message) => {
@@ -206,21 +206,43 @@ describe('liftwatch rules', () => {
     const from = new Date(Date.now() - 86_400_000).toISOString();
     const backtest = await finish(
       runCli(
-        ['rules', 'backtest', '--rule', 'door-lock-recurring', '--from', from, '--to', to, '--config', '{"count":2}'],
+        [
+          'rules',
+          'backtest',
+          '--rule',
+          'door-lock-recurring',
+          '--from',
+          from,
+          '--to',
+          to,
+          '--config',
+          '{"landingCount":3}',
+        ],
         env,
       ),
     );
     expect(backtest.code).toBe(0);
     expect(backtest.stdout).toMatch(
-      /door-lock-recurring with \{"count":2,"windowDays":7,"sameLanding":true\} judged \d+ faults and would have opened \d+ tickets/,
+      /door-lock-recurring with \{"falseAlarmYears":100,[^}]*"landingCount":3,"landingDays":7\} judged \d+ faults and would have opened \d+ tickets/,
     );
     const bad = await finish(
       runCli(
-        ['rules', 'backtest', '--rule', 'door-lock-recurring', '--from', from, '--to', to, '--config', '{"count":0}'],
+        [
+          'rules',
+          'backtest',
+          '--rule',
+          'door-lock-recurring',
+          '--from',
+          from,
+          '--to',
+          to,
+          '--config',
+          '{"landingCount":0}',
+        ],
         env,
       ),
     );
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/400: Invalid config for door-lock-recurring: count/);
+    expect(bad.stderr).toMatch(/400: Invalid config for door-lock-recurring: landingCount/);
   });
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { Series } from '../../influx/types.js';
 import { maintenanceOverdue } from '../../rules/catalogue/maintenance-overdue.js';
 import { terminalOffline } from '../../rules/catalogue/terminal-offline.js';
-import { doorTrend, levellingTrend } from '../../rules/catalogue/trends.js';
 import { usageAboveNorm } from '../../rules/catalogue/usage-above-norm.js';
 import type { ScheduledRule } from '../../rules/types.js';
 
@@ -86,68 +85,5 @@ describe('usage-above-norm (runs per day since the check-out against the usual)'
     expect(findings(usageAboveNorm, { checkouts: [], daily: daily(100, 300) })).toEqual([]);
     const late = perElevator({ E1: { time: Date.parse('2026-11-23T12:00:00Z') } });
     expect(findings(usageAboveNorm, { checkouts: late, daily: daily(100, 300) })).toEqual([]);
-  });
-});
-
-describe('door-trend (the last three days against the three weeks before)', () => {
-  const answers = (recent: Record<string, number>, baseline: Record<string, number>, obstructed = [0, 0]) => ({
-    recent: perElevator({ E1: recent }),
-    baseline: perElevator({ E1: baseline }),
-    recentObstructed: perElevator({ E1: { obstructed: obstructed[0] } }),
-    baselineObstructed: perElevator({ E1: { obstructed: obstructed[1] } }),
-  });
-  it.each([
-    [
-      'close time up 20 %',
-      answers({ closeMs: 3600, reopens: 0.1, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 700 }),
-      [['E1', 'Door system wearing: close time up 20 %']],
-    ],
-    [
-      'close time up 10 %: nothing',
-      answers({ closeMs: 3300, reopens: 0.1, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 700 }),
-      [],
-    ],
-    [
-      'reopens quadrupled',
-      answers({ closeMs: 3000, reopens: 0.4, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 700 }),
-      [['E1', 'Door system wearing: reopens 0.40 per cycle (was 0.10)']],
-    ],
-    [
-      'obstructions up',
-      answers({ closeMs: 3000, reopens: 0.1, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 700 }, [30, 9]),
-      [['E1', 'Door system wearing: obstructions 0.30 per cycle']],
-    ],
-    [
-      'too few cycles to say',
-      answers({ closeMs: 4000, reopens: 0.1, cycles: 10 }, { closeMs: 3000, reopens: 0.1, cycles: 700 }),
-      [],
-    ],
-    [
-      'a baseline that covers under half its three weeks',
-      answers({ closeMs: 3600, reopens: 0.1, cycles: 100 }, { closeMs: 3000, reopens: 0.1, cycles: 349 }),
-      [],
-    ],
-    [
-      'a baseline of a few days only (a newly watched elevator)',
-      answers({ closeMs: 3000, reopens: 0.4, cycles: 700 }, { closeMs: 3000, reopens: 0.1, cycles: 60 }),
-      [],
-    ],
-  ])('%s', (_case, given, expected) => {
-    expect(findings(doorTrend, given)).toEqual(expected);
-  });
-});
-
-describe('levelling-trend (this week against last week)', () => {
-  it.each([
-    ['4 after 1', 4, 1, 1],
-    ['3 after 2: not doubled', 3, 2, 0],
-    ['2 after 0: too few', 2, 0, 0],
-    ['3 after none', 3, undefined, 1],
-  ] as const)('%s', (_case, now, before, tickets) => {
-    const answers = {
-      recent: perElevator({ E1: { errors: now } }),
-      previous: before === undefined ? [] : perElevator({ E1: { errors: before } }),
-    };
-    expect(findings(levellingTrend, answers)).toHaveLength(tickets);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { entrapment, overrun } from '../../rules/catalogue/critical.js';
-import { doorLockRecurring, positionRecurring, safetyCircuitRecurring } from '../../rules/catalogue/recurring.js';
+import { doorLockRecurring } from '../../rules/catalogue/detectors.js';
 import { repeatAfterMaintenance } from '../../rules/catalogue/repeat-after-maintenance.js';
 import type { RuleFault, StreamInput, StreamRule } from '../../rules/types.js';
 
@@ -50,73 +50,6 @@ describe('critical rules', () => {
   });
 });
 
-describe('door-lock-recurring (N in 7 days at one landing; N = 3 here, as DESIGN.md proposes)', () => {
-  const cases: Array<[string, RuleFault[], RuleFault, number]> = [
-    ['3 in the window: open with all 3', [fault(100, 0), fault(100, 2 * DAY)], fault(100, 5 * DAY), 3],
-    ['only 2: nothing', [fault(100, 2 * DAY)], fault(100, 5 * DAY), 0],
-    [
-      'the first exactly 7 days back is out of the window',
-      [fault(100, 0), fault(100, 2 * DAY)],
-      fault(100, 7 * DAY),
-      0,
-    ],
-    ['a minute inside the window counts', [fault(100, 60_000), fault(100, 2 * DAY)], fault(100, 7 * DAY), 3],
-    ['another landing does not count', [fault(100, 0, { floor: 4 }), fault(100, DAY)], fault(100, 2 * DAY), 0],
-    [
-      'faults during maintenance do not count',
-      [fault(100, 0, { suppressed: true }), fault(100, DAY)],
-      fault(100, 2 * DAY),
-      0,
-    ],
-    [
-      'faults in a power cut do not count',
-      [fault(100, 0, { external: true }), fault(100, DAY)],
-      fault(100, 2 * DAY),
-      0,
-    ],
-    ['other codes do not count', [fault(2, 0), fault(100, DAY)], fault(100, 2 * DAY), 0],
-  ];
-  it.each(cases)('%s', (_case, history, latest, occurrences) => {
-    const decisions = run(doorLockRecurring, { fault: latest, history }, { count: 3 });
-    if (occurrences === 0) expect(decisions).toEqual([]);
-    else
-      expect(decisions).toMatchObject([
-        { type: 'open', severity: 'major', category: 'hazard', occurrences: expect.any(Array) },
-      ]);
-    if (occurrences > 0 && decisions[0]?.type === 'open') expect(decisions[0].occurrences).toHaveLength(occurrences);
-  });
-
-  it('opens on the second by default (tuned by backtest)', () => {
-    expect(doorLockRecurring.defaults.count).toBe(2);
-    expect(run(doorLockRecurring, { fault: fault(100, 2 * DAY), history: [fault(100, 0)] })).toHaveLength(1);
-  });
-
-  it('counts every landing when configured so, and adds to an active ticket', () => {
-    const history = [fault(100, 0, { floor: 4 }), fault(100, DAY, { floor: 5 })];
-    expect(
-      run(doorLockRecurring, { fault: fault(100, 2 * DAY), history }, { count: 3, sameLanding: false }),
-    ).toHaveLength(1);
-    expect(run(doorLockRecurring, { fault: fault(100, 2 * DAY), active: true })).toMatchObject([
-      { type: 'occurrence' },
-    ]);
-    expect(run(doorLockRecurring, { fault: fault(100, 2 * DAY, { suppressed: true }), active: true })).toEqual([]);
-  });
-});
-
-describe('other N-in-window rules', () => {
-  it('safety circuit: 2 in 7 days', () => {
-    expect(run(safetyCircuitRecurring, { fault: fault(1, 6 * DAY), history: [fault(1, 0)] })).toHaveLength(1);
-    expect(run(safetyCircuitRecurring, { fault: fault(1, 8 * DAY), history: [fault(1, 0)] })).toEqual([]);
-  });
-
-  it('position: stops outside the zone (4) and lost floors (7) count together over 30 days', () => {
-    expect(run(positionRecurring, { fault: fault(7, 29 * DAY), history: [fault(4, 0)] })).toMatchObject([
-      { type: 'open', title: 'Stopped outside the door zone or lost its floor: 2 times in 30 days' },
-    ]);
-    expect(run(positionRecurring, { fault: fault(7, 31 * DAY), history: [fault(4, 0)] })).toEqual([]);
-  });
-});
-
 describe('repeat-after-maintenance (a fault seen twice in the week before a visit, again within 72 h after)', () => {
   const checkout = T + 10 * DAY;
   const twiceBefore = [fault(100, 8 * DAY), fault(100, 9 * DAY)];
@@ -151,10 +84,13 @@ describe('repeat-after-maintenance (a fault seen twice in the week before a visi
 
 describe('rule configs', () => {
   it('are validated by each rule, naming a bad field', () => {
-    const result = doorLockRecurring.configSchema.safeParse({ count: 0, windowDays: 7, sameLanding: true });
+    const result = doorLockRecurring.configSchema.safeParse({ ...doorLockRecurring.defaults, landingCount: 0 });
     expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.path).toEqual(['count']);
-    expect(doorLockRecurring.configSchema.safeParse({ ...doorLockRecurring.defaults, windowDays: 45 }).success).toBe(
+    expect(result.error?.issues[0]?.path).toEqual(['landingCount']);
+    expect(doorLockRecurring.configSchema.safeParse({ ...doorLockRecurring.defaults, landingDays: 45 }).success).toBe(
+      false,
+    );
+    expect(doorLockRecurring.configSchema.safeParse({ ...doorLockRecurring.defaults, rateRatios: [1] }).success).toBe(
       false,
     );
     expect(entrapment.configSchema.safeParse({ deadlineMinutes: 30, extra: 1 }).success).toBe(false);

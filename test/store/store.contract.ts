@@ -225,5 +225,39 @@ export function storeContract(name: string, open: () => Store) {
       });
       expect(store.tickets.resolveActive('E1', 'door-lock-recurring', 'cleared', now)).toBe(false);
     });
+
+    it("keeps a detector's evidence with the ticket, and resolves on its own account only a ticket nobody acted on", () => {
+      const store = withElevator();
+      const evidence = {
+        family: 'door-faults',
+        test: 'rate-rise' as const,
+        count: 9,
+        windowDays: 7,
+        usualPerWeek: 2.1,
+        rateRatio: 4.3,
+        risingSince: new Date(T - 3 * 86_400_000).toISOString(),
+        floor: null,
+        testedRatio: 2,
+        statistic: 9.5,
+        threshold: 9.1,
+        falseAlarmYears: 100,
+        peerShare: 0.2,
+      };
+      const { ticket } = store.tickets.record({ ...newTicket(store, [occurrence(0, 1)]), evidence }, now);
+      expect(ticket.evidence).toEqual(evidence);
+      expect(store.tickets.get(ticket.id)?.evidence).toEqual(evidence);
+      expect(store.tickets.record(newTicket(store, [occurrence(9, 2)]), now).ticket.evidence).toEqual(evidence);
+      store.tickets.transition(ticket.id, 'ack', 'insurer-a', null, now);
+      expect(store.tickets.resolveActive('E1', 'door-lock-recurring', 'faded', now, true)).toBe(false);
+      expect(store.tickets.get(ticket.id)?.status).toBe('acknowledged');
+      store.tickets.transition(ticket.id, 'resolve', 'insurer-a', null, now);
+      const other = store.tickets.record(newTicket(store, [occurrence(600, 3)]), now).ticket;
+      expect(other.evidence).toBeNull();
+      expect(store.tickets.resolveActive('E1', 'door-lock-recurring', 'faded', now, true)).toBe(true);
+      expect(store.tickets.get(other.id)).toMatchObject({
+        status: 'resolved',
+        closed: { by: 'liftwatch', note: 'faded' },
+      });
+    });
   });
 }

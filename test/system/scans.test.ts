@@ -94,47 +94,32 @@ describe('scheduled rules through the system', () => {
     await expect.poll(async () => (await tickets(system, 'maintenance-overdue'))[0]?.status).toBe('resolved');
   });
 
-  it('backfill: judge past days as they were, opening the door trend when the doors slowed', async () => {
+  it('backfill: judge past days as they were, opening the overdue ticket on the first day past the limit', async () => {
     const { system, device } = await setUp();
     const start = Date.parse('2026-10-01T00:00:00Z');
-    for (let day = 0; day < 28; day++) {
-      const closeMs = day < 21 ? 3000 : 3700;
-      for (let cycle = 0; cycle < 8; cycle++) {
-        const ts = start + day * DAY + cycle * 60 * MINUTE;
-        await publish(device, 'E1', 'doors', {
-          ts,
-          seq: ++seq,
-          floor: 1,
-          openMs: 2800,
-          closeMs,
-          reopens: 0,
-          obstructed: false,
-        });
-      }
-    }
+    await telemetry(device, start);
+    await visit(device, 'checkout', start + 60 * MINUTE);
     await system.ingest.flush();
-    const from = new Date(start + 21 * DAY).toISOString();
-    const to = new Date(start + 27 * DAY).toISOString();
     const backfill = await call<{ reports: Array<{ asOf: string; opened: number }> }>(
       system,
       'POST',
       '/api/rules/scan',
       {
-        rule: 'door-trend',
-        from,
-        to,
+        rule: 'maintenance-overdue',
+        from: new Date(start + 10 * DAY).toISOString(),
+        to: new Date(start + 19 * DAY).toISOString(),
         every: '1d',
       },
     );
-    expect(backfill.body.reports).toHaveLength(7);
+    expect(backfill.body.reports).toHaveLength(10);
     const opened = backfill.body.reports.find((report) => report.opened === 1);
-    const [ticket] = await tickets(system, 'door-trend');
+    expect(opened?.asOf).toBe(new Date(start + 16 * DAY).toISOString());
+    const [ticket] = await tickets(system, 'maintenance-overdue');
     expect(ticket).toMatchObject({
       status: 'open',
       openedAt: opened?.asOf,
-      title: expect.stringMatching(/close time up \d+ %/),
+      title: '15 days since the last maintenance (limit 15)',
     });
-    expect(Date.parse(ticket?.openedAt as string)).toBeGreaterThan(start + 21 * DAY);
   });
 
   it('refuse an unknown scheduled rule and half a period', async () => {
