@@ -17,6 +17,14 @@ export interface BuildingProfile {
   readonly weekendFactor: number;
   /** Rated speed, m/s. */
   readonly speedMps: readonly [min: number, max: number];
+  /**
+   * Door faults (2, 3, 104, 105) its passengers cause per 1,000 door cycles on a typical lift:
+   * doors held for a neighbour, blocked by a trolley, a bed, a pram. Each lift's own passengers
+   * make it more or less (ElevatorPlan.passengers).
+   */
+  readonly doorFaultsPer1000Cycles: number;
+  /** Days a year of passenger abuse, vandalism or moving house on a typical lift: a burst of door faults. */
+  readonly abuseDaysPerYear: number;
 }
 
 export const PROFILES: Readonly<Record<ProfileName, BuildingProfile>> = {
@@ -27,6 +35,8 @@ export const PROFILES: Readonly<Record<ProfileName, BuildingProfile>> = {
     hourly: [1, 0.5, 0.3, 0.3, 0.4, 1, 4, 9, 8, 4, 3, 3, 4, 3, 3, 3, 4, 7, 9, 8, 6, 4, 3, 2],
     weekendFactor: 1.1,
     speedMps: [1.0, 2.5],
+    doorFaultsPer1000Cycles: 0.45,
+    abuseDaysPerYear: 1,
   },
   office: {
     floors: [10, 40],
@@ -35,6 +45,8 @@ export const PROFILES: Readonly<Record<ProfileName, BuildingProfile>> = {
     hourly: [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 3, 10, 7, 5, 5, 8, 7, 5, 5, 6, 9, 6, 3, 2, 1, 0.5, 0.3],
     weekendFactor: 0.2,
     speedMps: [1.75, 4.0],
+    doorFaultsPer1000Cycles: 0.06,
+    abuseDaysPerYear: 0.15,
   },
   hospital: {
     floors: [5, 20],
@@ -43,6 +55,8 @@ export const PROFILES: Readonly<Record<ProfileName, BuildingProfile>> = {
     hourly: [2, 1.5, 1.5, 1.5, 1.5, 2, 4, 7, 9, 9, 9, 8, 7, 8, 9, 9, 8, 7, 5, 4, 3, 3, 2, 2],
     weekendFactor: 0.8,
     speedMps: [1.0, 2.0],
+    doorFaultsPer1000Cycles: 0.25,
+    abuseDaysPerYear: 0.5,
   },
   mall: {
     floors: [3, 8],
@@ -51,13 +65,24 @@ export const PROFILES: Readonly<Record<ProfileName, BuildingProfile>> = {
     hourly: [0.1, 0, 0, 0, 0, 0, 0.1, 0.3, 0.5, 2, 5, 6, 7, 7, 8, 8, 8, 8, 9, 9, 8, 6, 2, 0.5],
     weekendFactor: 1.5,
     speedMps: [1.0, 1.75],
+    doorFaultsPer1000Cycles: 0.15,
+    abuseDaysPerYear: 0.8,
   },
 };
 
-/** Expected trips in one minute for an elevator making `dailyTrips` on a weekday. */
-export function tripsPerMinute(profile: BuildingProfile, dailyTrips: number, epochMs: number): number {
+const HOURS_PER_DAY = 24;
+
+/**
+ * How busy a lift of this profile is in the local hour holding `epochMs`, against its weekday
+ * average hour (1: average; a weekend scales by `weekendFactor`, the profile's unless given).
+ */
+export function hourlyUsage(profile: BuildingProfile, epochMs: number, weekendFactor = profile.weekendFactor): number {
   const { hour, weekend } = shanghaiClock(epochMs);
   const total = profile.hourly.reduce((sum, weight) => sum + weight, 0);
-  const share = (profile.hourly[hour] ?? 0) / total;
-  return (dailyTrips * share * (weekend ? profile.weekendFactor : 1)) / 60;
+  return (((profile.hourly[hour] ?? 0) * HOURS_PER_DAY) / total) * (weekend ? weekendFactor : 1);
+}
+
+/** Expected trips in one minute for an elevator making `dailyTrips` on a weekday. */
+export function tripsPerMinute(profile: BuildingProfile, dailyTrips: number, epochMs: number): number {
+  return (dailyTrips * hourlyUsage(profile, epochMs)) / (HOURS_PER_DAY * 60);
 }

@@ -52,6 +52,36 @@ export class Random {
     return items.at(-1) as T;
   }
 
+  /** A standard normal draw (Box-Muller). */
+  normal(): number {
+    return Math.sqrt(-2 * Math.log(1 - this.next())) * Math.cos(2 * Math.PI * this.next());
+  }
+
+  /** A gamma draw with this shape and mean `shape` (Marsaglia and Tsang; a shape below 1 boosted). */
+  gamma(shape: number): number {
+    if (shape < 1) return this.gamma(shape + 1) * (1 - this.next()) ** (1 / shape);
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      const x = this.normal();
+      const v = (1 + c * x) ** 3;
+      if (v <= 0) continue;
+      if (Math.log(1 - this.next()) < x * x * 0.5 + d - d * v + d * Math.log(v)) return d * v;
+    }
+  }
+
+  /** A factor of mean 1 that varies by the coefficient of variation `cv` (gamma distributed; 0: always 1). */
+  factor(cv: number): number {
+    if (cv <= 0) return 1;
+    const shape = 1 / (cv * cv);
+    return this.gamma(shape) / shape;
+  }
+
+  /** A factor whose logarithm is normal with standard deviation `sigma`, and median 1. */
+  logNormal(sigma: number): number {
+    return Math.exp(sigma * this.normal());
+  }
+
   /** A Poisson count with mean `mean` (Knuth's method: the means here are small). */
   poisson(mean: number): number {
     if (mean <= 0) return 0;

@@ -37,6 +37,20 @@ const startTime = z.string().transform((text, context): StartTime => {
 });
 
 const share = z.number().min(0).max(1);
+
+/** A fleet's noise unless its scenario says otherwise (scenario `noise`; docs/simulation.md). */
+export const DEFAULT_NOISE = {
+  passengers: 1,
+  ageing: 1,
+  spread: 1,
+  drift: 1,
+  powerCutFaults: 3,
+  visitFaults: 2,
+  inspectionsPerYear: 2,
+  stormDaysPerMonth: 0,
+  stormPowerCutChance: 0.15,
+  callOutChance: 0.005,
+} as const;
 const dayRange = z
   .tuple([z.number().min(0), z.number().min(0)])
   .refine(([min, max]) => min <= max, 'min must not exceed max');
@@ -44,7 +58,10 @@ const dayRange = z
 const contractorSchema = z.strictObject({
   id: z.string().regex(/^[\w-]{1,64}$/, 'a contractor id of letters, digits, _ or -'),
   share: z.number().positive(),
-  /** Chance that a visit finds and fixes a degradation in its minor phase (a latent one: a third of it). */
+  /**
+   * Chance that a visit or a repair call finds and fixes a degradation whose symptoms are plain
+   * (late in its minor phase); earlier, when they are still sparse, and in its latent phase, less.
+   */
   fixChance: share,
   /** Chance that a visit comes late (after the legal 15 days). */
   slipChance: share,
@@ -93,6 +110,8 @@ export const scenarioSchema = z.strictObject({
         onsetDays: dayRange.default([0, 30]),
         latentDays: dayRange.optional(),
         minorDays: dayRange.optional(),
+        /** Multiplies how many symptoms it shows at its peak (each degradation varies around it). */
+        intensity: z.number().positive().default(1),
       }),
     )
     .default([]),
@@ -122,8 +141,37 @@ export const scenarioSchema = z.strictObject({
       }),
     )
     .default([]),
-  /** Multiplies the background minor-fault rates of a healthy fleet. */
+  /**
+   * Multiplies what a healthy fleet faults of itself, the rules counting it: each lift's own
+   * background minor faults and the nuisance bursts (passenger abuse, damp). 0: only wear faults,
+   * and the bursts the rules set aside (power cuts, visits, inspection).
+   */
   backgroundFaults: z.number().min(0).default(1),
+  /** How the fleet's lifts differ and what brings bursts of faults. */
+  noise: z
+    .strictObject({
+      /** Multiplies what passengers cause: door faults per door cycle and days of abuse or moving. */
+      passengers: z.number().min(0).default(DEFAULT_NOISE.passengers),
+      /** Multiplies how much age raises levelling and position faults (and, less, the others). */
+      ageing: z.number().min(0).default(DEFAULT_NOISE.ageing),
+      /** Multiplies how much lifts alike in building, usage and age still differ (0: not at all). */
+      spread: z.number().min(0).default(DEFAULT_NOISE.spread),
+      /** Multiplies how far a lift's background wanders from week to week (0: steady). */
+      drift: z.number().min(0).default(DEFAULT_NOISE.drift),
+      /** Faults a mains power cut brings on average (safety circuit, position, doors), external to the rules. */
+      powerCutFaults: z.number().min(0).default(DEFAULT_NOISE.powerCutFaults),
+      /** Faults a technician's tests bring in a half-monthly visit on average (longer visits more), suppressed. */
+      visitFaults: z.number().min(0).default(DEFAULT_NOISE.visitFaults),
+      /** Inspections without a check-in per lift per year (43 until 40, mode 2: an inspector, a quick adjustment). */
+      inspectionsPerYear: z.number().min(0).default(DEFAULT_NOISE.inspectionsPerYear),
+      /** Storm days per month, city-wide: damp faults on exposed lifts, power cuts. */
+      stormDaysPerMonth: z.number().min(0).default(DEFAULT_NOISE.stormDaysPerMonth),
+      /** Chance that a building loses power on a storm day. */
+      stormPowerCutChance: share.default(DEFAULT_NOISE.stormPowerCutChance),
+      /** Chance that a fault the building notices makes it call the contractor (a repair visit within a day). */
+      callOutChance: share.default(DEFAULT_NOISE.callOutChance),
+    })
+    .prefault({}),
   powerOffsPerYear: z.number().min(0).default(2),
   offlinePerWeek: z.number().min(0).default(0.2),
   fireTestsPerMonth: z.number().min(0).default(1),

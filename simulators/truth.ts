@@ -4,17 +4,29 @@ import { describeIssues } from '../lib/issues.js';
 
 /**
  * Ground truth, one JSON line per thing that happened to an elevator: what the rules should
- * have seen coming (degradations), what they must react to at once (critical events), and what
- * is not the elevator's fault (power cuts, the terminal going offline).
+ * have seen coming (degradations), what they must react to at once (critical events), what is
+ * not the elevator's fault (power cuts, the terminal going offline), and bursts of faults on a
+ * healthy lift that are not wear (nuisance: passengers abusing it, a storm's damp), which no
+ * hazard warning should be about.
  */
-export const TRUTH_CATEGORIES = ['degradation', 'critical', 'external', 'data-quality', 'maintenance'] as const;
+export const TRUTH_CATEGORIES = [
+  'degradation',
+  'critical',
+  'external',
+  'data-quality',
+  'maintenance',
+  'nuisance',
+] as const;
 export const TRUTH_STATUSES = ['failed', 'fixed', 'pending', 'occurred'] as const;
 
 const time = z.iso.datetime();
 
 export const truthRecordSchema = z.object({
   elevator: z.string(),
-  /** A degradation kind, a sudden event (entrapment, ...), `power-off`, `offline` or `maintenance-overdue`. */
+  /**
+   * A degradation kind, a sudden event (entrapment, ...), `power-off`, `offline`,
+   * `maintenance-overdue`, or a nuisance (`passenger-abuse`, `damp`).
+   */
   scenario: z.string(),
   category: z.enum(TRUTH_CATEGORIES),
   onset: time,
@@ -22,7 +34,7 @@ export const truthRecordSchema = z.object({
   minorPhaseStart: time.nullable(),
   /** The major failure or critical event; for a degradation that was fixed or is pending, when it would have failed. */
   failure: time.nullable(),
-  /** End of a period (power off, offline, overdue maintenance). */
+  /** End of a period (power off, offline, overdue maintenance, a nuisance burst). */
   end: time.nullable(),
   fixed: z.boolean(),
   fixedAt: time.nullable(),

@@ -9,18 +9,26 @@ import {
   type TopicKind,
 } from '../../contract/index.js';
 import {
-  BACKGROUND_FAULTS,
+  BURST_FAULTS,
   DEGRADATIONS,
   SUDDEN_EVENT_NAMES,
   SUDDEN_EVENTS,
+  symptomShape,
+  type CodeShare,
   type SuddenEventName,
 } from '../degradations.js';
 import { shanghaiMidnight } from '../../lib/shanghai.js';
-import { PROFILES, tripsPerMinute } from '../profiles.js';
+import { hourlyUsage, PROFILES } from '../profiles.js';
 import { Random } from '../random.js';
 import type { Scenario } from '../scenario.js';
 import type { TruthRecord } from '../truth.js';
-import type { ElevatorPlan, PlannedDegradation, PlannedIncident } from './plan.js';
+import {
+  POWER_OFF_MINUTES,
+  type ElevatorPlan,
+  type PlannedDegradation,
+  type PlannedIncident,
+  type PlannedNuisance,
+} from './plan.js';
 
 const SECOND_MS = 1000;
 const MINUTE_MS = 60_000;
@@ -30,16 +38,50 @@ const MINUTES_PER_DAY = 1440;
 const MINUTES_PER_YEAR = 525_600;
 const MINUTES_PER_MONTH = 43_200;
 const MINUTES_PER_WEEK = 10_080;
+const WEEK_MS = 7 * DAY_MS;
 
-/** Half-monthly maintenance: the legal maximum gap is 15 days; a slip makes it later. */
+/**
+ * Half-monthly maintenance: the legal maximum gap is 15 days; a slip makes it later. An on-time
+ * visit's day is 12 to 14 days after the last, so its hour of that day and a repair call that
+ * holds it up still keep it within 15 days.
+ */
 const LEGAL_VISIT_GAP_DAYS = 15;
-const VISIT_GAP_DAYS = { onTime: [12, 15], slipped: [16, 21] } as const;
+const VISIT_GAP_DAYS = { onTime: [12, 14], slipped: [16, 21] } as const;
 const WORKING_HOURS = [9, 16] as const;
 const REPAIR_DELAY_HOURS = [2, 24] as const;
 const REPAIR_MINUTES = [60, 240] as const;
+/** A repair call the building made: how long the technician stays. */
+const CALL_OUT_MINUTES = [20, 90] as const;
 const ENTRAPMENT_MINUTES = [10, 45] as const;
-const POWER_OFF_MINUTES = [10, 180] as const;
-const POWER_OFF_ENTRAPMENT_CHANCE = 0.3;
+/** A power cut traps someone this often when it comes in the car's average hour (as often as it is busier, at most always). */
+const POWER_OFF_ENTRAPMENT_CHANCE = 0.25;
+/** A power cut's faults come as the power drops, within this long. */
+const POWER_CUT_BURST_MS = 120_000;
+/** An inspection without a check-in lasts this many minutes. */
+const INSPECTION_MINUTES = [10, 60] as const;
+/** A technician's tests bring more faults in longer visits: this many times noise.visitFaults. */
+const VISIT_BURST_FACTOR: Readonly<Record<MaintenancePayload['kind'], number>> = {
+  'half-monthly': 1,
+  quarterly: 1.5,
+  'semi-annual': 2,
+  annual: 3,
+  repair: 1,
+};
+/**
+ * How visible a degradation is to a technician: in its latent phase, and as its minor phase
+ * starts; it grows as the square of its symptoms' rise to 1 (sparse symptoms are easily missed).
+ * A contractor finds it with 1 - (1 - fixChance)^visibility.
+ */
+const LATENT_VISIBILITY = 0.03;
+const SPARSE_VISIBILITY = 0.05;
+/** Each day's usage swings by this much (sigma of its logarithm) around the profile's. */
+const DAY_USAGE_SIGMA = 0.15;
+/**
+ * The weekly wander of a lift's background (a new tenant, the season): its logarithm keeps this
+ * much of last week's and moves by this sigma times noise.drift.
+ */
+const DRIFT_KEEP = 0.85;
+const DRIFT_SIGMA = 0.12;
 const FIRE_TEST_MINUTES = [5, 15] as const;
 const OFFLINE_MINUTES = [5, 240] as const;
 const SAMPLED_DOOR_SHARE = 0.1;
@@ -82,6 +124,13 @@ interface ActiveDegradation extends PlannedDegradation {
   readonly codes: Set<number>;
 }
 
+/** A nuisance under way: the times of its faults still to come, and the codes it published. */
+interface Burst {
+  readonly nuisance: PlannedNuisance;
+  readonly times: number[];
+  readonly codes: Set<number>;
+}
+
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
 const lerp = ([start, end]: readonly [number, number], progress: number) => start + (end - start) * progress;
 const progressOf = (t: number, from: number, to: number) => Math.min(1, Math.max(0, (t - from) / (to - from)));
@@ -107,6 +156,23 @@ export class ElevatorModel {
   private lastCheckoutAt: number | null = null;
   private visit: Visit;
   private repair: Visit | null = null;
+  /** A repair call the building made after noticing faults. */
+  private callOut: Visit | null = null;
+  /** Inspection mode without a check-in (code 43 until 40). */
+  private inspection: Period | null = null;
+  private nextInspectionAt: number;
+  /** The plan's nuisance bursts still to come, in time order, and those under way. */
+  private readonly nuisance: PlannedNuisance[];
+  private readonly bursts: Burst[] = [];
+  private readonly backgroundPerDay: number;
+  /** How busy the car is this hour against its average hour, this day's swing included; recomputed hourly. */
+  private usage = 0;
+  private hourEnd = -Infinity;
+  private dayEnd = -Infinity;
+  private dayFactor = 1;
+  private weekEnd = -Infinity;
+  private logDrift = 0;
+  private drift = 1;
   private outOfService = false;
   private trappedUntil: number | null = null;
   private powerOff: Period | null = null;
@@ -130,7 +196,10 @@ export class ElevatorModel {
     this.counters = { ...plan.counters };
     this.degradations = plan.degradations.map((planned) => ({ ...planned, codes: new Set<number>() }));
     this.incidents = [...plan.incidents];
+    this.nuisance = [...plan.nuisance];
+    this.backgroundPerDay = plan.background.reduce((sum, entry) => sum + entry.perDay, 0);
     this.visit = this.visitOn(scenario.fromMs + this.random.uniform(0, VISIT_GAP_DAYS.onTime[1]) * DAY_MS);
+    this.nextInspectionAt = this.inspectionAfter(scenario.fromMs);
   }
 
   get id(): string {
@@ -170,6 +239,7 @@ export class ElevatorModel {
     for (const degradation of this.degradations) {
       if (degradation.onset < this.cursor) this.recordDegradation(degradation, 'pending', null);
     }
+    for (const burst of this.bursts.splice(0)) this.recordNuisance(burst);
     const due = this.lastCheckoutAt === null ? null : this.lastCheckoutAt + LEGAL_VISIT_GAP_DAYS * DAY_MS;
     if (due !== null && this.cursor > due) this.recordEvent('maintenance-overdue', 'maintenance', due, [], this.cursor);
     this.degradations.length = 0;
@@ -191,10 +261,12 @@ export class ElevatorModel {
       this.offline = null;
     }
     const modeBefore = this.mode();
+    if (start >= this.hourEnd) this.clock(start);
     this.degrade(start, end, drafts);
     this.maintain(start, end, drafts);
     this.periods(start, end, drafts);
     this.planned(start, end, drafts);
+    this.nuisances(start, end, drafts);
     this.suddenEvents(start, drafts);
     if (this.mode() === SERVICE_MODES.normal && this.trappedUntil === null) this.operate(start, drafts);
     // Counters are the minute's: both telemetry messages carry them, so they never go down.
@@ -225,6 +297,43 @@ export class ElevatorModel {
     drafts.push({ at, kind: 'faults', body: { code, floor } });
   }
 
+  /** A fault the building notices (a stopped car, a door that will not close) may make it call the contractor. */
+  private noticed(at: number): void {
+    if (this.callOut || this.repair || this.outOfService) return;
+    if (!this.random.chance(this.scenario.noise.callOutChance)) return;
+    const start = at + Math.round(this.random.uniform(...REPAIR_DELAY_HOURS) * HOUR_MS);
+    const minutes = Math.round(this.random.uniform(...CALL_OUT_MINUTES));
+    this.callOut = { start, end: start + minutes * MINUTE_MS, kind: 'repair', started: false };
+  }
+
+  /** A burst of `mean` faults on average from a mix, at times in [from, to), at random landings. Returns their codes. */
+  private burst(drafts: Draft[], mix: readonly CodeShare[], mean: number, from: number, to: number): number[] {
+    if (to - from < 2 * SECOND_MS) return [];
+    const count = this.random.poisson(mean);
+    const codes: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const { code } = this.random.weighted(mix, (entry) => entry.share);
+      this.fault(drafts, Math.round(this.random.uniform(from, to)), code, this.randomFloor());
+      codes.push(code);
+    }
+    return codes;
+  }
+
+  /** The hour's usage (its building's hours, its weekend, the day's swing) and the week's drift of its background. */
+  private clock(start: number): void {
+    if (start >= this.dayEnd) {
+      this.dayEnd = shanghaiMidnight(start) + DAY_MS;
+      this.dayFactor = this.random.logNormal(DAY_USAGE_SIGMA);
+    }
+    if (start >= this.weekEnd) {
+      this.weekEnd = start + WEEK_MS;
+      this.logDrift = DRIFT_KEEP * this.logDrift + DRIFT_SIGMA * this.scenario.noise.drift * this.random.normal();
+      this.drift = Math.exp(this.logDrift);
+    }
+    this.hourEnd = Math.floor(start / HOUR_MS) * HOUR_MS + HOUR_MS;
+    this.usage = hourlyUsage(PROFILES[this.plan.profile], start, this.plan.weekendFactor) * this.dayFactor;
+  }
+
   /** Whether something can happen to the car now: it runs normally and its terminal is online to tell. */
   private running(): boolean {
     return this.mode() === SERVICE_MODES.normal && this.offline === null;
@@ -232,7 +341,8 @@ export class ElevatorModel {
 
   private mode(): number {
     if (this.outOfService) return SERVICE_MODES.outOfService;
-    if (this.visit.started || this.repair?.started) return SERVICE_MODES.inspection;
+    if (this.visit.started || this.repair?.started || this.callOut?.started || this.inspection)
+      return SERVICE_MODES.inspection;
     if (this.fireTest) return SERVICE_MODES.fireReturn;
     if (this.powerOff) return SERVICE_MODES.emergencyPower;
     return SERVICE_MODES.normal;
@@ -250,13 +360,17 @@ export class ElevatorModel {
         continue;
       }
       if (start < degradation.minorStart) continue;
-      const progress = progressOf(start, degradation.minorStart, degradation.failure);
+      const shape = this.risen(degradation, start);
       for (const symptom of kind.symptoms) {
-        const count = this.random.poisson(lerp(symptom.perDay, progress) / MINUTES_PER_DAY);
+        const [first, peak] = [symptom.perDay[0], symptom.perDay[1] * degradation.intensity];
+        const perDay = first + Math.max(0, peak - first) * shape;
+        const count = this.random.poisson((perDay * this.usage) / MINUTES_PER_DAY);
         for (let i = 0; i < count; i++) {
           const floor = 'oneLanding' in symptom && symptom.oneLanding ? degradation.landing : this.randomFloor();
-          this.fault(drafts, start + this.random.int(0, 59) * SECOND_MS, symptom.code, floor);
+          const at = start + this.random.int(0, 59) * SECOND_MS;
+          this.fault(drafts, at, symptom.code, floor);
           degradation.codes.add(symptom.code);
+          this.noticed(at);
         }
       }
     }
@@ -274,6 +388,12 @@ export class ElevatorModel {
     this.recordDegradation(degradation, 'failed', null, at);
     this.stopForRepair(at, drafts);
     this.drop(degradation);
+  }
+
+  /** How far its symptoms have risen (0 to 1) at `at`: 0 until its minor phase. */
+  private risen(degradation: PlannedDegradation, at: number): number {
+    if (at < degradation.minorStart) return 0;
+    return symptomShape(progressOf(at, degradation.minorStart, degradation.failure), degradation.steepness);
   }
 
   private drop(degradation: ActiveDegradation): void {
@@ -300,6 +420,17 @@ export class ElevatorModel {
       codes: [...degradation.codes].sort((a, b) => a - b),
       external: false,
     });
+  }
+
+  private recordNuisance({ nuisance, codes }: Burst): void {
+    if (codes.size === 0) return;
+    this.recordEvent(
+      nuisance.kind,
+      'nuisance',
+      nuisance.start,
+      [...codes].sort((a, b) => a - b),
+      nuisance.end,
+    );
   }
 
   private recordEvent(
@@ -356,7 +487,21 @@ export class ElevatorModel {
       this.outOfService = false;
       this.repair = null;
     }
-    if (this.outOfService || this.repair) return;
+    if (this.outOfService || this.repair || this.inspection) return;
+    const callOut = this.callOut;
+    if (callOut && !this.visit.started) {
+      if (!callOut.started && callOut.start < end) {
+        this.checkIn(callOut, Math.max(start, callOut.start), drafts);
+        this.callOut = { ...callOut, started: true };
+      } else if (callOut.started && callOut.end < end) {
+        const at = Math.max(start, callOut.end);
+        this.fixWhatIsFound(at);
+        this.checkOut(callOut, at, drafts);
+        this.callOut = null;
+      }
+      // The half-monthly visit waits until the technician of the call has left.
+      if (this.callOut?.started || this.callOut !== callOut) return;
+    }
     if (!this.visit.started && this.visit.start < end) {
       this.checkIn(this.visit, Math.max(start, this.visit.start), drafts);
       this.visit = { ...this.visit, started: true };
@@ -366,6 +511,8 @@ export class ElevatorModel {
       this.checkOut(this.visit, at, drafts);
       this.visitsDone++;
       this.visit = this.nextVisitAfter(at);
+      // The technician was just there: a call not yet answered is dropped.
+      this.callOut = null;
     }
   }
 
@@ -379,6 +526,8 @@ export class ElevatorModel {
     const common = { technician: this.technician(), contractor: this.plan.contractor.id, kind: visit.kind };
     drafts.push({ at, kind: 'maintenance', body: { action: 'checkin', ...common } });
     this.fault(drafts, at + SECOND_MS, 43);
+    const mean = this.scenario.noise.visitFaults * VISIT_BURST_FACTOR[visit.kind];
+    this.burst(drafts, BURST_FAULTS.technician, mean, at + 2 * SECOND_MS, visit.end - SECOND_MS);
   }
 
   private checkOut(visit: Visit, at: number, drafts: Draft[]): void {
@@ -389,12 +538,18 @@ export class ElevatorModel {
     this.fault(drafts, at + SECOND_MS, 40);
   }
 
-  /** A visit finds a degradation in its minor phase with the contractor's skill; a latent one less often. */
+  /**
+   * A visit or a call finds a degradation with the contractor's skill, the more surely the
+   * further it has gone: latent wear seldom, sparse symptoms sometimes, plain ones at fixChance.
+   */
   private fixWhatIsFound(at: number): void {
     for (const degradation of [...this.degradations]) {
       if (degradation.onset > at) continue;
-      const chance = this.plan.contractor.fixChance * (at >= degradation.minorStart ? 1 : 1 / 3);
-      if (this.random.chance(chance)) {
+      const visibility =
+        at < degradation.minorStart
+          ? LATENT_VISIBILITY
+          : SPARSE_VISIBILITY + (1 - SPARSE_VISIBILITY) * this.risen(degradation, at) ** 2;
+      if (this.random.chance(1 - (1 - this.plan.contractor.fixChance) ** visibility)) {
         this.recordDegradation(degradation, 'fixed', at);
         this.drop(degradation);
       }
@@ -403,6 +558,7 @@ export class ElevatorModel {
 
   private stopForRepair(at: number, drafts: Draft[]): void {
     this.outOfService = true;
+    this.callOut = null;
     if (!drafts.some((draft) => draft.kind === 'faults' && draft.body.code === 42))
       this.fault(drafts, at + 5 * SECOND_MS, 42);
     const start = at + Math.round(this.random.uniform(...REPAIR_DELAY_HOURS) * HOUR_MS);
@@ -425,14 +581,16 @@ export class ElevatorModel {
       this.fault(drafts, Math.max(start, this.fireTest.end), 40);
       this.fireTest = null;
     }
+    if (this.inspection && this.inspection.end < end) {
+      const at = Math.max(start, this.inspection.end);
+      this.fault(drafts, at, 40);
+      this.inspection = null;
+      this.nextInspectionAt = this.inspectionAfter(at);
+    }
     if (!this.running()) return;
-    if (this.random.chance(this.scenario.powerOffsPerYear / MINUTES_PER_YEAR)) {
-      const at = start + this.random.int(0, 59) * SECOND_MS;
-      this.cutPower(at, this.random.uniform(...POWER_OFF_MINUTES), drafts);
-      if (this.random.chance(POWER_OFF_ENTRAPMENT_CHANCE)) {
-        this.fault(drafts, at + 20 * SECOND_MS, 93);
-        this.recordEvent('entrapment', 'critical', at + 20 * SECOND_MS, [93], null, true);
-      }
+    if (start >= this.nextInspectionAt && this.trappedUntil === null) {
+      // On the minute: the minute's telemetry then never reports a mode it is not yet (or no longer) in.
+      this.inspect(start, drafts);
     } else if (this.random.chance(this.scenario.fireTestsPerMonth / MINUTES_PER_MONTH)) {
       const at = start + this.random.int(0, 59) * SECOND_MS;
       this.fireTest = { start: at, end: at + Math.round(this.random.uniform(...FIRE_TEST_MINUTES)) * MINUTE_MS };
@@ -440,20 +598,82 @@ export class ElevatorModel {
     }
   }
 
+  /** When the next inspection without a check-in comes after `at` (exponential gaps at noise.inspectionsPerYear). */
+  private inspectionAfter(at: number): number {
+    const rate = this.scenario.noise.inspectionsPerYear;
+    if (rate <= 0) return Infinity;
+    return at + Math.round((-Math.log(1 - this.random.next()) / rate) * MINUTES_PER_YEAR) * MINUTE_MS;
+  }
+
+  /** Inspection mode without a check-in: an inspector's tests or a quick adjustment, suppressed as a visit is. */
+  private inspect(at: number, drafts: Draft[]): void {
+    const period = { start: at, end: at + Math.round(this.random.uniform(...INSPECTION_MINUTES)) * MINUTE_MS };
+    this.inspection = period;
+    this.fault(drafts, at, 43);
+    const mean = this.scenario.noise.visitFaults;
+    this.burst(drafts, BURST_FAULTS.technician, mean, at + 2 * SECOND_MS, period.end - SECOND_MS);
+  }
+
+  /** Mains power off until `minutes` later; its faults come as the power drops, and the rules see them as external. */
   private cutPower(at: number, minutes: number, drafts: Draft[]): void {
     const period = { start: at, end: at + Math.round(minutes) * MINUTE_MS };
     this.powerOff = period;
     this.fault(drafts, at, 41);
-    this.recordEvent('power-off', 'external', at, [41], period.end, true);
+    const mean = this.scenario.noise.powerCutFaults;
+    const until = Math.min(at + POWER_CUT_BURST_MS, period.end - SECOND_MS);
+    const codes = this.burst(drafts, BURST_FAULTS['power-cut'], mean, at + SECOND_MS, until);
+    const published = [...new Set([41, ...codes])].sort((a, b) => a - b);
+    this.recordEvent('power-off', 'external', at, published, period.end, true);
   }
 
-  /** The plan's incidents due by the end of this minute, once the car runs normally (as a failure waits). */
+  /**
+   * The plan's incidents due by the end of this minute. A scenario's own waits until the car runs
+   * normally (as a failure waits); a power cut of its building that finds it stopped passes it by.
+   */
   private planned(start: number, end: number, drafts: Draft[]): void {
-    while (this.incidents[0] && this.incidents[0].at < end && this.running() && this.trappedUntil === null) {
-      const { kind, at, minutes } = this.incidents.shift() as PlannedIncident;
-      if (kind === 'power-off')
-        this.cutPower(Math.max(start, at), minutes ?? this.random.uniform(...POWER_OFF_MINUTES), drafts);
-      else this.suddenEvent(kind, Math.max(start, at), drafts, minutes);
+    while (this.incidents[0] && this.incidents[0].at < end) {
+      const ready = this.running() && this.trappedUntil === null;
+      if (!ready && !this.incidents[0].fromRates) return;
+      const { kind, at: due, minutes, fromRates } = this.incidents.shift() as PlannedIncident;
+      if (!ready) continue;
+      const at = Math.max(start, due);
+      if (kind !== 'power-off') {
+        this.suddenEvent(kind, at, drafts, minutes);
+        continue;
+      }
+      this.cutPower(at, minutes ?? this.random.uniform(...POWER_OFF_MINUTES), drafts);
+      if (fromRates && this.random.chance(Math.min(1, POWER_OFF_ENTRAPMENT_CHANCE * this.usage))) {
+        this.fault(drafts, at + 20 * SECOND_MS, 93);
+        this.recordEvent('entrapment', 'critical', at + 20 * SECOND_MS, [93], null, true);
+      }
+    }
+  }
+
+  /**
+   * The plan's nuisance bursts: their faults at times drawn as each begins, published while the
+   * car runs normally (a car stopped for a visit is nobody's to abuse), recorded when each ends.
+   */
+  private nuisances(start: number, end: number, drafts: Draft[]): void {
+    while (this.nuisance[0] && this.nuisance[0].start < end) {
+      const nuisance = this.nuisance.shift() as PlannedNuisance;
+      const from = Math.max(start, nuisance.start);
+      const times = Array.from({ length: nuisance.faults }, () => Math.round(this.random.uniform(from, nuisance.end)));
+      this.bursts.push({ nuisance, times: times.sort((a, b) => a - b), codes: new Set() });
+    }
+    for (const burst of [...this.bursts]) {
+      const { nuisance, times, codes } = burst;
+      while (times[0] !== undefined && times[0] < end) {
+        const at = times.shift() as number;
+        if (!this.running()) continue;
+        const entry = this.random.weighted(BURST_FAULTS[nuisance.kind] as readonly CodeShare[], (e) => e.share);
+        this.fault(drafts, at, entry.code, entry.oneLanding ? nuisance.landing : this.randomFloor());
+        codes.add(entry.code);
+        this.noticed(at);
+      }
+      if (nuisance.end < end) {
+        this.bursts.splice(this.bursts.indexOf(burst), 1);
+        this.recordNuisance(burst);
+      }
     }
   }
 
@@ -493,8 +713,7 @@ export class ElevatorModel {
   }
 
   private operate(start: number, drafts: Draft[]): void {
-    const profile = PROFILES[this.plan.profile];
-    const trips = this.random.poisson(tripsPerMinute(profile, this.plan.dailyTrips, start));
+    const trips = this.random.poisson((this.plan.dailyTrips * this.usage) / MINUTES_PER_DAY);
     for (let trip = 0; trip < trips; trip++) {
       const to = this.randomFloor();
       const floorsTravelled = Math.max(1, Math.abs(to - this.floor));
@@ -506,11 +725,12 @@ export class ElevatorModel {
       this.counters.ropeBends += this.plan.ropeBendsPerTrip;
       this.doorCycle(start + this.random.int(0, 59) * SECOND_MS, drafts);
     }
-    const background = BACKGROUND_FAULTS.reduce((sum, fault) => sum + fault.perDay, 0) * this.scenario.backgroundFaults;
-    const count = this.random.poisson(background / MINUTES_PER_DAY);
+    const count = this.random.poisson((this.backgroundPerDay * this.usage * this.drift) / MINUTES_PER_DAY);
     for (let i = 0; i < count; i++) {
-      const { code } = this.random.weighted(BACKGROUND_FAULTS, (fault) => fault.perDay);
-      this.fault(drafts, start + this.random.int(0, 59) * SECOND_MS, code, this.randomFloor());
+      const { code } = this.random.weighted(this.plan.background, (fault) => fault.perDay);
+      const at = start + this.random.int(0, 59) * SECOND_MS;
+      this.fault(drafts, at, code, this.randomFloor());
+      this.noticed(at);
     }
   }
 
@@ -522,10 +742,7 @@ export class ElevatorModel {
       if ('closeTimeDrift' in kind)
         closeFactor += kind.closeTimeDrift * progressOf(at, degradation.onset, degradation.failure);
       if ('reopensPerCycle' in kind && at >= degradation.minorStart) {
-        reopenRate = Math.max(
-          reopenRate,
-          lerp(kind.reopensPerCycle, progressOf(at, degradation.minorStart, degradation.failure)),
-        );
+        reopenRate = Math.max(reopenRate, lerp(kind.reopensPerCycle, this.risen(degradation, at)));
       }
     }
     const reopens = this.random.poisson(reopenRate);
