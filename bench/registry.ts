@@ -14,6 +14,8 @@ export interface BenchResult {
   /** One object per table row; its keys are the columns. */
   readonly rows: ReadonlyArray<object>;
   readonly ratios: Record<string, number | string>;
+  /** More tables, printed after the first, each under its title. */
+  readonly tables?: ReadonlyArray<{ readonly title: string; readonly rows: ReadonlyArray<object> }>;
   readonly detail?: unknown;
   /** Set when the run lost messages or found a failure: its figures are not a result. */
   readonly failed?: boolean;
@@ -37,5 +39,5 @@ export const BENCHMARKS = {
 
 export type BenchmarkName = keyof typeof BENCHMARKS;
 
-/** What `npm run bench` runs with no names: all but the long ones (fuzz about 15 minutes, quality about 10). */
+/** What `npm run bench` runs with no names: all but the long ones (fuzz about 15 minutes, quality longer). */
 export const DEFAULT_BENCHMARKS: readonly BenchmarkName[] = ['simulator'];

@@ -39,6 +39,7 @@ async function runParsed(parsed: ReturnType<typeof parseBenchArgs>): Promise<num
     process.stdout.write(`\n## ${name} (${machine}, ${new Date().toISOString()})\n`);
     const result: BenchResult = await BENCHMARKS[name](parsed.flags);
     process.stdout.write(`${table(result.rows)}\n`);
+    for (const extra of result.tables ?? []) process.stdout.write(`\n${extra.title}\n${table(extra.rows)}\n`);
     for (const [label, value] of Object.entries(result.ratios)) process.stdout.write(`${label}: ${value}\n`);
     process.stdout.write(`${JSON.stringify({ benchmark: name, machine, flags: parsed.flags, ...result })}\n`);
     if (result.failed) exitCode = FAILED;

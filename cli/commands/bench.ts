@@ -7,16 +7,23 @@ const BENCH_FLAGS = [
   'connections',
   'cpu-prof',
   'elevators',
+  'families',
   'gateway-size',
   'generators',
   'inflight',
+  'jobs',
   'messages',
   'minutes',
   'mode',
+  'out',
   'rate',
   'rounds',
   'samples',
+  'scheduled',
   'seconds',
+  'seeds',
+  'split',
+  'validation',
 ] as const;
 
 export const benchCommand: Command = {
