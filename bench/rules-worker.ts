@@ -14,9 +14,11 @@ type Sink = (message: StreamMessage, elevator: Elevator) => void;
 const gc = globalThis.gc as () => void;
 /** Full collections before reading the heap: one leaves some of what the previous phase dropped. */
 const GC_ROUNDS = 3;
+/** The heap and the typed arrays' buffers (outside the heap: the detectors keep their numbers there). */
 const heapAfterGc = () => {
   for (let round = 0; round < GC_ROUNDS; round++) gc();
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 };
 
 const [elevatorCount, windowMinutes] = process.argv.slice(2).map(Number) as [number, number];
@@ -71,7 +73,8 @@ const store = openScratchStore();
 try {
   const baselineBefore = baseline();
   const heapBefore = heapAfterGc();
-  const engine = new RulesEngine({ store, logger: createLogger('silent') });
+  // Sized as a deployment sizes it: for the registry's elevators (and a quarter more).
+  const engine = new RulesEngine({ store, logger: createLogger('silent'), elevators: elevatorCount });
   const history = timed(() => feed(stream.history, judge(engine)));
   const rules = timed(() => feedWindow(judge(engine)));
   const heapAfter = heapAfterGc();

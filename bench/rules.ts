@@ -66,8 +66,8 @@ function speedRow(name: string, events: number, { seconds, cpuSeconds }: Timing)
 /**
  * The stream rules alone (no MQTT, no InfluxDB; tickets go to an in-memory SQLite store): the
  * simulator's model gives 100 elevators 30 days of history and an hour of the morning rush,
- * copied across the fleet. The engine's memory is the heap after GC, less the heap before it
- * existed. The baseline (parse, one Map update per elevator) runs before and after the engine.
+ * copied across the fleet. The engine's memory is the heap and array buffers after GC, less
+ * those before it existed. The baseline (parse, one Map update per elevator) runs before and after the engine.
  */
 export async function rulesBenchmark(flags: BenchFlags): Promise<BenchResult> {
   const elevators = numberFlag(flags, 'elevators', DEFAULT_ELEVATORS);
@@ -89,7 +89,7 @@ export async function rulesBenchmark(flags: BenchFlags): Promise<BenchResult> {
       report.history,
     ),
     {
-      case: 'engine state per elevator, bytes (heap after GC / elevators)',
+      case: 'engine state per elevator, bytes (heap and array buffers after GC / elevators)',
       value: stateBytes,
       target: `<= ${TARGET_STATE_BYTES}`,
     },

@@ -115,7 +115,7 @@ export interface EngineOptions {
   readonly detectors?: readonly DetectorRule[];
   /** The wall clock, for ticket creation times. */
   readonly now?: () => Date;
-  /** Elevators to make room for at start (default: the registry's, and a quarter more). */
+  /** The elevators registered (default: the registry's count); room is made at start for a quarter more. */
   readonly elevators?: number;
 }
 
@@ -157,7 +157,7 @@ export class RulesEngine {
     this.detectorOf = FAMILIES.map((family) => detectors.find((rule) => rule.family.index === family.index));
     this.historyCodes = new Set([...this.rules, ...detectors].flatMap((rule) => [...rule.codes]));
     this.now = options.now ?? (() => new Date());
-    const room = options.elevators ?? Math.ceil(store.elevators.count() * ROOM_FACTOR);
+    const room = Math.ceil((options.elevators ?? store.elevators.count()) * ROOM_FACTOR);
     this.detectors = new RateDetectors(
       new DetectorState(room),
       new PeerRates({
