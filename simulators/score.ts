@@ -132,6 +132,18 @@ function matchWindow(record: TruthRecord): [number, number] {
   return [onset, time(record.end) ?? onset];
 }
 
+/**
+ * A failure may trap passengers (a degradation's `criticalWithFailure`): a critical ticket in the
+ * hour after a degradation's failure is about a critical event that happened, though the truth
+ * records it as the degradation's.
+ */
+function criticalAtFailure(ticket: ScoredTicket, record: TruthRecord, opened: number): boolean {
+  const failure = record.category === 'degradation' && record.status === 'failed' ? time(record.failure) : null;
+  return (
+    ticket.category === 'critical' && failure !== null && opened >= failure && opened <= failure + CRITICAL_MATCH_MS
+  );
+}
+
 function byElevator<T>(items: readonly T[], elevatorOf: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const item of items) {
@@ -160,7 +172,7 @@ export const elevatorYearsOf = (elevators: number, fromMs: number, toMs: number)
  * Compares tickets with the ground truth. A ticket is true when its `openedAt` lies in the window
  * of something of its elevator that its category claims (TICKET_CLAIMS): a hazard ticket in a
  * degradation from its onset to a day after its failure or to its fix (so a warning that led to
- * a repair is a hit), a critical ticket in the hour after a critical event. Recall: degradations
+ * a repair is a hit), a critical ticket in the hour after a critical event or a degradation's failure. Recall: degradations
  * that reached their failure with a hazard ticket opened in them before it; an occurrence added
  * to a ticket opened earlier (on noise) is not a warning of the wear. Lead time: failure minus
  * the first such opening. Critical missed: events with no critical ticket opened or added to in
@@ -190,7 +202,8 @@ export function score(
   for (const ticket of inWindow) {
     const opened = Date.parse(ticket.openedAt);
     const right = (windowsOf.get(ticket.elevator) ?? []).some(
-      ({ record, span }) => claims(ticket, record) && opened >= span[0] && opened <= span[1],
+      ({ record, span }) =>
+        (claims(ticket, record) && opened >= span[0] && opened <= span[1]) || criticalAtFailure(ticket, record, opened),
     );
     const rule = (perRule[ticket.rule] ??= {
       ...(ticket.category === undefined ? {} : { category: ticket.category }),

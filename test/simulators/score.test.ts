@@ -289,6 +289,22 @@ describe('score by what each ticket claims', () => {
     expect(score(wear, notCritical)).toMatchObject({ criticalMissed: 1, maxCriticalSecondsToTicket: null });
   });
 
+  it("counts a critical ticket in the hour after a degradation's failure as true (a failure may trap passengers)", () => {
+    const atFailure = [
+      // E1's door operator fails at day 10 and traps someone.
+      claim('C2', 'E1', 'critical-entrapment', 'critical', 10 * DAY + 2000),
+      // An hour and more after it, or at a fixed degradation's planned failure: nothing happened.
+      claim('C3', 'E1', 'critical-entrapment', 'critical', 10 * DAY + 2 * HOUR),
+      claim('C4', 'E4', 'critical-entrapment', 'critical', 9 * DAY),
+    ];
+    expect(score(wear, atFailure).perRule['critical-entrapment']).toEqual({
+      category: 'critical',
+      tickets: 3,
+      truePositives: 1,
+      falsePositives: 2,
+    });
+  });
+
   it('leaves the hazard figures empty when no ticket says its category', () => {
     expect(score(records, tickets).hazard).toEqual({
       tickets: 0,
