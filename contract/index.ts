@@ -4,6 +4,7 @@ export * from './digests.js';
 export * from './fault-codes.js';
 export * from './payloads.js';
 export * from './tickets.js';
+export * from './shadows.js';
 export * from './topics.js';
 export * from './principals.js';
 export * from './gateways.js';

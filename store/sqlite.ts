@@ -10,6 +10,7 @@ import { SqliteDeliveryStore } from './sqlite-deliveries.js';
 import { SqlitePrincipalStore } from './sqlite-principals.js';
 import { SqliteDigestStore } from './sqlite-digests.js';
 import { SqliteRuleConfigStore } from './sqlite-rule-configs.js';
+import { SqliteShadowStore } from './sqlite-shadows.js';
 import { SqliteTicketStore } from './sqlite-tickets.js';
 import { SqlitePolicyStore } from './sqlite-policies.js';
 import { SqliteClaimStore } from './sqlite-claims.js';
@@ -233,6 +234,35 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE principals ADD COLUMN previous_webhook_secret_expires_at INTEGER;`,
   `-- Why a detector's warning opened (contract ticketEvidenceSchema, as JSON); NULL for the other rules.
    ALTER TABLE tickets ADD COLUMN evidence TEXT;`,
+  `-- What rules in shadow would have opened (docs/rules.md "Shadow mode"): no journal, so nothing is delivered.
+   CREATE TABLE shadow_records (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     elevator TEXT NOT NULL,
+     rule TEXT NOT NULL,
+     rule_version INTEGER NOT NULL,
+     config_version INTEGER NOT NULL,
+     severity TEXT NOT NULL,
+     category TEXT NOT NULL,
+     status TEXT NOT NULL,
+     title TEXT NOT NULL,
+     external INTEGER NOT NULL,
+     opened_at INTEGER NOT NULL,
+     last_occurrence_at INTEGER NOT NULL,
+     occurrence_count INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     closed_at INTEGER, closed_by TEXT, close_note TEXT,
+     evidence TEXT
+   ) STRICT;
+   CREATE UNIQUE INDEX shadow_records_one_open ON shadow_records (elevator, rule) WHERE status = 'open';
+   CREATE INDEX shadow_records_by_rule ON shadow_records (rule, opened_at);
+   CREATE TABLE shadow_occurrences (
+     record_id INTEGER NOT NULL REFERENCES shadow_records(id) ON DELETE CASCADE,
+     at INTEGER NOT NULL,
+     seq INTEGER,
+     code INTEGER,
+     floor INTEGER
+   ) STRICT;
+   CREATE UNIQUE INDEX shadow_occurrences_once ON shadow_occurrences (record_id, at, ifnull(seq, -1), ifnull(code, -1));`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -258,6 +288,7 @@ function storeOver(db: Database.Database): Store {
     deadLetters: new SqliteDeadLetterStore(db),
     tickets: new SqliteTicketStore(db),
     ruleConfigs: new SqliteRuleConfigStore(db),
+    shadows: new SqliteShadowStore(db),
     digests: new SqliteDigestStore(db),
     policies: new SqlitePolicyStore(db),
     claims: new SqliteClaimStore(db),

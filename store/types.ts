@@ -17,6 +17,8 @@ import type {
   InsurerUpdate,
   KeyedKind,
   Principal,
+  ShadowListQuery,
+  ShadowRecord,
   TicketEvent,
   Delivery,
   DeliveryListQuery,
@@ -179,6 +181,21 @@ export interface TicketStore {
    * other processes' events are found by polling). Returns the way to stop listening.
    */
   onEvents(listener: () => void): () => void;
+}
+
+/**
+ * What rules in shadow would have opened (docs/rules.md, "Shadow mode"): the same lifecycle as a
+ * ticket's one active per (elevator, rule), but no journal, so no webhook and no feed event.
+ */
+export interface ShadowStore {
+  /** Adds the occurrences to the open record of (elevator, rule), or opens one with them. */
+  record(ticket: NewTicket, now: Date): { readonly record: ShadowRecord; readonly opened: boolean; readonly added: number };
+  active(elevator: string, rule: string): ShadowRecord | undefined;
+  activeFor(rule: string): ShadowRecord[];
+  /** Closes the open record of (elevator, rule) on liftwatch's account (its evidence faded); false when none. */
+  resolveActive(elevator: string, rule: string, note: string, now: Date, unlessActedOn?: boolean): boolean;
+  /** Filtered by rule, elevator and when they opened (event time); oldest first unless `order` says newest. */
+  list(query: Omit<ShadowListQuery, 'order'> & Partial<Pick<ShadowListQuery, 'order'>>): Page<ShadowRecord>;
 }
 
 export const RULE_CONFIG_SCOPES = ['default', 'insurer', 'elevator'] as const;
@@ -374,6 +391,7 @@ export interface Store {
   readonly deadLetters: DeadLetterStore;
   readonly tickets: TicketStore;
   readonly ruleConfigs: RuleConfigStore;
+  readonly shadows: ShadowStore;
   readonly digests: DigestStore;
   readonly policies: PolicyStore;
   readonly claims: ClaimStore;

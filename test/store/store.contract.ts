@@ -260,4 +260,128 @@ export function storeContract(name: string, open: () => Store) {
       });
     });
   });
+
+  describe(`${name}: shadow records`, () => {
+    const now = new Date('2026-11-25T10:00:00Z');
+    const T = Date.parse('2026-11-20T00:00:00Z');
+    const occurrence = (minutes: number, seq: number) => ({
+      at: T + minutes * 60_000,
+      seq,
+      code: 2,
+      floor: 3,
+      external: false,
+    });
+    const evidence = {
+      family: 'door-faults',
+      test: 'rate-rise' as const,
+      count: 9,
+      windowDays: 7,
+      usualPerWeek: 2.1,
+      rateRatio: 4.3,
+      risingSince: null,
+      floor: null,
+      testedRatio: 2,
+      statistic: 9.5,
+      threshold: 9.1,
+      falseAlarmYears: 500,
+      peerShare: 0.2,
+    };
+    const wouldOpen = (store: Store, elevator: string, occurrences: ReturnType<typeof occurrence>[]) => ({
+      elevator: store.elevators.get(elevator) as NonNullable<ReturnType<Store['elevators']['get']>>,
+      rule: 'door-faults-recurring',
+      ruleVersion: 2,
+      configVersion: 7,
+      severity: 'minor' as const,
+      category: 'hazard' as const,
+      title: 'Door faults 9 in the last 7 days',
+      external: false,
+      deadlineAt: null,
+      occurrences,
+      evidence,
+    });
+
+    it('records what a shadow rule would have opened, one open per (elevator, rule), each event once, and no ticket', () => {
+      const store = open();
+      store.elevators.register(registration('E1'), 'h');
+      store.elevators.register(registration('E2'), 'h');
+      let journaled = 0;
+      const stop = store.tickets.onEvents(() => journaled++);
+      const first = store.shadows.record(wouldOpen(store, 'E1', [occurrence(0, 1), occurrence(60, 2)]), now);
+      expect(first).toMatchObject({ opened: true, added: 2 });
+      expect(first.record).toMatchObject({
+        elevator: 'E1',
+        rule: 'door-faults-recurring',
+        ruleVersion: 2,
+        configVersion: 7,
+        status: 'open',
+        category: 'hazard',
+        openedAt: new Date(T + 60 * 60_000).toISOString(),
+        lastOccurrenceAt: new Date(T + 60 * 60_000).toISOString(),
+        occurrenceCount: 2,
+        createdAt: now.toISOString(),
+        closed: { at: null, by: null, note: null },
+        evidence,
+      });
+      const again = store.shadows.record(wouldOpen(store, 'E1', [occurrence(60, 2), occurrence(90, 3)]), now);
+      expect(again).toMatchObject({ opened: false, added: 1, record: { id: first.record.id, occurrenceCount: 3 } });
+      expect(again.record.lastOccurrenceAt).toBe(new Date(T + 90 * 60_000).toISOString());
+      store.shadows.record(wouldOpen(store, 'E2', [occurrence(30, 9)]), now);
+      expect(store.shadows.active('E1', 'door-faults-recurring')?.id).toBe(first.record.id);
+      expect(store.shadows.active('E1', 'levelling-recurring')).toBeUndefined();
+      expect(store.shadows.activeFor('door-faults-recurring').map((record) => record.elevator)).toEqual(['E1', 'E2']);
+      expect(store.tickets.list({ limit: 10 }).items).toEqual([]);
+      expect(store.tickets.active('E1', 'door-faults-recurring')).toBeUndefined();
+      stop();
+      expect(journaled).toBe(0);
+      expect(store.deliveries.lastEventId()).toBe(0);
+    });
+
+    it("resolves the open record on liftwatch's account, after which the next opens a new one", () => {
+      const store = open();
+      store.elevators.register(registration('E1'), 'h');
+      const first = store.shadows.record(wouldOpen(store, 'E1', [occurrence(0, 1)]), now);
+      expect(store.shadows.resolveActive('E1', 'door-faults-recurring', 'faded', now)).toBe(true);
+      expect(store.shadows.resolveActive('E1', 'door-faults-recurring', 'faded', now)).toBe(false);
+      expect(store.shadows.active('E1', 'door-faults-recurring')).toBeUndefined();
+      const [closed] = store.shadows.list({ limit: 10 }).items;
+      expect(closed).toMatchObject({
+        id: first.record.id,
+        status: 'resolved',
+        closed: { at: now.toISOString(), by: 'liftwatch', note: 'faded' },
+      });
+      const next = store.shadows.record(wouldOpen(store, 'E1', [occurrence(600, 2)]), now);
+      expect(next.opened).toBe(true);
+      expect(next.record.id).not.toBe(first.record.id);
+    });
+
+    it('lists by rule, elevator and opening time (event time, to exclusive), page by page, newest first if asked', () => {
+      const store = open();
+      store.elevators.register(registration('E1'), 'h');
+      store.elevators.register(registration('E2'), 'h');
+      const ids: string[] = [];
+      for (const [elevator, minutes] of [
+        ['E1', 0],
+        ['E2', 60],
+        ['E1', 120],
+      ] as const) {
+        const { record } = store.shadows.record(wouldOpen(store, elevator, [occurrence(minutes, minutes)]), now);
+        store.shadows.resolveActive(elevator, 'door-faults-recurring', 'faded', now);
+        ids.push(record.id);
+      }
+      store.shadows.record({ ...wouldOpen(store, 'E1', [occurrence(30, 5)]), rule: 'levelling-recurring' }, now);
+      const at = (minutes: number) => new Date(T + minutes * 60_000).toISOString();
+      const ofRule = (query: object) =>
+        store.shadows.list({ rule: 'door-faults-recurring', limit: 10, ...query }).items.map((record) => record.id);
+      expect(ofRule({})).toEqual(ids);
+      expect(ofRule({ elevator: 'E1' })).toEqual([ids[0], ids[2]]);
+      expect(ofRule({ from: at(60), to: at(120) })).toEqual([ids[1]]);
+      expect(ofRule({ order: 'newest' })).toEqual([...ids].reverse());
+      expect(store.shadows.list({ limit: 10 }).items).toHaveLength(4);
+      const page = store.shadows.list({ rule: 'door-faults-recurring', limit: 2 });
+      expect(page.items.map((record) => record.id)).toEqual([ids[0], ids[1]]);
+      expect(page.next).toBe(ids[1]);
+      const rest = store.shadows.list({ rule: 'door-faults-recurring', limit: 2, after: page.next ?? undefined });
+      expect(rest).toEqual({ items: [expect.objectContaining({ id: ids[2] })], next: null });
+    });
+  });
 }

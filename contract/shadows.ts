@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { FAULT_SEVERITIES } from './fault-codes.js';
+import { TICKET_CATEGORIES, ticketEvidenceSchema } from './tickets.js';
+import { elevatorIdSchema } from './topics.js';
+
+/**
+ * How a rule runs (docs/rules.md, "Shadow mode"): live opens tickets; shadow only records what it
+ * would have opened. An override sets it with `mode`; a rule runs live unless one says shadow.
+ */
+export const RULE_MODES = ['live', 'shadow'] as const;
+export type RuleMode = (typeof RULE_MODES)[number];
+export const DEFAULT_RULE_MODE: RuleMode = 'live';
+
+/** A shadow warning is open until its evidence fades, as a live one nobody acted on. */
+export const SHADOW_STATUSES = ['open', 'resolved'] as const;
+
+const time = z.iso.datetime();
+
+/** What a rule in shadow would have opened: a ticket nobody sees (no webhook, no feed event). */
+export const shadowRecordSchema = z.object({
+  id: z.string(),
+  elevator: elevatorIdSchema,
+  rule: z.string(),
+  ruleVersion: z.int(),
+  configVersion: z.int(),
+  severity: z.enum(FAULT_SEVERITIES),
+  category: z.enum(TICKET_CATEGORIES),
+  status: z.enum(SHADOW_STATUSES),
+  title: z.string(),
+  external: z.boolean(),
+  /** Event time of the occurrence that would have opened it. */
+  openedAt: time,
+  lastOccurrenceAt: time,
+  occurrenceCount: z.int(),
+  createdAt: time,
+  closed: z.object({ at: time.nullable(), by: z.string().nullable(), note: z.string().nullable() }),
+  evidence: ticketEvidenceSchema.nullable(),
+});
+export type ShadowRecord = z.infer<typeof shadowRecordSchema>;
+
+export const shadowListQuerySchema = z.object({
+  rule: z.string().optional(),
+  elevator: elevatorIdSchema.optional(),
+  /** Opened (event time) at or after this... */
+  from: z.iso.datetime({ offset: true }).optional(),
+  /** ...and before this. */
+  to: z.iso.datetime({ offset: true }).optional(),
+  order: z.enum(['oldest', 'newest']).default('oldest').describe('By id: oldest first (default) or newest first'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  after: z.string().optional().describe('Cursor: the last id of the previous page'),
+});
+export type ShadowListQuery = z.infer<typeof shadowListQuerySchema>;
+
+export const shadowPageSchema = z.object({ items: z.array(shadowRecordSchema), next: z.string().nullable() });
