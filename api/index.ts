@@ -20,6 +20,7 @@ import { dashboardRoutes } from './routes/dashboards.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { digestRoutes } from './routes/digests.js';
 import { elevatorRecentRoutes } from './routes/elevator-recent.js';
+import { elevatorSymptomsRoutes } from './routes/elevator-symptoms.js';
 import { elevatorRoutes } from './routes/elevators.js';
 import { gatewayRoutes } from './routes/gateways.js';
 import { healthRoutes } from './routes/health.js';
@@ -113,6 +114,7 @@ export async function build(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(ruleRoutes, routeOptions);
   await app.register(digestRoutes, routeOptions);
   await app.register(elevatorRecentRoutes, routeOptions);
+  await app.register(elevatorSymptomsRoutes, routeOptions);
   await app.register(referenceRoutes, routeOptions);
   await app.register(dashboardRoutes, routeOptions);
   await app.register(pilotDataRoutes, routeOptions);

@@ -10,6 +10,7 @@ export * from './principals.js';
 export * from './gateways.js';
 export * from './events.js';
 export * from './elevator-recent.js';
+export * from './elevator-symptoms.js';
 export * from './reference.js';
 export * from './pilot-data.js';
 export * from './pilot-report.js';

@@ -117,6 +117,11 @@ export interface EngineOptions {
   readonly now?: () => Date;
   /** The elevators registered (default: the registry's count); room is made at start for a quarter more. */
   readonly elevators?: number;
+  /**
+   * Told of each symptom event the detectors count (neither suppressed nor external), as they
+   * count it: the symptoms API's replay draws its daily counts from it.
+   */
+  readonly onCounted?: (elevator: Elevator, family: SymptomFamily, events: number, at: number) => void;
 }
 
 export interface EngineStats {
@@ -221,6 +226,12 @@ export class RulesEngine {
     return this.detectors.baseline(state.slot, family, this.configOf(rule, elevator));
   }
 
+  /** The elevator's counted days up to `at` (time outside visits, inspection and power cuts), for tools. */
+  countedDaysOf(elevator: Elevator, at: number): number | undefined {
+    const state = this.states.get(elevator.id);
+    return state && this.detectors.countedDays(state.slot, at);
+  }
+
   private take(event: EngineEvent, elevator: Elevator, live: boolean): void {
     const state = this.stateOf(elevator, event);
     this.dailyLook(state, elevator, event.at, live);
@@ -315,6 +326,7 @@ export class RulesEngine {
     const family = FAMILY_OF_CODE.get(fault.code);
     const rule = family && this.detectorOf[family.index];
     if (!family || !rule || !counts(fault)) return;
+    this.options.onCounted?.(elevator, family, 1, fault.at);
     const config = this.configOf(rule, elevator);
     this.detectors.advance(state.slot, fault.at, this.configsFor(elevator));
     const active = live ? this.activeWarning(state, elevator, rule) : false;
@@ -362,6 +374,7 @@ export class RulesEngine {
         ? this.detectors.doorCycle(slot, event.closeMs, event.reopens, config.slowClosePercent)
         : this.detectors.doorDay(slot, event.reopened, event.closeMs, event.closes);
     if (trouble === 0) return;
+    this.options.onCounted?.(elevator, DOOR_TIMING, trouble, event.at);
     this.detectors.advance(slot, event.at, this.configsFor(elevator));
     const active = live ? this.activeWarning(state, elevator, rule) : false;
     const signal = this.detectors.observe(slot, DOOR_TIMING, trouble, event.at, config);

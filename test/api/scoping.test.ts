@@ -128,6 +128,7 @@ describe('scoped access, every route', () => {
       'get /api/tickets/{id}',
       'post /api/tickets/{id}/{action}',
       'get /api/elevators/{id}',
+      'get /api/elevators/{id}/symptoms',
       'get /api/deliveries',
       'post /api/deliveries/{id}/retry',
       'get /api/ticket-events',
