@@ -13,6 +13,9 @@ const X_TICKS = 5;
 const Y_TICKS = 4;
 /** A bar's share of its time slot: the rest is the gap to the next. */
 const BAR_SHARE = 0.8;
+const DAY_MS = 86_400_000;
+/** A marked moment's rule, and its swatch. */
+const MARK_COLOR = '#c62828';
 
 function svg(tag, attributes = {}, ...children) {
   const element = document.createElementNS(SVG_NS, tag);
@@ -169,5 +172,69 @@ export function stateTimeline({ series, from, to, config }) {
     rows,
     timeAxis(from, to),
     legend(states.map((value) => ({ name: formatValue(value, config), color: colorOf(value) }))),
+  );
+}
+
+/**
+ * Counts a day as stacked bars (`bars`: [{ name, values, color }], a value per day) against a
+ * line (`line`: { name, values, color }, null where unknown), over the days starting at `times`.
+ * Days with `shaded` true get a band behind them, `marks` ([{ time, name }]) a rule at their time.
+ * `label` says in words what the chart shows, for screen readers.
+ */
+export function barsAgainstLine({ times, bars, line, shaded, shade, marks, label }) {
+  const slot = times.length > 1 ? times[1] - times[0] : DAY_MS;
+  const from = times[0];
+  const to = times.at(-1) + slot;
+  const totals = times.map((_, index) => bars.reduce((sum, { values }) => sum + (values[index] ?? 0), 0));
+  // Counts are whole: the value axis steps by whole numbers.
+  const steps = Y_TICKS - 1;
+  const top = valueRange([...totals, ...line.values.filter((value) => value !== null)]).max;
+  const range = { min: 0, max: Math.max(steps, Math.ceil(top / steps) * steps) };
+  const yOf = (value) => HEIGHT - ((value - range.min) / (range.max - range.min)) * HEIGHT;
+  const width = (slot / (to - from)) * WIDTH;
+  const bands = times
+    .filter((_, index) => shaded[index])
+    .map((time) => svg('rect', { x: xOf(time, from, to), y: 0, width, height: HEIGHT, fill: shade.color }));
+  const below = times.map(() => 0);
+  const rects = bars.flatMap(({ values, color }) =>
+    times
+      .map((time, index) => ({ time, index, value: values[index] ?? 0 }))
+      .filter(({ value }) => value > 0)
+      .map(({ time, index, value }) => {
+        const base = below[index];
+        below[index] = base + value;
+        return svg('rect', {
+          x: xOf(time, from, to) + (width * (1 - BAR_SHARE)) / 2,
+          y: yOf(base + value),
+          width: width * BAR_SHARE,
+          height: yOf(base) - yOf(base + value),
+          fill: color,
+        });
+      }),
+  );
+  const points = times.map((time, index) => [time + slot / 2, line.values[index]]);
+  const usual = [
+    { d: linePath(points, from, to, range), class: 'series' },
+    { d: lonePoints(points, from, to, range), class: 'dots' },
+  ].map((shape) => svg('path', { ...shape, stroke: line.color, 'vector-effect': 'non-scaling-stroke' }));
+  const rules = marks.map(({ time }) => {
+    const x = xOf(time, from, to);
+    const at = { x1: x, x2: x, y1: 0, y2: HEIGHT, stroke: MARK_COLOR, class: 'mark' };
+    return svg('line', { ...at, 'vector-effect': 'non-scaling-stroke' });
+  });
+  const axis = valueAxis(range, {});
+  return h(
+    'div',
+    { class: 'chart', role: 'img', 'aria-label': label },
+    axis.labels,
+    plot(bands, axis.lines, rects, usual, rules),
+    // Labelled from the first day to the last (the plot runs on to the last day's end).
+    timeAxis(from, times.at(-1)),
+    legend([
+      ...bars,
+      line,
+      ...(shaded.some(Boolean) ? [shade] : []),
+      ...marks.map(({ name }) => ({ name, color: MARK_COLOR })),
+    ]),
   );
 }

@@ -1,11 +1,13 @@
-// One ticket: details, occurrences, history, the elevator's recent faults and door figures, and
-// the lifecycle steps legal from its status for those who may take them (admin, insurer).
+// One ticket: details, occurrences, history, the elevator's symptoms against its usual, its recent
+// faults and door figures, and the lifecycle steps legal from its status for those who may take
+// them (admin, insurer).
 
 import { api } from './api.js';
 import { facts, fill, h, table } from './dom.js';
 import { formatTime, t } from './i18n.js';
 import { elevatorLink, errorBox, faultName, ruleLabel, severityBadge, statusBadge } from './labels.js';
 import { recentSection } from './recent.js';
+import { symptomsSection } from './symptoms.js';
 
 /** Principals that may work tickets; the API answers 403 to the others, so they get no buttons. */
 const ACTORS = ['admin', 'insurer'];
@@ -63,6 +65,7 @@ export function ticketView(context, id) {
   const element = h('section', { class: 'ticket' }, h('p', {}, t('loading')));
   // The elevator's figures: loaded once, kept across redraws of the ticket.
   let recent = null;
+  let symptoms = null;
 
   const render = (ticket) => {
     const canAct = ACTORS.includes(context.principal.kind);
@@ -116,6 +119,7 @@ export function ticketView(context, id) {
         ]),
         { class: 'history cards' },
       ),
+      symptoms.element,
       recent.element,
     );
   };
@@ -126,6 +130,8 @@ export function ticketView(context, id) {
       if (recent === null) {
         recent = recentSection(context, ticket.elevator);
         recent.load();
+        symptoms = symptomsSection(ticket);
+        symptoms.load();
       }
       render(ticket);
     } catch (error) {
