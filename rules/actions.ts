@@ -1,8 +1,28 @@
-import type { Elevator } from '../contract/index.js';
-import type { TicketStore } from '../store/types.js';
+import type { Elevator, Ticket } from '../contract/index.js';
+import type { NewTicket } from '../store/types.js';
 import type { Decision, Rule, TicketSpec } from './types.js';
 
 const MINUTE_MS = 60_000;
+
+/** What the engine reads of an entry in a ledger: a live ticket and a shadow record alike. */
+export type LedgerEntry = Pick<
+  Ticket,
+  'elevator' | 'openedAt' | 'status' | 'severity' | 'category' | 'title' | 'external'
+> & { readonly closed: { readonly by: string | null } };
+
+/**
+ * Where decisions go: the tickets (the store's TicketStore), or what rules in shadow would have
+ * opened (its ShadowStore, docs/rules.md "Shadow mode"), one active entry per (elevator, rule).
+ */
+export interface Ledger {
+  record(ticket: NewTicket, now: Date): { readonly opened: boolean; readonly added: number };
+  active(elevator: string, rule: string): LedgerEntry | undefined;
+  activeFor(rule: string): readonly LedgerEntry[];
+  resolveActive(elevator: string, rule: string, note: string, now: Date, unlessActedOn?: boolean): boolean;
+  list(query: { elevator: string; rule: string; order: 'newest'; limit: number }): {
+    readonly items: readonly LedgerEntry[];
+  };
+}
 
 export interface DecisionContext {
   readonly elevator: Elevator;
@@ -16,7 +36,7 @@ export interface DecisionContext {
  * Acts on a rule's decisions: an opening decision opens a ticket (or, if one is already active,
  * adds its occurrences), an occurrence joins the active ticket, a resolution closes it.
  */
-export function applyDecisions(tickets: TicketStore, context: DecisionContext): { opened: number; added: number } {
+export function applyDecisions(tickets: Ledger, context: DecisionContext): { opened: number; added: number } {
   const { elevator, rule, configVersion, now } = context;
   let opened = 0;
   let added = 0;

@@ -1,4 +1,5 @@
-import type { Elevator } from '../contract/index.js';
+import { z } from 'zod';
+import { DEFAULT_RULE_MODE, faultInfo, RULE_MODES, type Elevator, type FaultCode } from '../contract/index.js';
 import { describeIssues } from '../lib/issues.js';
 import { LiftwatchError } from '../lib/errors.js';
 import type { RuleConfigScope, RuleConfigStore, RuleOverride } from '../store/types.js';
@@ -8,7 +9,39 @@ export interface EffectiveConfig {
   readonly config: unknown;
   /** The newest override that applied; 0 when only the rule's defaults did. */
   readonly version: number;
+  /** Whether the rule runs for this elevator in this variant (live, or its shadow). */
+  readonly runs: boolean;
 }
+
+/**
+ * Which instance of each rule a RuleConfigs gives the config of: the live one, or its shadow
+ * (docs/rules.md, "Shadow mode"), which runs as if each override's `shadow` were laid over its config.
+ */
+export type RuleVariant = 'live' | 'shadow';
+
+/** What an override may say beside the rule's own fields: how it runs, and the config of its shadow. */
+const overrideModeSchema = z.object({
+  mode: z.enum(RULE_MODES).optional(),
+  shadow: z.record(z.string(), z.unknown()).optional(),
+});
+type OverrideMode = z.infer<typeof overrideModeSchema>;
+
+/** An override's config split into the rule's own fields and its mode and shadow. */
+function splitOverride(config: Readonly<Record<string, unknown>>): OverrideMode & { own: Record<string, unknown> } {
+  const { mode, shadow, ...own } = config;
+  const parsed = overrideModeSchema.safeParse({ mode, shadow });
+  if (!parsed.success) {
+    throw new LiftwatchError(
+      'LW_ERR_VALIDATION',
+      `mode takes live or shadow, shadow a config object: ${describeIssues(parsed.error).replaceAll('\n', '; ')}`,
+    );
+  }
+  return { ...parsed.data, own };
+}
+
+/** A rule whose every code is critical (an entrapment...): its tickets are the operator contract's, always live. */
+const critical = (rule: Rule) =>
+  rule.kind === 'stream' && [...rule.codes].every((code) => faultInfo(code as FaultCode).severity === 'critical');
 
 /** Narrower scopes win: the rule's defaults, then the default override, the insurer's, the elevator's. */
 const PRECEDENCE: readonly RuleConfigScope[] = ['default', 'insurer', 'elevator'];
@@ -29,8 +62,12 @@ export class RuleConfigs {
   /** Per rule: its overrides, and the elevators with one of their own. */
   private overrides = new Map<string, { all: RuleOverride[]; elevators: ReadonlySet<string> }>();
   private generation = -1;
+  private shadowed: boolean | undefined;
 
-  constructor(private readonly store: RuleConfigStore) {}
+  constructor(
+    private readonly store: RuleConfigStore,
+    private readonly variant: RuleVariant = 'live',
+  ) {}
 
   effective(rule: Rule, elevator: Elevator): EffectiveConfig {
     this.refreshIfChanged();
@@ -49,21 +86,46 @@ export class RuleConfigs {
       const applying = overrides.all
         .filter((override) => applies(override, elevator))
         .sort((a, b) => PRECEDENCE.indexOf(a.scope) - PRECEDENCE.indexOf(b.scope));
-      const merged = Object.assign({}, rule.defaults, ...applying.map((override) => override.config));
-      effective = { config: rule.configSchema.parse(merged), version: Math.max(0, ...applying.map((o) => o.version)) };
+      const parts = applying.map((override) => splitOverride(override.config));
+      const mode = parts.findLast((part) => part.mode !== undefined)?.mode ?? DEFAULT_RULE_MODE;
+      const layers =
+        this.variant === 'live'
+          ? parts.map((part) => part.own)
+          : parts.flatMap((part) => [part.own, part.shadow ?? {}]);
+      const runs =
+        this.variant === 'live'
+          ? mode === 'live'
+          : mode === 'shadow' || parts.some((part) => part.shadow !== undefined);
+      effective = {
+        config: rule.configSchema.parse(Object.assign({}, rule.defaults, ...layers)),
+        version: Math.max(0, ...applying.map((o) => o.version)),
+        runs,
+      };
       this.cache.set(key, effective);
     }
     return effective;
   }
 
   /** The rule's config for everyone: its defaults with the default-scope override. */
-  general(rule: Rule): EffectiveConfig {
+  general(rule: Rule): Omit<EffectiveConfig, 'runs'> {
     this.refreshIfChanged();
     const override = this.store.current(rule.id).find((candidate) => candidate.scope === 'default');
     return {
-      config: rule.configSchema.parse({ ...(rule.defaults as object), ...override?.config }),
+      config: rule.configSchema.parse({
+        ...(rule.defaults as object),
+        ...(override && splitOverride(override.config).own),
+      }),
       version: override?.version ?? 0,
     };
+  }
+
+  /** Whether any override of these rules runs one in shadow (its mode, or a shadow config), for anyone. */
+  shadowing(rules: readonly Rule[]): boolean {
+    this.refreshIfChanged();
+    this.shadowed ??= rules.some((rule) =>
+      this.store.current(rule.id).some(({ config }) => config.mode === 'shadow' || config.shadow !== undefined),
+    );
+    return this.shadowed;
   }
 
   private refreshIfChanged(): void {
@@ -72,6 +134,7 @@ export class RuleConfigs {
     this.generation = generation;
     this.cache = new Map();
     this.overrides = new Map();
+    this.shadowed = undefined;
   }
 }
 
@@ -91,12 +154,30 @@ export function putOverride(
       'Give an id for an insurer or elevator override, and none for the default scope',
     );
   }
-  const result = rule.configSchema.safeParse({ ...(rule.defaults as object), ...override.config });
-  if (!result.success) {
+  const { mode, shadow, own } = splitOverride(override.config);
+  if ((mode !== undefined || shadow !== undefined) && rule.kind === 'scheduled') {
     throw new LiftwatchError(
       'LW_ERR_VALIDATION',
-      `Invalid config for ${rule.id}: ${describeIssues(result.error).replaceAll('\n', '; ')}`,
+      `${rule.id} is a scheduled rule: only stream rules and detectors run in shadow`,
     );
+  }
+  if (mode === 'shadow' && critical(rule)) {
+    throw new LiftwatchError(
+      'LW_ERR_VALIDATION',
+      `${rule.id} answers critical events and always runs live; give it a shadow config to try one beside it`,
+    );
+  }
+  for (const [what, config] of [
+    ['config', own],
+    ['shadow config', { ...own, ...shadow }],
+  ] as const) {
+    const result = rule.configSchema.safeParse({ ...(rule.defaults as object), ...config });
+    if (!result.success) {
+      throw new LiftwatchError(
+        'LW_ERR_VALIDATION',
+        `Invalid ${what} for ${rule.id}: ${describeIssues(result.error).replaceAll('\n', '; ')}`,
+      );
+    }
   }
   return store.put({ rule: rule.id, ...override }, now);
 }

@@ -2,10 +2,10 @@ import { SERVICE_MODES, type DecodedMessage, type Elevator } from '../contract/i
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { SYSTEM_ACTOR } from '../store/sqlite-tickets.js';
-import type { Store } from '../store/types.js';
-import { applyDecisions } from './actions.js';
+import type { ElevatorStore, RuleConfigStore } from '../store/types.js';
+import { applyDecisions, type Ledger } from './actions.js';
 import { counts, type DoorTimingConfig } from './catalogue/detectors.js';
-import { RuleConfigs } from './config.js';
+import { RuleConfigs, type RuleVariant } from './config.js';
 import { PeerRates } from './detectors/baseline.js';
 import {
   absoluteEvidence,
@@ -41,6 +41,8 @@ const PEER_HALF_LIFE_DAYS = 60;
 const DOOR_TIMING = FAMILIES.find((family) => family.codes.length === 0) as SymptomFamily;
 /** Registered elevators get this much more room at start, for registrations to come (as ingest's windows). */
 const ROOM_FACTOR = 1.25;
+/** How often (wall clock, ms) the engine asks the store whether any rule runs in shadow: not at every message. */
+const SHADOW_CHECK_MS = 1000;
 
 /** Fault codes that change the circumstances rules see. */
 const CODES = { backToNormal: 40, mainsOff: 41, inspection: 43 } as const;
@@ -106,8 +108,18 @@ interface ElevatorState {
   readonly slot: number;
 }
 
+/** What the engine needs of the store: the configs, and where its decisions go. */
+export interface EngineStore {
+  readonly elevators: Pick<ElevatorStore, 'count'>;
+  readonly ruleConfigs: RuleConfigStore;
+  /** The tickets; a shadow engine's are its shadow records. */
+  readonly tickets: Ledger;
+  /** Where the rules in shadow record what they would have opened; a shadow engine has none. */
+  readonly shadows?: Ledger;
+}
+
 export interface EngineOptions {
-  readonly store: Store;
+  readonly store: EngineStore;
   readonly logger: Logger;
   /** Counts tickets opened and occurrences added; a backtest leaves it out. */
   readonly metrics?: Metrics;
@@ -117,6 +129,8 @@ export interface EngineOptions {
   readonly now?: () => Date;
   /** The elevators registered (default: the registry's count); room is made at start for a quarter more. */
   readonly elevators?: number;
+  /** Which instance of each rule it runs (default live); the live engine makes its shadow engine itself. */
+  readonly variant?: RuleVariant;
   /**
    * Told of each symptom event the detectors count (neither suppressed nor external), as they
    * count it: the symptoms API's replay draws its daily counts from it.
@@ -141,7 +155,14 @@ export class RulesEngine {
   private readonly rules: readonly StreamRule<unknown>[];
   /** Each family's detector rule, where it is run. */
   private readonly detectorOf: ReadonlyArray<DetectorRule | undefined>;
+  private readonly detectorRules: readonly DetectorRule[];
   private readonly detectors: RateDetectors;
+  /**
+   * The rules in shadow (docs/rules.md, "Shadow mode"): the same rules on a memory of their own,
+   * with their shadow configs, recording into the shadow store; made while any override asks for one.
+   */
+  private shadow: RulesEngine | undefined;
+  private nextShadowCheck = 0;
   private readonly now: () => Date;
   /** Elevators with a ticket that one of their own messages will settle, and which rules. */
   private readonly awaiting = new Map<string, Set<string>>();
@@ -156,9 +177,10 @@ export class RulesEngine {
 
   constructor(private readonly options: EngineOptions) {
     const { store } = options;
-    this.configs = new RuleConfigs(store.ruleConfigs);
+    this.configs = new RuleConfigs(store.ruleConfigs, options.variant);
     this.rules = options.rules ?? STREAM_RULES;
     const detectors = options.detectors ?? DETECTOR_RULES;
+    this.detectorRules = detectors;
     this.detectorOf = FAMILIES.map((family) => detectors.find((rule) => rule.family.index === family.index));
     this.historyCodes = new Set([...this.rules, ...detectors].flatMap((rule) => [...rule.codes]));
     this.now = options.now ?? (() => new Date());
@@ -207,6 +229,7 @@ export class RulesEngine {
   judge(event: EngineEvent, elevator: Elevator): void {
     this.settle(event, elevator.id);
     this.take(event, elevator, true);
+    this.shadowEngine()?.judge(event, elevator);
   }
 
   /**
@@ -215,6 +238,33 @@ export class RulesEngine {
    */
   replayHistory(event: EngineEvent, elevator: Elevator): void {
     this.take(event, elevator, false);
+    this.shadowEngine()?.replayHistory(event, elevator);
+  }
+
+  /**
+   * The shadow engine while any override runs a rule in shadow: made when one first does (its
+   * memory starts then, or with the rebuild after a restart), dropped when none does any more.
+   */
+  private shadowEngine(): RulesEngine | undefined {
+    const { store, logger, elevators } = this.options;
+    if (!store.shadows) return undefined;
+    const wall = performance.now();
+    if (wall < this.nextShadowCheck) return this.shadow;
+    this.nextShadowCheck = wall + SHADOW_CHECK_MS;
+    if (!this.configs.shadowing([...this.rules, ...this.detectorRules])) {
+      this.shadow = undefined;
+      return undefined;
+    }
+    this.shadow ??= new RulesEngine({
+      store: { elevators: store.elevators, ruleConfigs: store.ruleConfigs, tickets: store.shadows },
+      logger,
+      rules: this.rules,
+      detectors: this.detectorRules,
+      now: this.now,
+      ...(elevators === undefined ? {} : { elevators }),
+      variant: 'shadow',
+    });
+    return this.shadow;
   }
 
   /** The family's usual rate for an elevator now, per unit of its exposure (for tests and tools). */
@@ -242,8 +292,9 @@ export class RulesEngine {
       this.faultsEvaluated++;
       for (const rule of this.rules) {
         if (!rule.codes.has(fault.code)) continue;
+        const { config, version, runs } = this.configs.effective(rule, elevator);
+        if (!runs) continue;
         const active = this.options.store.tickets.active(elevator.id, rule.id) !== undefined;
-        const { config, version } = this.configs.effective(rule, elevator);
         const decisions = rule.evaluate(
           { elevator: elevator.id, fault, history: state.faults, lastCheckoutAt: state.lastCheckoutAt, active },
           config,
@@ -261,10 +312,15 @@ export class RulesEngine {
     return this.configs.effective(rule, elevator).config as C;
   }
 
+  /** Whether the rule runs for this elevator in this engine (live, or in its shadow). */
+  private runs(rule: DetectorRule, elevator: Elevator): boolean {
+    return this.configs.effective(rule, elevator).runs;
+  }
+
   private configsFor(elevator: Elevator) {
     return (family: SymptomFamily) => {
       const rule = this.detectorOf[family.index];
-      return rule && this.configOf(rule, elevator);
+      return rule && this.runs(rule, elevator) ? this.configOf(rule, elevator) : undefined;
     };
   }
 
@@ -327,6 +383,7 @@ export class RulesEngine {
     const rule = family && this.detectorOf[family.index];
     if (!family || !rule || !counts(fault)) return;
     this.options.onCounted?.(elevator, family, 1, fault.at);
+    if (!this.runs(rule, elevator)) return;
     const config = this.configOf(rule, elevator);
     this.detectors.advance(state.slot, fault.at, this.configsFor(elevator));
     const active = live ? this.activeWarning(state, elevator, rule) : false;
@@ -366,7 +423,7 @@ export class RulesEngine {
     live: boolean,
   ): void {
     const rule = this.detectorOf[DOOR_TIMING.index] as DetectorRule<DoorTimingConfig> | undefined;
-    if (!rule || !this.counting(state)) return;
+    if (!rule || !this.counting(state) || !this.runs(rule, elevator)) return;
     const config = this.configOf(rule, elevator);
     const { slot } = state;
     const trouble =

@@ -61,9 +61,14 @@ describe('rule routes', () => {
     expect(configs.effective(doorLockRecurring, e1)).toEqual({
       config: { ...doorLockRecurring.defaults, landingCount: 5 },
       version: 3,
+      runs: true,
     });
     expect(configs.effective(doorLockRecurring, e2).config).toMatchObject({ landingCount: 2 });
-    expect(configs.effective(doorLockRecurring, other)).toEqual({ config: doorLockRecurring.defaults, version: 0 });
+    expect(configs.effective(doorLockRecurring, other)).toEqual({
+      config: doorLockRecurring.defaults,
+      version: 0,
+      runs: true,
+    });
     const listed = (await app.inject({ url: '/api/rules/door-lock-recurring', headers: auth })).json();
     expect(listed.overrides.map((o: { version: number }) => o.version)).toEqual([2, 3]);
   });

@@ -1,6 +1,6 @@
 import type { Elevator, Ticket } from '../../contract/index.js';
 import { createLogger } from '../../lib/logger.js';
-import type { EngineEvent } from '../../rules/engine.js';
+import type { EngineEvent, EngineOptions } from '../../rules/engine.js';
 import { RulesEngine } from '../../rules/engine.js';
 import { Random } from '../../simulators/random.js';
 import { openScratchStore } from '../../store/sqlite.js';
@@ -33,12 +33,17 @@ export class Lifts {
   private seq = 0;
   private readonly runs = new Map<string, number>();
 
-  constructor(readonly random: Random = new Random(1)) {
+  /** `only`: the rules the engine runs (default all). */
+  constructor(
+    readonly random: Random = new Random(1),
+    only: Pick<EngineOptions, 'rules' | 'detectors'> = {},
+  ) {
     this.store = openScratchStore();
     this.engine = new RulesEngine({
       store: this.store,
       logger: createLogger('silent'),
       now: () => new Date(this.clock),
+      ...only,
     });
   }
 
