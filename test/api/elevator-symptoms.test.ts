@@ -132,6 +132,12 @@ describe('GET /api/elevators/:id/symptoms', () => {
     expect(short.families.find((one) => one.family === 'door-faults')?.counted[0]).toBe(SYMPTOM_HISTORY.rise.faults);
   });
 
+  it('answers requests that come together, more than replay at once, each in turn', async () => {
+    const answers = await Promise.all([1, 2, 3, 4].map((days) => symptoms(keys.insurer, `?days=${days}`)));
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200]);
+    expect(answers.map((answer) => (answer.json() as ElevatorSymptoms).days.length)).toEqual([1, 2, 3, 4]);
+  });
+
   it('answers 404 to another insurer, as for an elevator that is not there, and 401 without a key', async () => {
     const other = await symptoms(keys.other);
     expect(other.statusCode).toBe(404);
