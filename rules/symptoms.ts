@@ -50,8 +50,9 @@ export async function symptomsOf(
   const scratch = openScratchStore();
   try {
     const engine = new RulesEngine({
-      // The elevator's overrides are the real store's; what the replay opens goes to the scratch store.
-      store: { ...scratch, ruleConfigs: store.ruleConfigs },
+      // The elevator's overrides are the real store's; what the replay opens goes to the scratch
+      // store. No shadow store: the chart is the live rules'.
+      store: { elevators: scratch.elevators, ruleConfigs: store.ruleConfigs, tickets: scratch.tickets },
       logger,
       rules: [],
       elevators: 1,
