@@ -52,3 +52,46 @@ export const shadowListQuerySchema = z.object({
 export type ShadowListQuery = z.infer<typeof shadowListQuerySchema>;
 
 export const shadowPageSchema = z.object({ items: z.array(shadowRecordSchema), next: z.string().nullable() });
+
+/** How the live tickets a comparison touches ended: resolved by a person (a repair), false alarms, the rest. */
+const outcomesSchema = z.object({
+  real: z.int().describe('Resolved by a person'),
+  falseAlarm: z.int().describe('Closed as a false alarm'),
+  unconfirmed: z.int().describe('Still active, or resolved by liftwatch itself when its evidence faded'),
+});
+
+/** One figure set of `liftwatch score` (simulators/score.ts) for one side's tickets of a rule. */
+const truthScoreSchema = z.object({
+  tickets: z.int(),
+  truePositives: z.int(),
+  falsePositives: z.int(),
+  recall: z.number().nullable(),
+  medianLeadHours: z.number().nullable(),
+});
+
+/** A rule in shadow against its live tickets over a period (docs/rules.md, "Shadow mode"). */
+export const shadowRuleReportSchema = z.object({
+  rule: z.string(),
+  wouldOpen: z.int().describe('Shadow records opened in the period'),
+  liveTickets: z.int().describe('Live tickets of the rule opened in the period'),
+  coinciding: z.int().describe('Shadow records active at the same time as a live ticket of the elevator and rule'),
+  coincidingLive: outcomesSchema.describe('How the live tickets they coincide with ended'),
+  shadowOnly: z.int().describe('Shadow records with no live ticket at the time: new tickets, had it been live'),
+  liveOnly: z.int().describe('Live tickets opened in the period with no shadow record at the time: what it would miss'),
+  liveOnlyOutcomes: outcomesSchema.describe('How those live tickets ended'),
+  medianLeadHours: z
+    .number()
+    .nullable()
+    .describe(
+      'Median of live opening minus shadow opening over coinciding pairs: positive when the shadow warned first',
+    ),
+  truth: z.object({ shadow: truthScoreSchema, live: truthScoreSchema }).optional(),
+});
+export type ShadowRuleReport = z.infer<typeof shadowRuleReportSchema>;
+
+export const shadowReportSchema = z.object({
+  from: time,
+  to: time,
+  rules: z.array(shadowRuleReportSchema),
+});
+export type ShadowReport = z.infer<typeof shadowReportSchema>;

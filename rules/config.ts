@@ -39,6 +39,10 @@ function splitOverride(config: Readonly<Record<string, unknown>>): OverrideMode 
   return { ...parsed.data, own };
 }
 
+/** Whether an override runs its rule in shadow: its mode says so, or it gives a shadow config. */
+export const declaresShadow = (config: Readonly<Record<string, unknown>>): boolean =>
+  config.mode === 'shadow' || config.shadow !== undefined;
+
 /** A rule whose every code is critical (an entrapment...): its tickets are the operator contract's, always live. */
 const critical = (rule: Rule) =>
   rule.kind === 'stream' && [...rule.codes].every((code) => faultInfo(code as FaultCode).severity === 'critical');
@@ -122,9 +126,7 @@ export class RuleConfigs {
   /** Whether any override of these rules runs one in shadow (its mode, or a shadow config), for anyone. */
   shadowing(rules: readonly Rule[]): boolean {
     this.refreshIfChanged();
-    this.shadowed ??= rules.some((rule) =>
-      this.store.current(rule.id).some(({ config }) => config.mode === 'shadow' || config.shadow !== undefined),
-    );
+    this.shadowed ??= rules.some((rule) => this.store.current(rule.id).some(({ config }) => declaresShadow(config)));
     return this.shadowed;
   }
 

@@ -1,6 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { elevatorIdSchema, ticketSchema, type Principal } from '../../contract/index.js';
+import {
+  elevatorIdSchema,
+  shadowListQuerySchema,
+  shadowPageSchema,
+  ticketSchema,
+  type Principal,
+} from '../../contract/index.js';
 import type { TelemetryStore } from '../../influx/types.js';
 import { LiftwatchError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -169,6 +175,13 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (app, {
         { telemetry, elevators: store.elevators, logger: request.log as Logger },
       );
     },
+  );
+
+  /** What the rules in shadow would have opened (docs/rules.md, "Shadow mode"): the admin's alone, as backtests. */
+  app.get(
+    '/api/rules/shadows',
+    { onRequest: adminOnly, schema: { querystring: shadowListQuerySchema, response: { 200: shadowPageSchema } } },
+    async (request) => store.shadows.list(request.query),
   );
 
   app.put(

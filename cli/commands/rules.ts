@@ -1,4 +1,8 @@
+import type { ShadowRecord, ShadowRuleReport, Ticket } from '../../contract/index.js';
 import { loadConfig } from '../../config/env.js';
+import { declaresShadow } from '../../rules/config.js';
+import { shadowReport } from '../../rules/shadow-report.js';
+import { readTruth, type TruthRecord } from '../../simulators/truth.js';
 import { requireAdminToken } from '../admin-key.js';
 import type { Command, Values } from '../command.js';
 import { say } from '../print.js';
@@ -63,6 +67,84 @@ async function backtest(api: Api, values: Values) {
     say(`  ${ticket.openedAt}  ${ticket.elevator.padEnd(16)} ${ticket.title} (${ticket.occurrenceCount} occurrences)`);
 }
 
+/** Items a page of the API gives at most. */
+const PAGE_LIMIT = 1000;
+
+/** Every item of a paged list route. */
+async function allPages<T>(api: Api, route: string, query: Record<string, string>): Promise<T[]> {
+  const items: T[] = [];
+  for (let after = ''; ;) {
+    const params = new URLSearchParams({ ...query, limit: String(PAGE_LIMIT), ...(after ? { after } : {}) });
+    const page = (await call(api, 'GET', `${route}?${params}`)) as { items: T[]; next: string | null };
+    items.push(...page.items);
+    if (page.next === null) return items;
+    after = page.next;
+  }
+}
+
+function truthOption(file: string): TruthRecord[] {
+  try {
+    return readTruth(file);
+  } catch (error) {
+    throw new UsageError(`--truth: ${(error as Error).message}`);
+  }
+}
+
+const percent = (value: number | null) => (value === null ? 'n/a' : `${(value * 100).toFixed(1)}%`);
+const hours = (value: number | null) => (value === null ? 'n/a' : `${value > 0 ? '+' : ''}${value} h`);
+const outcomes = ({ real, falseAlarm, unconfirmed }: ShadowRuleReport['coincidingLive']) =>
+  `(${real}/${falseAlarm}/${unconfirmed})`;
+
+/**
+ * The rules in shadow (the one given, or those an override runs in shadow and those with records
+ * in the period) against their live tickets; computed here from the API's shadow records and
+ * tickets, so that the truth file stays with the tester.
+ */
+async function shadowReportAction(api: Api, values: Values) {
+  const from = isoOption('--from', values.from);
+  const to = isoOption('--to', values.to);
+  if (Date.parse(to) <= Date.parse(from)) throw new UsageError('--to must come after --from');
+  const truth = typeof values.truth === 'string' ? truthOption(values.truth) : undefined;
+  const only = typeof values.rule === 'string' ? values.rule : undefined;
+  let rules: string[];
+  if (only !== undefined) {
+    await call(api, 'GET', `/api/rules/${encodeURIComponent(only)}`);
+    rules = [only];
+  } else {
+    const catalogue = (await call(api, 'GET', '/api/rules')) as Array<{
+      id: string;
+      overrides: Array<{ config: Record<string, unknown> }>;
+    }>;
+    rules = catalogue.filter((rule) => rule.overrides.some((o) => declaresShadow(o.config))).map((rule) => rule.id);
+  }
+  const shadows = await allPages<ShadowRecord>(api, '/api/rules/shadows', { to, ...(only ? { rule: only } : {}) });
+  if (only === undefined) {
+    const opened = shadows.filter((record) => Date.parse(record.openedAt) >= Date.parse(from));
+    rules = [...new Set([...rules, ...opened.map((record) => record.rule)])];
+  }
+  const tickets = (await Promise.all(rules.map((rule) => allPages<Ticket>(api, '/api/tickets', { rule })))).flat();
+  const report = shadowReport({ from: Date.parse(from), to: Date.parse(to), rules, shadows, tickets, truth });
+  if (values.json) return say(JSON.stringify(report));
+  say(`rules shadow-report: ${report.rules.length} rules in shadow from ${report.from} to ${report.to}`);
+  if (report.rules.length === 0) return;
+  say(
+    `  ${'rule'.padEnd(28)} ${'would open'.padStart(10)}  ${'with live (real/false/unconfirmed)'.padEnd(36)} ${'shadow only'.padStart(11)}  ${'live'.padStart(5)}  ${'live only (real/false/unconfirmed)'.padEnd(36)} median lead`,
+  );
+  for (const rule of report.rules) {
+    say(
+      `  ${rule.rule.padEnd(28)} ${String(rule.wouldOpen).padStart(10)}  ${`${rule.coinciding} ${outcomes(rule.coincidingLive)}`.padEnd(36)} ${String(rule.shadowOnly).padStart(11)}  ${String(rule.liveTickets).padStart(5)}  ${`${rule.liveOnly} ${outcomes(rule.liveOnlyOutcomes)}`.padEnd(36)} ${hours(rule.medianLeadHours)}`,
+    );
+    if (!rule.truth) continue;
+    for (const side of ['shadow', 'live'] as const) {
+      const figures = rule.truth[side];
+      say(
+        `    against the truth, ${side.padEnd(6)} ${figures.tickets} tickets, ${figures.truePositives} true, ${figures.falsePositives} false, recall ${percent(figures.recall)}, median lead ${figures.medianLeadHours === null ? 'n/a' : `${figures.medianLeadHours} h`}`,
+      );
+    }
+  }
+  say('  lead: live opening minus shadow opening, positive when the shadow warned first');
+}
+
 async function scan(api: Api, values: Values) {
   const body: Record<string, unknown> = {};
   if (typeof values.rule === 'string') body.rule = values.rule;
@@ -104,7 +186,7 @@ async function list(api: Api, values: Values) {
 
 export const rulesCommand: Command = {
   name: 'rules',
-  summary: 'list the rules, run the scheduled ones (now or over a past period), or backtest one',
+  summary: 'list the rules, run the scheduled ones (now or over a past period), backtest one, or compare one in shadow',
   help: `liftwatch rules list
   The catalogue with each rule's defaults and overrides.
 
@@ -115,8 +197,17 @@ liftwatch rules scan [--rule ID] [--at WHEN | --from WHEN --to WHEN [--every D]]
 liftwatch rules backtest --rule ID --from WHEN --to WHEN [--elevators A,B] [--config JSON]
   Replays the faults and maintenance steps InfluxDB holds through the rule (with the candidate
   config laid over its defaults) and prints the tickets it would have opened. Opens nothing.
+  A detector first learns each elevator's normal from the 90 days before --from.
 
-Both ask the running liftwatch at LW_API_URL with the admin key. --json prints the API's answer.`,
+liftwatch rules shadow-report --from WHEN --to WHEN [--rule ID] [--truth FILE]
+  Each rule in shadow (docs/rules.md, "Shadow mode") against its live tickets of the same
+  elevators over the period: what it would have opened, how much of it coincides with a live
+  ticket (and how those ended: resolved by a person, false alarm, unconfirmed), what only it
+  would have opened, which live tickets it would have missed, and its median lead over the live
+  rule. With --truth (a \`liftwatch simulate\` ground truth) both sides are also scored as
+  \`liftwatch score\` scores tickets.
+
+All ask the running liftwatch at LW_API_URL with the admin key. --json prints the API's answer.`,
   options: {
     rule: { type: 'string' },
     from: { type: 'string' },
@@ -125,6 +216,7 @@ Both ask the running liftwatch at LW_API_URL with the admin key. --json prints t
     config: { type: 'string' },
     at: { type: 'string' },
     every: { type: 'string' },
+    truth: { type: 'string' },
     json: { type: 'boolean' },
   },
   positionals: true,
@@ -135,8 +227,9 @@ Both ask the running liftwatch at LW_API_URL with the admin key. --json prints t
     if (extra.length === 0 && action === 'list') return list(api, values);
     if (extra.length === 0 && action === 'backtest') return backtest(api, values);
     if (extra.length === 0 && action === 'scan') return scan(api, values);
+    if (extra.length === 0 && action === 'shadow-report') return shadowReportAction(api, values);
     throw new UsageError(
-      'use `liftwatch rules list`, `liftwatch rules scan` or `liftwatch rules backtest --rule ID --from WHEN --to WHEN`',
+      'use `liftwatch rules list`, `liftwatch rules scan`, `liftwatch rules backtest --rule ID --from WHEN --to WHEN` or `liftwatch rules shadow-report --from WHEN --to WHEN`',
     );
   },
 };
