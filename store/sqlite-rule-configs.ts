@@ -11,6 +11,12 @@ interface Row {
   created_by: string;
 }
 
+/**
+ * How long a read generation is trusted: the rules engine asks for every family of every message
+ * (a query each was a sixth of its time), while another process's override may wait this long.
+ */
+const GENERATION_RECHECK_MS = 250;
+
 const toOverride = (row: Row): RuleOverride => ({
   version: row.version,
   rule: row.rule,
@@ -23,6 +29,7 @@ const toOverride = (row: Row): RuleOverride => ({
 
 export class SqliteRuleConfigStore implements RuleConfigStore {
   private readonly statements;
+  private known: { generation: number; until: number } | null = null;
 
   constructor(db: Database.Database) {
     this.statements = {
@@ -40,6 +47,7 @@ export class SqliteRuleConfigStore implements RuleConfigStore {
   }
 
   put(override: Omit<RuleOverride, 'version' | 'createdAt'>, now: Date): RuleOverride {
+    this.known = null;
     const { lastInsertRowid } = this.statements.insert.run(
       override.rule,
       override.scope,
@@ -56,6 +64,10 @@ export class SqliteRuleConfigStore implements RuleConfigStore {
   }
 
   generation(): number {
-    return this.statements.generation.get()?.generation ?? 0;
+    const now = performance.now();
+    if (this.known && now < this.known.until) return this.known.generation;
+    const generation = this.statements.generation.get()?.generation ?? 0;
+    this.known = { generation, until: now + GENERATION_RECHECK_MS };
+    return generation;
   }
 }

@@ -189,7 +189,10 @@ export interface TicketStore {
  */
 export interface ShadowStore {
   /** Adds the occurrences to the open record of (elevator, rule), or opens one with them. */
-  record(ticket: NewTicket, now: Date): { readonly record: ShadowRecord; readonly opened: boolean; readonly added: number };
+  record(
+    ticket: NewTicket,
+    now: Date,
+  ): { readonly record: ShadowRecord; readonly opened: boolean; readonly added: number };
   active(elevator: string, rule: string): ShadowRecord | undefined;
   activeFor(rule: string): ShadowRecord[];
   /** Closes the open record of (elevator, rule) on liftwatch's account (its evidence faded); false when none. */
@@ -217,7 +220,7 @@ export interface RuleConfigStore {
   put(override: Omit<RuleOverride, 'version' | 'createdAt'>, now: Date): RuleOverride;
   /** The newest override of each scope of a rule (older versions stay stored). */
   current(rule: string): RuleOverride[];
-  /** Grows with every change: a cache of effective configs is stale when it moves. */
+  /** Grows with every change: a cache of effective configs is stale when it moves (this store's own change at once, another process's within a quarter second). */
   generation(): number;
 }
 

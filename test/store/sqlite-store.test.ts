@@ -43,3 +43,20 @@ const scratch = () => {
 };
 storeContract('scratch store (SQLite in memory)', scratch);
 pilotStoreContract('scratch store (SQLite in memory)', scratch);
+
+describe('SQLite rule overrides across processes', () => {
+  it("sees its own change at once and another connection's within a quarter second", async () => {
+    const dir = tempDir();
+    const one = open(dir);
+    const other = open(dir);
+    const before = other.ruleConfigs.generation();
+    expect(one.ruleConfigs.generation()).toBe(before);
+    const override = { rule: 'brake-recurring', scope: 'default' as const, scopeId: '', config: {}, createdBy: 'test' };
+    const put = one.ruleConfigs.put(override, new Date());
+    expect(one.ruleConfigs.generation()).toBe(put.version);
+    // The other connection trusts the generation it read for a moment: the engine asks for it on every message.
+    expect(other.ruleConfigs.generation()).toBe(before);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(other.ruleConfigs.generation()).toBe(put.version);
+  });
+});
