@@ -95,3 +95,10 @@ export const shadowReportSchema = z.object({
   rules: z.array(shadowRuleReportSchema),
 });
 export type ShadowReport = z.infer<typeof shadowReportSchema>;
+
+export const shadowReportQuerySchema = z.object({
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  /** One rule; else each rule an override runs in shadow and each with records in the period. */
+  rule: z.string().optional(),
+});

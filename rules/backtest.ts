@@ -57,6 +57,13 @@ export async function backtest(
   const rule = ALL_RULES.find((candidate) => candidate.id === request.rule);
   if (!rule) throw new LiftwatchError('LW_ERR_NOT_FOUND', `No rule ${request.rule}`);
   if (request.to <= request.from) throw new LiftwatchError('LW_ERR_VALIDATION', 'to must come after from');
+  if (request.config && ('mode' in request.config || 'shadow' in request.config)) {
+    // A backtest is the candidate's what-if already: run live, what it opens is what it returns.
+    throw new LiftwatchError(
+      'LW_ERR_VALIDATION',
+      "A backtest's config is the candidate itself: leave out mode and shadow",
+    );
+  }
   const scratch = openScratchStore();
   try {
     const candidate = { scope: 'default' as const, scopeId: '', config: request.config ?? {}, createdBy: 'backtest' };

@@ -4,6 +4,8 @@ import {
   elevatorIdSchema,
   shadowListQuerySchema,
   shadowPageSchema,
+  shadowReportQuerySchema,
+  shadowReportSchema,
   ticketSchema,
   type Principal,
 } from '../../contract/index.js';
@@ -14,6 +16,7 @@ import { backtest } from '../../rules/backtest.js';
 import { putOverride } from '../../rules/config.js';
 import { parseDuration } from '../../lib/duration.js';
 import { ALL_RULES, ruleById } from '../../rules/registry.js';
+import { shadowReportFrom, storeShadowSource } from '../../rules/shadow-report.js';
 import type { Scanner } from '../../rules/scanner.js';
 import type { Rule } from '../../rules/types.js';
 import { RULE_CONFIG_SCOPES, type RuleOverride, type Store } from '../../store/types.js';
@@ -182,6 +185,18 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRouteOptions> = async (app, {
     '/api/rules/shadows',
     { onRequest: adminOnly, schema: { querystring: shadowListQuerySchema, response: { 200: shadowPageSchema } } },
     async (request) => store.shadows.list(request.query),
+  );
+
+  /** The rules in shadow against their live tickets over a period, as `liftwatch rules shadow-report` gives it. */
+  app.get(
+    '/api/rules/shadow-report',
+    { onRequest: adminOnly, schema: { querystring: shadowReportQuerySchema, response: { 200: shadowReportSchema } } },
+    async (request) => {
+      const { from, to, rule } = request.query;
+      if (Date.parse(to) <= Date.parse(from)) throw new LiftwatchError('LW_ERR_VALIDATION', 'to must come after from');
+      if (rule !== undefined) ruleOf(rule);
+      return shadowReportFrom(storeShadowSource(store), { from, to, rule });
+    },
   );
 
   app.put(

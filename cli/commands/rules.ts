@@ -1,7 +1,7 @@
 import type { ShadowRecord, ShadowRuleReport, Ticket } from '../../contract/index.js';
 import { loadConfig } from '../../config/env.js';
 import { declaresShadow } from '../../rules/config.js';
-import { shadowReport } from '../../rules/shadow-report.js';
+import { shadowReportFrom, type ShadowSource } from '../../rules/shadow-report.js';
 import { readTruth, type TruthRecord } from '../../simulators/truth.js';
 import { requireAdminToken } from '../admin-key.js';
 import type { Command, Values } from '../command.js';
@@ -96,8 +96,7 @@ const outcomes = ({ real, falseAlarm, unconfirmed }: ShadowRuleReport['coincidin
   `(${real}/${falseAlarm}/${unconfirmed})`;
 
 /**
- * The rules in shadow (the one given, or those an override runs in shadow and those with records
- * in the period) against their live tickets; computed here from the API's shadow records and
+ * The rules in shadow against their live tickets, computed here from the API's shadow records and
  * tickets, so that the truth file stays with the tester.
  */
 async function shadowReportAction(api: Api, values: Values) {
@@ -105,38 +104,34 @@ async function shadowReportAction(api: Api, values: Values) {
   const to = isoOption('--to', values.to);
   if (Date.parse(to) <= Date.parse(from)) throw new UsageError('--to must come after --from');
   const truth = typeof values.truth === 'string' ? truthOption(values.truth) : undefined;
-  const only = typeof values.rule === 'string' ? values.rule : undefined;
-  let rules: string[];
-  if (only !== undefined) {
-    await call(api, 'GET', `/api/rules/${encodeURIComponent(only)}`);
-    rules = [only];
-  } else {
-    const catalogue = (await call(api, 'GET', '/api/rules')) as Array<{
-      id: string;
-      overrides: Array<{ config: Record<string, unknown> }>;
-    }>;
-    rules = catalogue.filter((rule) => rule.overrides.some((o) => declaresShadow(o.config))).map((rule) => rule.id);
-  }
-  const shadows = await allPages<ShadowRecord>(api, '/api/rules/shadows', { to, ...(only ? { rule: only } : {}) });
-  if (only === undefined) {
-    const opened = shadows.filter((record) => Date.parse(record.openedAt) >= Date.parse(from));
-    rules = [...new Set([...rules, ...opened.map((record) => record.rule)])];
-  }
-  const tickets = (await Promise.all(rules.map((rule) => allPages<Ticket>(api, '/api/tickets', { rule })))).flat();
-  const report = shadowReport({ from: Date.parse(from), to: Date.parse(to), rules, shadows, tickets, truth });
+  const rule = typeof values.rule === 'string' ? values.rule : undefined;
+  if (rule !== undefined) await call(api, 'GET', `/api/rules/${encodeURIComponent(rule)}`);
+  const source: ShadowSource = {
+    async shadowedRules() {
+      const catalogue = (await call(api, 'GET', '/api/rules')) as Array<{
+        id: string;
+        overrides: Array<{ config: Record<string, unknown> }>;
+      }>;
+      return catalogue.filter((one) => one.overrides.some((o) => declaresShadow(o.config))).map((one) => one.id);
+    },
+    shadows: (before, only) =>
+      allPages<ShadowRecord>(api, '/api/rules/shadows', { to: before, ...(only === undefined ? {} : { rule: only }) }),
+    tickets: (one) => allPages<Ticket>(api, '/api/tickets', { rule: one }),
+  };
+  const report = await shadowReportFrom(source, { from, to, rule, truth });
   if (values.json) return say(JSON.stringify(report));
   say(`rules shadow-report: ${report.rules.length} rules in shadow from ${report.from} to ${report.to}`);
   if (report.rules.length === 0) return;
   say(
     `  ${'rule'.padEnd(28)} ${'would open'.padStart(10)}  ${'with live (real/false/unconfirmed)'.padEnd(36)} ${'shadow only'.padStart(11)}  ${'live'.padStart(5)}  ${'live only (real/false/unconfirmed)'.padEnd(36)} median lead`,
   );
-  for (const rule of report.rules) {
+  for (const row of report.rules) {
     say(
-      `  ${rule.rule.padEnd(28)} ${String(rule.wouldOpen).padStart(10)}  ${`${rule.coinciding} ${outcomes(rule.coincidingLive)}`.padEnd(36)} ${String(rule.shadowOnly).padStart(11)}  ${String(rule.liveTickets).padStart(5)}  ${`${rule.liveOnly} ${outcomes(rule.liveOnlyOutcomes)}`.padEnd(36)} ${hours(rule.medianLeadHours)}`,
+      `  ${row.rule.padEnd(28)} ${String(row.wouldOpen).padStart(10)}  ${`${row.coinciding} ${outcomes(row.coincidingLive)}`.padEnd(36)} ${String(row.shadowOnly).padStart(11)}  ${String(row.liveTickets).padStart(5)}  ${`${row.liveOnly} ${outcomes(row.liveOnlyOutcomes)}`.padEnd(36)} ${hours(row.medianLeadHours)}`,
     );
-    if (!rule.truth) continue;
+    if (!row.truth) continue;
     for (const side of ['shadow', 'live'] as const) {
-      const figures = rule.truth[side];
+      const figures = row.truth[side];
       say(
         `    against the truth, ${side.padEnd(6)} ${figures.tickets} tickets, ${figures.truePositives} true, ${figures.falsePositives} false, recall ${percent(figures.recall)}, median lead ${figures.medianLeadHours === null ? 'n/a' : `${figures.medianLeadHours} h`}`,
       );

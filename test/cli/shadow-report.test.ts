@@ -162,6 +162,24 @@ describe('liftwatch rules shadow-report', () => {
   });
 });
 
+describe('GET /api/rules/shadow-report', () => {
+  it("is the admin's, and gives what the command gives", async () => {
+    const query = 'from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z';
+    const headers = { authorization: `Bearer ${ADMIN}` };
+    expect((await app.inject({ url: `/api/rules/shadow-report?${query}` })).statusCode).toBe(401);
+    const response = await app.inject({ url: `/api/rules/shadow-report?${query}`, headers });
+    expect(response.statusCode, response.body).toBe(200);
+    const { stdout } = await run([...PERIOD, '--json']);
+    expect(response.json()).toEqual(JSON.parse(stdout));
+    expect(response.json().rules.map((rule: { rule: string }) => rule.rule)).toEqual([RULE, levellingRecurring.id]);
+    const one = await app.inject({ url: `/api/rules/shadow-report?${query}&rule=${RULE}`, headers });
+    expect(one.json().rules).toMatchObject([{ rule: RULE, wouldOpen: 3, medianLeadHours: 12 }]);
+    const backwards = 'from=2026-04-01T00:00:00Z&to=2026-03-01T00:00:00Z';
+    expect((await app.inject({ url: `/api/rules/shadow-report?${backwards}`, headers })).statusCode).toBe(400);
+    expect((await app.inject({ url: `/api/rules/shadow-report?${query}&rule=nope`, headers })).statusCode).toBe(404);
+  });
+});
+
 describe('GET /api/rules/shadows', () => {
   it("is the admin's: the records of a rule opened before a time, page by page", async () => {
     const url = `/api/rules/shadows?rule=${RULE}&to=2026-03-10T00:00:00Z&limit=1`;

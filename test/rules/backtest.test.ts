@@ -115,4 +115,22 @@ describe('backtest of a detector', () => {
     expect(warning).toMatchObject({ elevator: live?.elevator, openedAt: live?.openedAt, title: live?.title });
     expect(store.tickets.list({ limit: 10 }).items).toEqual([]);
   });
+
+  it('takes the candidate config itself, not a mode or a shadow of it', async () => {
+    for (const config of [{ mode: 'shadow' }, { shadow: { falseAlarmYears: 300 } }]) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/rules/backtest',
+        headers: { authorization: `Bearer ${ADMIN}` },
+        payload: {
+          rule: 'door-faults-recurring',
+          from: new Date(FROM).toISOString(),
+          to: new Date(TO).toISOString(),
+          config,
+        },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().message).toMatch(/leave out mode and shadow/);
+    }
+  });
 });
