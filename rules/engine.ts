@@ -312,15 +312,16 @@ export class RulesEngine {
     return this.configs.effective(rule, elevator).config as C;
   }
 
-  /** Whether the rule runs for this elevator in this engine (live, or in its shadow). */
-  private runs(rule: DetectorRule, elevator: Elevator): boolean {
-    return this.configs.effective(rule, elevator).runs;
+  /** The rule's config for this elevator where it runs in this engine (live, or in its shadow); else undefined. */
+  private runningConfig<C extends RateConfig>(rule: DetectorRule<C>, elevator: Elevator): C | undefined {
+    const { config, runs } = this.configs.effective(rule, elevator);
+    return runs ? (config as C) : undefined;
   }
 
   private configsFor(elevator: Elevator) {
     return (family: SymptomFamily) => {
       const rule = this.detectorOf[family.index];
-      return rule && this.runs(rule, elevator) ? this.configOf(rule, elevator) : undefined;
+      return rule && this.runningConfig(rule, elevator);
     };
   }
 
@@ -383,8 +384,8 @@ export class RulesEngine {
     const rule = family && this.detectorOf[family.index];
     if (!family || !rule || !counts(fault)) return;
     this.options.onCounted?.(elevator, family, 1, fault.at);
-    if (!this.runs(rule, elevator)) return;
-    const config = this.configOf(rule, elevator);
+    const config = this.runningConfig(rule, elevator);
+    if (!config) return;
     this.detectors.advance(state.slot, fault.at, this.configsFor(elevator));
     const active = live ? this.activeWarning(state, elevator, rule) : false;
     const signal = this.detectors.observe(state.slot, family, 1, fault.at, config);
@@ -423,8 +424,9 @@ export class RulesEngine {
     live: boolean,
   ): void {
     const rule = this.detectorOf[DOOR_TIMING.index] as DetectorRule<DoorTimingConfig> | undefined;
-    if (!rule || !this.counting(state) || !this.runs(rule, elevator)) return;
-    const config = this.configOf(rule, elevator);
+    if (!rule || !this.counting(state)) return;
+    const config = this.runningConfig(rule, elevator);
+    if (!config) return;
     const { slot } = state;
     const trouble =
       event.type === 'door'
