@@ -39,6 +39,13 @@ function splitOverride(config: Readonly<Record<string, unknown>>): OverrideMode 
   return { ...parsed.data, own };
 }
 
+/** Who the overrides running rules in shadow cover: everyone (one of the default scope), or some insurers and elevators. */
+export interface ShadowScope {
+  readonly everyone: boolean;
+  readonly insurers: ReadonlySet<string>;
+  readonly elevators: ReadonlySet<string>;
+}
+
 /** Whether an override runs its rule in shadow: its mode says so, or it gives a shadow config. */
 export const declaresShadow = (config: Readonly<Record<string, unknown>>): boolean =>
   config.mode === 'shadow' || config.shadow !== undefined;
@@ -66,7 +73,7 @@ export class RuleConfigs {
   /** Per rule: its overrides, and the elevators with one of their own. */
   private overrides = new Map<string, { all: RuleOverride[]; elevators: ReadonlySet<string> }>();
   private generation = -1;
-  private shadowed: boolean | undefined;
+  private shadowed: ShadowScope | null | undefined;
 
   constructor(
     private readonly store: RuleConfigStore,
@@ -123,10 +130,19 @@ export class RuleConfigs {
     };
   }
 
-  /** Whether any override of these rules runs one in shadow (its mode, or a shadow config), for anyone. */
-  shadowing(rules: readonly Rule[]): boolean {
+  /** Who the overrides of these rules that run one in shadow (its mode, or a shadow config) cover; null for nobody. */
+  shadowScope(rules: readonly Rule[]): ShadowScope | null {
     this.refreshIfChanged();
-    this.shadowed ??= rules.some((rule) => this.store.current(rule.id).some(({ config }) => declaresShadow(config)));
+    if (this.shadowed === undefined) {
+      const shadowing = rules
+        .flatMap((rule) => this.store.current(rule.id))
+        .filter(({ config }) => declaresShadow(config));
+      const of = (scope: RuleConfigScope) => new Set(shadowing.filter((o) => o.scope === scope).map((o) => o.scopeId));
+      this.shadowed =
+        shadowing.length === 0
+          ? null
+          : { everyone: of('default').size > 0, insurers: of('insurer'), elevators: of('elevator') };
+    }
     return this.shadowed;
   }
 

@@ -5,7 +5,7 @@ import { SYSTEM_ACTOR } from '../store/sqlite-tickets.js';
 import type { ElevatorStore, RuleConfigStore } from '../store/types.js';
 import { applyDecisions, type Ledger } from './actions.js';
 import { counts, type DoorTimingConfig } from './catalogue/detectors.js';
-import { RuleConfigs, type RuleVariant } from './config.js';
+import { RuleConfigs, type RuleVariant, type ShadowScope } from './config.js';
 import { PeerRates } from './detectors/baseline.js';
 import {
   absoluteEvidence,
@@ -141,6 +141,8 @@ export interface EngineOptions {
 export interface EngineStats {
   readonly elevators: number;
   readonly faultsEvaluated: number;
+  /** Elevators the shadow engine keeps a memory of (those the overrides running rules in shadow cover). */
+  readonly shadowElevators: number;
 }
 
 /**
@@ -162,6 +164,7 @@ export class RulesEngine {
    * with their shadow configs, recording into the shadow store; made while any override asks for one.
    */
   private shadow: RulesEngine | undefined;
+  private shadowScope: ShadowScope | null = null;
   private nextShadowCheck = 0;
   private readonly now: () => Date;
   /** Elevators with a ticket that one of their own messages will settle, and which rules. */
@@ -217,6 +220,7 @@ export class RulesEngine {
     return {
       elevators: this.states.size,
       faultsEvaluated: this.faultsEvaluated,
+      shadowElevators: this.shadow?.states.size ?? 0,
     };
   }
 
@@ -229,7 +233,7 @@ export class RulesEngine {
   judge(event: EngineEvent, elevator: Elevator): void {
     this.settle(event, elevator.id);
     this.take(event, elevator, true);
-    this.shadowEngine()?.judge(event, elevator);
+    this.shadowFor(elevator)?.judge(event, elevator);
   }
 
   /**
@@ -238,20 +242,30 @@ export class RulesEngine {
    */
   replayHistory(event: EngineEvent, elevator: Elevator): void {
     this.take(event, elevator, false);
-    this.shadowEngine()?.replayHistory(event, elevator);
+    this.shadowFor(elevator)?.replayHistory(event, elevator);
   }
 
   /**
-   * The shadow engine while any override runs a rule in shadow: made when one first does (its
-   * memory starts then, or with the rebuild after a restart), dropped when none does any more.
+   * The shadow engine for an elevator an override running a rule in shadow covers (the others
+   * take no memory there), while any does: made when one first does (its memory starts then, or
+   * with the rebuild after a restart), dropped when none does any more.
    */
+  private shadowFor(elevator: Elevator): RulesEngine | undefined {
+    const shadow = this.shadowEngine();
+    const scope = this.shadowScope;
+    if (!shadow || !scope) return undefined;
+    const covered = scope.everyone || scope.insurers.has(elevator.insurer) || scope.elevators.has(elevator.id);
+    return covered ? shadow : undefined;
+  }
+
   private shadowEngine(): RulesEngine | undefined {
     const { store, logger, elevators } = this.options;
     if (!store.shadows) return undefined;
     const wall = performance.now();
     if (wall < this.nextShadowCheck) return this.shadow;
     this.nextShadowCheck = wall + SHADOW_CHECK_MS;
-    if (!this.configs.shadowing([...this.rules, ...this.detectorRules])) {
+    this.shadowScope = this.configs.shadowScope([...this.rules, ...this.detectorRules]);
+    if (!this.shadowScope) {
       this.shadow = undefined;
       return undefined;
     }

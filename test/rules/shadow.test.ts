@@ -113,6 +113,26 @@ describe('rules in shadow', () => {
     expect(lifts.store.shadows.list({ rule: entrapment.id, limit: 10 }).items).toHaveLength(1);
   });
 
+  it("an elevator's shadow runs for that elevator alone: the others take no memory in the shadow engine", () => {
+    const lifts = new Lifts(new Random(SEED));
+    putOverride(
+      lifts.store.ruleConfigs,
+      repeatAfterMaintenance,
+      { scope: 'elevator', scopeId: 'E2', config: { mode: 'shadow' }, createdBy: 't' },
+      new Date(),
+    );
+    const fleet = ['E1', 'E2', 'E3'].map((id) => lifts.add(id));
+    for (const lift of fleet) {
+      for (const hours of [-48, -24]) lifts.fault(lift, START + hours * HOUR, 103);
+      lifts.feed(lift, { type: 'checkin', at: START });
+      lifts.feed(lift, { type: 'checkout', at: START + HOUR });
+      lifts.fault(lift, START + 3 * HOUR, 103);
+    }
+    expect(lifts.engine.stats()).toMatchObject({ elevators: 3, shadowElevators: 1 });
+    expect(lifts.tickets(repeatAfterMaintenance.id).map((ticket) => ticket.elevator)).toEqual(['E1', 'E3']);
+    expect(opened(lifts.store, repeatAfterMaintenance.id, 'shadows').map((record) => record.elevator)).toEqual(['E2']);
+  });
+
   it('refuses a bad mode or shadow config, and a shadow for a scheduled rule, naming the field', () => {
     const lifts = new Lifts();
     expect(() => override(lifts, doorFaultsRecurring, { mode: 'dark' })).toThrow(/mode/);
