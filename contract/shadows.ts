@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { FAULT_SEVERITIES } from './fault-codes.js';
-import { TICKET_CATEGORIES, ticketEvidenceSchema } from './tickets.js';
+import { ticketSchema } from './tickets.js';
 import { elevatorIdSchema } from './topics.js';
 
 /**
@@ -17,25 +16,25 @@ export const SHADOW_STATUSES = ['open', 'resolved'] as const;
 const time = z.iso.datetime();
 
 /** What a rule in shadow would have opened: a ticket nobody sees (no webhook, no feed event). */
-export const shadowRecordSchema = z.object({
-  id: z.string(),
-  elevator: elevatorIdSchema,
-  rule: z.string(),
-  ruleVersion: z.int(),
-  configVersion: z.int(),
-  severity: z.enum(FAULT_SEVERITIES),
-  category: z.enum(TICKET_CATEGORIES),
-  status: z.enum(SHADOW_STATUSES),
-  title: z.string(),
-  external: z.boolean(),
-  /** Event time of the occurrence that would have opened it. */
-  openedAt: time,
-  lastOccurrenceAt: time,
-  occurrenceCount: z.int(),
-  createdAt: time,
-  closed: z.object({ at: time.nullable(), by: z.string().nullable(), note: z.string().nullable() }),
-  evidence: ticketEvidenceSchema.nullable(),
-});
+export const shadowRecordSchema = ticketSchema
+  .pick({
+    id: true,
+    elevator: true,
+    rule: true,
+    ruleVersion: true,
+    configVersion: true,
+    severity: true,
+    category: true,
+    title: true,
+    external: true,
+    openedAt: true,
+    lastOccurrenceAt: true,
+    occurrenceCount: true,
+    createdAt: true,
+    closed: true,
+    evidence: true,
+  })
+  .extend({ status: z.enum(SHADOW_STATUSES) });
 export type ShadowRecord = z.infer<typeof shadowRecordSchema>;
 
 export const shadowListQuerySchema = z.object({
