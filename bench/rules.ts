@@ -15,7 +15,7 @@ interface Timing {
   readonly cpuSeconds: number;
 }
 
-interface WorkerReport {
+export interface WorkerReport {
   readonly elevators: number;
   readonly stateElevators: number;
   readonly faultsEvaluated: number;
@@ -29,7 +29,7 @@ interface WorkerReport {
 }
 
 /** Runs bench/rules-worker.ts in its own process, with --expose-gc and nothing else on its heap. */
-function runWorker(elevators: number, minutes: number): Promise<WorkerReport> {
+export function runWorker(elevators: number, minutes: number): Promise<WorkerReport> {
   const script = path.join(import.meta.dirname, 'rules-worker.ts');
   const child = spawn(
     process.execPath,

@@ -62,16 +62,23 @@ function applies(override: RuleOverride, elevator: Elevator): boolean {
   return override.scopeId === (override.scope === 'insurer' ? elevator.insurer : elevator.id);
 }
 
+/** A rule's overrides, the elevators with one of their own, and the configs worked out so far. */
+interface RuleOverrides {
+  readonly all: readonly RuleOverride[];
+  readonly elevators: ReadonlySet<string>;
+  readonly byElevator: Map<string, EffectiveConfig>;
+  readonly byInsurer: Map<string, EffectiveConfig>;
+}
+
 /**
  * Each rule's thresholds for each elevator: the rule's defaults with the stored overrides laid
  * over them. Cached until any override changes (in any process): per (rule, elevator) for an
  * elevator with an override of its own, else per (rule, insurer), all that can differ then (an
- * entry per elevator took about 430 bytes an elevator at 300k elevators).
+ * entry per elevator took about 430 bytes an elevator at 300k elevators). The engine asks for
+ * every family of many messages: a lookup is two map reads, no key built.
  */
 export class RuleConfigs {
-  private cache = new Map<string, EffectiveConfig>();
-  /** Per rule: its overrides, and the elevators with one of their own. */
-  private overrides = new Map<string, { all: RuleOverride[]; elevators: ReadonlySet<string> }>();
+  private overrides = new Map<string, RuleOverrides>();
   private generation = -1;
   private shadowed: ShadowScope | null | undefined;
 
@@ -86,13 +93,13 @@ export class RuleConfigs {
     if (!overrides) {
       const all = this.store.current(rule.id);
       const elevators = new Set(all.filter((override) => override.scope === 'elevator').map((o) => o.scopeId));
-      overrides = { all, elevators };
+      overrides = { all, elevators, byElevator: new Map(), byInsurer: new Map() };
       this.overrides.set(rule.id, overrides);
     }
-    const key = overrides.elevators.has(elevator.id)
-      ? `${rule.id}\u0000elevator\u0000${elevator.id}`
-      : `${rule.id}\u0000insurer\u0000${elevator.insurer}`;
-    let effective = this.cache.get(key);
+    const own = overrides.elevators.has(elevator.id);
+    const cache = own ? overrides.byElevator : overrides.byInsurer;
+    const key = own ? elevator.id : elevator.insurer;
+    let effective = cache.get(key);
     if (!effective) {
       const applying = overrides.all
         .filter((override) => applies(override, elevator))
@@ -112,7 +119,7 @@ export class RuleConfigs {
         version: Math.max(0, ...applying.map((o) => o.version)),
         runs,
       };
-      this.cache.set(key, effective);
+      cache.set(key, effective);
     }
     return effective;
   }
@@ -150,7 +157,6 @@ export class RuleConfigs {
     const generation = this.store.generation();
     if (generation === this.generation) return;
     this.generation = generation;
-    this.cache = new Map();
     this.overrides = new Map();
     this.shadowed = undefined;
   }

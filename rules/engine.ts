@@ -18,12 +18,14 @@ import {
 import { FAMILIES, FAMILY_OF_CODE, type SymptomFamily } from './detectors/families.js';
 import { RateDetectors, type RateConfig, type Release } from './detectors/rate.js';
 import { DetectorState } from './detectors/state.js';
+import { appended, EMPTY_FAULT_LOG, faultsIn, type FaultLog } from './fault-log.js';
 import { DETECTOR_RULES, STREAM_RULES } from './registry.js';
 import {
   HISTORY_DAYS,
   type Decision,
   type DetectorRule,
   type RuleFault,
+  type StreamInput,
   type StreamRule,
   type Trigger,
 } from './types.js';
@@ -39,8 +41,12 @@ const PEER_PRIOR_EVENTS = 2;
 const PEER_HALF_LIFE_DAYS = 60;
 /** The family counted from the doors topic. */
 const DOOR_TIMING = FAMILIES.find((family) => family.codes.length === 0) as SymptomFamily;
-/** Registered elevators get this much more room at start, for registrations to come (as ingest's windows). */
-const ROOM_FACTOR = 1.25;
+/**
+ * Elevators per page of detector state: pages are made as elevators first speak, each its own
+ * typed arrays, so a city's memory is its elevators' slots (the last page sized to the registry)
+ * with no room kept for registrations to come and no copy as they come.
+ */
+const PAGE_SLOTS = 4096;
 /** How often (wall clock, ms) the engine asks the store whether any rule runs in shadow: not at every message. */
 const SHADOW_CHECK_MS = 1000;
 
@@ -98,14 +104,50 @@ const SETTLED_BY: Readonly<Record<string, (event: EngineEvent) => boolean>> = {
   'usage-above-norm': (event) => event.type === 'checkout',
 };
 
-/** What the engine remembers of one elevator; the detectors' numbers are in its slot of the shared arrays. */
-interface ElevatorState {
-  faults: RuleFault[];
-  powerOff: boolean;
-  inMaintenance: boolean;
-  inspection: boolean;
-  lastCheckoutAt: number | null;
-  readonly slot: number;
+/** The circumstances an elevator is in, as bits of one number. */
+const CIRCUMSTANCE = { powerOff: 1, inMaintenance: 2, inspection: 4 } as const;
+
+/**
+ * What the engine remembers of one elevator, in as few fields as it takes (a city has 300,000 of
+ * them); the detectors' numbers are in its slot of its page's arrays.
+ */
+class ElevatorState {
+  /** The faults a rule may read later: not suppressed ones, which none reads. */
+  faults: FaultLog = EMPTY_FAULT_LOG;
+  lastCheckoutAt: number | null = null;
+  private circumstances = 0;
+
+  constructor(
+    /** Its page's detectors, and its slot there. */
+    readonly detectors: RateDetectors,
+    readonly slot: number,
+  ) {}
+
+  get powerOff(): boolean {
+    return this.is(CIRCUMSTANCE.powerOff);
+  }
+  set powerOff(on: boolean) {
+    this.mark(CIRCUMSTANCE.powerOff, on);
+  }
+  get inMaintenance(): boolean {
+    return this.is(CIRCUMSTANCE.inMaintenance);
+  }
+  set inMaintenance(on: boolean) {
+    this.mark(CIRCUMSTANCE.inMaintenance, on);
+  }
+  get inspection(): boolean {
+    return this.is(CIRCUMSTANCE.inspection);
+  }
+  set inspection(on: boolean) {
+    this.mark(CIRCUMSTANCE.inspection, on);
+  }
+
+  private is(bit: number): boolean {
+    return (this.circumstances & bit) !== 0;
+  }
+  private mark(bit: number, on: boolean): void {
+    this.circumstances = on ? this.circumstances | bit : this.circumstances & ~bit;
+  }
 }
 
 /** What the engine needs of the store: the configs, and where its decisions go. */
@@ -127,7 +169,7 @@ export interface EngineOptions {
   readonly detectors?: readonly DetectorRule[];
   /** The wall clock, for ticket creation times. */
   readonly now?: () => Date;
-  /** The elevators registered (default: the registry's count); room is made at start for a quarter more. */
+  /** The elevators registered (default: the registry's count): the last page of detector state is made to fit. */
   readonly elevators?: number;
   /** Which instance of each rule it runs (default live); the live engine makes its shadow engine itself. */
   readonly variant?: RuleVariant;
@@ -158,7 +200,10 @@ export class RulesEngine {
   /** Each family's detector rule, where it is run. */
   private readonly detectorOf: ReadonlyArray<DetectorRule | undefined>;
   private readonly detectorRules: readonly DetectorRule[];
-  private readonly detectors: RateDetectors;
+  /** The detectors of each page of PAGE_SLOTS elevators, over the fleet's peer rates. */
+  private readonly pages: RateDetectors[] = [];
+  private readonly peers: PeerRates;
+  private readonly registered: number;
   /**
    * The rules in shadow (docs/rules.md, "Shadow mode"): the same rules on a memory of their own,
    * with their shadow configs, recording into the shadow store; made while any override asks for one.
@@ -187,15 +232,12 @@ export class RulesEngine {
     this.detectorOf = FAMILIES.map((family) => detectors.find((rule) => rule.family.index === family.index));
     this.historyCodes = new Set([...this.rules, ...detectors].flatMap((rule) => [...rule.codes]));
     this.now = options.now ?? (() => new Date());
-    const room = Math.ceil((options.elevators ?? store.elevators.count()) * ROOM_FACTOR);
-    this.detectors = new RateDetectors(
-      new DetectorState(room),
-      new PeerRates({
-        fleetPriors: FAMILIES.map((family) => family.fleetPrior),
-        priorEvents: PEER_PRIOR_EVENTS,
-        halfLifeDays: PEER_HALF_LIFE_DAYS,
-      }),
-    );
+    this.registered = options.elevators ?? store.elevators.count();
+    this.peers = new PeerRates({
+      fleetPriors: FAMILIES.map((family) => family.fleetPrior),
+      priorEvents: PEER_PRIOR_EVENTS,
+      halfLifeDays: PEER_HALF_LIFE_DAYS,
+    });
     for (const rule of Object.keys(SETTLED_BY)) {
       for (const ticket of store.tickets.activeFor(rule)) this.expectSettlement(rule, ticket.elevator);
     }
@@ -287,13 +329,13 @@ export class RulesEngine {
     const family = FAMILIES.find((candidate) => candidate.id === familyId);
     const rule = family && this.detectorOf[family.index];
     if (!state || !family || !rule) return undefined;
-    return this.detectors.baseline(state.slot, family, this.configOf(rule, elevator));
+    return state.detectors.baseline(state.slot, family, this.configOf(rule, elevator));
   }
 
   /** The elevator's counted days up to `at` (time outside visits, inspection and power cuts), for tools. */
   countedDaysOf(elevator: Elevator, at: number): number | undefined {
     const state = this.states.get(elevator.id);
-    return state && this.detectors.countedDays(state.slot, at);
+    return state && state.detectors.countedDays(state.slot, at);
   }
 
   private take(event: EngineEvent, elevator: Elevator, live: boolean): void {
@@ -304,16 +346,25 @@ export class RulesEngine {
     if (!fault) return;
     if (live) {
       this.faultsEvaluated++;
+      const { tickets } = this.options.store;
+      let history: readonly RuleFault[] | undefined;
       for (const rule of this.rules) {
         if (!rule.codes.has(fault.code)) continue;
         const { config, version, runs } = this.configs.effective(rule, elevator);
         if (!runs) continue;
-        const active = this.options.store.tickets.active(elevator.id, rule.id) !== undefined;
-        const decisions = rule.evaluate(
-          { elevator: elevator.id, fault, history: state.faults, lastCheckoutAt: state.lastCheckoutAt, active },
-          config,
-        );
-        this.apply(elevator, rule, version, decisions);
+        // Most rules return before reading their history or ticket: unpacked, or asked of the store, only if read.
+        const input: StreamInput = {
+          elevator: elevator.id,
+          fault,
+          get history() {
+            return (history ??= faultsIn(state.faults));
+          },
+          lastCheckoutAt: state.lastCheckoutAt,
+          get active() {
+            return tickets.active(elevator.id, rule.id) !== undefined;
+          },
+        };
+        this.apply(elevator, rule, version, rule.evaluate(input, config));
       }
     }
     this.familyFault(state, elevator, fault, live);
@@ -345,22 +396,22 @@ export class RulesEngine {
    * one closed meanwhile lets its family learn again (or forget what it held, after a repair).
    */
   private dailyLook(state: ElevatorState, elevator: Elevator, at: number, live: boolean): void {
-    if (!this.detectors.dailyLook(state.slot, at, elevator.installedOn, this.configsFor(elevator)) || !live) return;
-    for (const index of this.detectors.alarmedFamilies(state.slot)) {
+    if (!state.detectors.dailyLook(state.slot, at, elevator.installedOn, this.configsFor(elevator)) || !live) return;
+    for (const index of state.detectors.alarmedFamilies(state.slot)) {
       const rule = this.detectorOf[index];
       if (!rule) continue;
       const active = this.options.store.tickets.active(elevator.id, rule.id);
       if (!active) {
-        this.detectors.release(state.slot, index, this.releaseOf(elevator.id, rule));
+        state.detectors.release(state.slot, index, this.releaseOf(elevator.id, rule));
         continue;
       }
       const config = this.configOf(rule, elevator);
-      if (active.status !== 'open' || at - this.detectors.lastSignal(state.slot, index) < config.quietDays * DAY_MS) {
+      if (active.status !== 'open' || at - state.detectors.lastSignal(state.slot, index) < config.quietDays * DAY_MS) {
         continue;
       }
       const note = this.fadedNote(state, rule, config, at);
       this.apply(elevator, rule, 0, [{ type: 'resolve', note, unlessActedOn: true }]);
-      if (!this.options.store.tickets.active(elevator.id, rule.id)) this.detectors.release(state.slot, index, 'learn');
+      if (!this.options.store.tickets.active(elevator.id, rule.id)) state.detectors.release(state.slot, index, 'learn');
     }
   }
 
@@ -378,7 +429,7 @@ export class RulesEngine {
   private fadedNote(state: ElevatorState, rule: DetectorRule, config: RateConfig, at: number) {
     const quiet = `No renewed rise in ${config.quietDays} days`;
     if (rule.family === DOOR_TIMING) return `${quiet}; resolved by liftwatch, nobody had acted on it`;
-    const baseline = this.detectors.baseline(state.slot, rule.family, config);
+    const baseline = state.detectors.baseline(state.slot, rule.family, config);
     const window = { ...this.recentWindow(state, rule, at, null), usualPerWeek: usualPerWeek(baseline) };
     return `${quiet}: ${titleOf(rule.family, window, null)}; resolved by liftwatch, nobody had acted on it`;
   }
@@ -386,7 +437,7 @@ export class RulesEngine {
   /** The family's counted faults in the last EXPLAIN_DAYS (and the one now, if given). */
   private recentWindow(state: ElevatorState, rule: DetectorRule, at: number, fault: RuleFault | null) {
     const since = at - EXPLAIN_DAYS * DAY_MS;
-    const faults = state.faults.filter(
+    const faults = faultsIn(state.faults).filter(
       (earlier) => rule.codes.has(earlier.code) && counts(earlier) && earlier.at > since,
     );
     if (fault) faults.push(fault);
@@ -400,17 +451,17 @@ export class RulesEngine {
     this.options.onCounted?.(elevator, family, 1, fault.at);
     const config = this.runningConfig(rule, elevator);
     if (!config) return;
-    this.detectors.advance(state.slot, fault.at, this.configsFor(elevator));
+    state.detectors.advance(state.slot, fault.at, this.configsFor(elevator));
     const active = live ? this.activeWarning(state, elevator, rule) : false;
-    const signal = this.detectors.observe(state.slot, family, 1, fault.at, config);
+    const signal = state.detectors.observe(state.slot, family, 1, fault.at, config);
     if (!live) return;
     if (active) {
       this.apply(elevator, rule, 0, [{ type: 'occurrence', occurrences: [fault] }]);
       return;
     }
-    const absolute = rule.absolute?.({ fault, history: state.faults }, config) ?? null;
+    const absolute = rule.absolute?.({ fault, history: faultsIn(state.faults) }, config) ?? null;
     if (!signal && !absolute) return;
-    const baseline = this.detectors.baseline(state.slot, family, config);
+    const baseline = state.detectors.baseline(state.slot, family, config);
     const usual = usualPerWeek(baseline);
     let open: Extract<Decision, { type: 'open' }>;
     if (signal) {
@@ -425,7 +476,7 @@ export class RulesEngine {
       open = this.opening(rule, found.occurrences, titleOf(family, window, null, found.floor), {
         evidence: absoluteEvidence(family, window, found.floor, baseline.peerShare),
       });
-      this.detectors.markAlarmed(state.slot, family.index, fault.at);
+      state.detectors.markAlarmed(state.slot, family.index, fault.at);
     }
     this.apply(elevator, rule, this.configs.effective(rule, elevator).version, [open]);
   }
@@ -441,16 +492,16 @@ export class RulesEngine {
     if (!rule || !this.counting(state)) return;
     const config = this.runningConfig(rule, elevator);
     if (!config) return;
-    const { slot } = state;
+    const { detectors, slot } = state;
     const trouble =
       event.type === 'door'
-        ? this.detectors.doorCycle(slot, event.closeMs, event.reopens, config.slowClosePercent)
-        : this.detectors.doorDay(slot, event.reopened, event.closeMs, event.closes);
+        ? detectors.doorCycle(slot, event.closeMs, event.reopens, config.slowClosePercent)
+        : detectors.doorDay(slot, event.reopened, event.closeMs, event.closes);
     if (trouble === 0) return;
     this.options.onCounted?.(elevator, DOOR_TIMING, trouble, event.at);
-    this.detectors.advance(slot, event.at, this.configsFor(elevator));
+    detectors.advance(slot, event.at, this.configsFor(elevator));
     const active = live ? this.activeWarning(state, elevator, rule) : false;
-    const signal = this.detectors.observe(slot, DOOR_TIMING, trouble, event.at, config);
+    const signal = detectors.observe(slot, DOOR_TIMING, trouble, event.at, config);
     if (!live || (!active && !signal)) return;
     const trigger: Trigger = {
       at: event.at,
@@ -480,8 +531,8 @@ export class RulesEngine {
    */
   private activeWarning(state: ElevatorState, elevator: Elevator, rule: DetectorRule): boolean {
     const active = this.options.store.tickets.active(elevator.id, rule.id) !== undefined;
-    if (!active && this.detectors.isAlarmed(state.slot, rule.family.index)) {
-      this.detectors.release(state.slot, rule.family.index, this.releaseOf(elevator.id, rule));
+    if (!active && state.detectors.isAlarmed(state.slot, rule.family.index)) {
+      state.detectors.release(state.slot, rule.family.index, this.releaseOf(elevator.id, rule));
     }
     return active;
   }
@@ -541,17 +592,21 @@ export class RulesEngine {
     if (!state) {
       const alarmed = this.activeAtStart.get(elevator.id) ?? new Map<number, number>();
       this.activeAtStart.delete(elevator.id);
-      state = {
-        faults: [],
-        powerOff: false,
-        inMaintenance: false,
-        inspection: false,
-        lastCheckoutAt: null,
-        slot: this.detectors.begin(event.at, true, elevator.installedOn, alarmed),
-      };
+      const { detectors, slot } = this.slotFor(event.at, elevator.installedOn, alarmed);
+      state = new ElevatorState(detectors, slot);
       this.states.set(elevator.id, state);
     }
     return state;
+  }
+
+  /** A detector slot for a new elevator, on the page it falls in (made when its first elevator speaks). */
+  private slotFor(at: number, installedOn: string, alarmed: ReadonlyMap<number, number>) {
+    const page = Math.floor(this.states.size / PAGE_SLOTS);
+    const detectors = (this.pages[page] ??= new RateDetectors(
+      new DetectorState(Math.min(PAGE_SLOTS, Math.max(1, this.registered - page * PAGE_SLOTS))),
+      this.peers,
+    ));
+    return { detectors, slot: detectors.begin(at, true, installedOn, alarmed) };
   }
 
   /** Outside visits, inspection and power cuts: what the detectors count. */
@@ -562,9 +617,9 @@ export class RulesEngine {
   /** Updates the circumstances (and the detectors' counted time and runs); for a fault, returns it as the rules see it. */
   private observe(state: ElevatorState, event: EngineEvent): RuleFault | null {
     const fault = this.circumstances(state, event);
-    this.detectors.setCounting(state.slot, this.counting(state), event.at);
+    state.detectors.setCounting(state.slot, this.counting(state), event.at);
     if (event.type === 'mode' && event.runs !== undefined) {
-      this.detectors.runs(state.slot, event.runs, this.counting(state));
+      state.detectors.runs(state.slot, event.runs, this.counting(state));
     }
     return fault;
   }
@@ -606,12 +661,7 @@ export class RulesEngine {
   }
 
   private remember(state: ElevatorState, fault: RuleFault): void {
-    if (!this.historyCodes.has(fault.code)) return;
-    state.faults.push(fault);
-    const horizon = fault.at - HISTORY_DAYS * DAY_MS;
-    let drop = 0;
-    while (drop < state.faults.length && (state.faults[drop] as RuleFault).at < horizon) drop++;
-    if (state.faults.length - drop > MAX_HISTORY) drop = state.faults.length - MAX_HISTORY;
-    if (drop > 0) state.faults.splice(0, drop);
+    if (fault.suppressed || !this.historyCodes.has(fault.code)) return;
+    state.faults = appended(state.faults, fault, fault.at - HISTORY_DAYS * DAY_MS, MAX_HISTORY);
   }
 }

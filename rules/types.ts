@@ -20,7 +20,11 @@ export interface RuleFault {
   readonly suppressed: boolean;
 }
 
-/** What a streaming rule is given for one new fault of one elevator. */
+/**
+ * What a streaming rule is given for one new fault of one elevator. The engine unpacks `history`
+ * and asks the store for `active` when they are read: a rule that may return without them reads
+ * them after (destructuring reads them all).
+ */
 export interface StreamInput {
   readonly elevator: string;
   readonly fault: RuleFault;

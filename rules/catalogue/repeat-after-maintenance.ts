@@ -33,10 +33,12 @@ export const repeatAfterMaintenance = {
   codes: new Set(hazardCodes),
   configSchema,
   defaults: { withinHours: 72, lookbackDays: 7, minBefore: 2 },
-  evaluate({ fault, history, lastCheckoutAt, active }, config) {
+  // Reads its history and ticket only for a fault soon after a visit (the engine unpacks or asks for them when read).
+  evaluate(input, config) {
+    const { fault, lastCheckoutAt } = input;
     if (fault.suppressed || fault.external || lastCheckoutAt === null) return [];
     if (fault.at < lastCheckoutAt || fault.at - lastCheckoutAt > config.withinHours * HOUR_MS) return [];
-    const before = history.filter(
+    const before = input.history.filter(
       (earlier) =>
         earlier.code === fault.code &&
         !earlier.suppressed &&
@@ -44,7 +46,7 @@ export const repeatAfterMaintenance = {
         earlier.at > lastCheckoutAt - config.lookbackDays * DAY_MS,
     );
     if (before.length < config.minBefore) return [];
-    if (active) return [{ type: 'occurrence', occurrences: [fault] }];
+    if (input.active) return [{ type: 'occurrence', occurrences: [fault] }];
     const hours = Math.round((fault.at - lastCheckoutAt) / HOUR_MS);
     return [
       {
