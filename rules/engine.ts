@@ -39,6 +39,12 @@ const EXPLAIN_DAYS = 7;
 const PEER_PRIOR_EVENTS = 2;
 /** Half-life of the fleet's pooled data, days: as an elevator's own. */
 const PEER_HALF_LIFE_DAYS = 60;
+/**
+ * A day's rate varies around an elevator's usual by about 30 % (weekdays and weekends, the day's
+ * swing): the squared coefficient of variation a new fleet starts from, worth 14 elevator-days.
+ */
+const FLEET_SPREAD = 0.1;
+const FLEET_SPREAD_PRIOR_DAYS = 14;
 /** The family counted from the doors topic. */
 const DOOR_TIMING = FAMILIES.find((family) => family.codes.length === 0) as SymptomFamily;
 /**
@@ -237,6 +243,8 @@ export class RulesEngine {
       fleetPriors: FAMILIES.map((family) => family.fleetPrior),
       priorEvents: PEER_PRIOR_EVENTS,
       halfLifeDays: PEER_HALF_LIFE_DAYS,
+      fleetSpread: FLEET_SPREAD,
+      spreadPriorDays: FLEET_SPREAD_PRIOR_DAYS,
     });
     for (const rule of Object.keys(SETTLED_BY)) {
       for (const ticket of store.tickets.activeFor(rule)) this.expectSettlement(rule, ticket.elevator);

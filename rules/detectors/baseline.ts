@@ -41,6 +41,13 @@ export interface PeerOptions {
   /** The fleet's rate per family before any data (per unit of exposure). */
   readonly fleetPriors: readonly number[];
   /**
+   * The fleet's spread of a day's rate before any data: the squared coefficient of variation of
+   * one day's rate around an elevator's usual (weekends, the day's swing), the same for all families.
+   */
+  readonly fleetSpread: number;
+  /** What fleetSpread is worth against the fleet's data, in elevator-days at the documented rate. */
+  readonly spreadPriorDays: number;
+  /**
    * What the documented prior is worth against the fleet's data, and the fleet's rate against a
    * group's data, in events: pooled data outweighs it once it holds that many events.
    */
@@ -73,11 +80,40 @@ export class PeerRates {
   /** Per group (and the fleet at index GROUPS), per family: events, exposure. */
   private readonly pooled: Float64Array;
   private readonly updatedAt: Float64Array;
+  /** The fleet's per family: the day's excess variance (sum of (r² - 1) m) and its weight (sum of m²). */
+  private readonly spreads: Float64Array;
+  private spreadsAt = 0;
 
   constructor(private readonly options: PeerOptions) {
     const families = options.fleetPriors.length;
     this.pooled = new Float64Array((GROUPS + 1) * families * 2);
     this.updatedAt = new Float64Array(GROUPS + 1);
+    this.spreads = new Float64Array(families * 2);
+  }
+
+  /**
+   * Adds one elevator-day to the fleet's spread of a family: its squared Pearson residual `r2`
+   * (clipped) at `expected` events. For a day's rate with squared coefficient of variation c²,
+   * E[r²] = 1 + c² m, so (r² - 1) m over m² estimates c², whatever the elevator's own rate.
+   */
+  addSpread(family: number, r2: number, expected: number, at: number): void {
+    if (at > this.spreadsAt) {
+      if (this.spreadsAt > 0) {
+        const factor = decayFactor((at - this.spreadsAt) / DAY_MS, this.options.halfLifeDays);
+        for (let i = 0; i < this.spreads.length; i++) this.spreads[i] = (this.spreads[i] as number) * factor;
+      }
+      this.spreadsAt = at;
+    }
+    this.spreads[family * 2] = (this.spreads[family * 2] as number) + (r2 - 1) * expected;
+    this.spreads[family * 2 + 1] = (this.spreads[family * 2 + 1] as number) + expected * expected;
+  }
+
+  /** The fleet's squared coefficient of variation of a day's rate of a family (0 or more). */
+  spread(family: number): number {
+    const prior = this.options.fleetPriors[family] as number;
+    const weight = this.options.spreadPriorDays * prior * prior;
+    const excess = this.options.fleetSpread * weight + (this.spreads[family * 2] as number);
+    return Math.max(0, excess / (weight + (this.spreads[family * 2 + 1] as number)));
   }
 
   /** Adds an elevator's committed events and exposure of one family to its group and the fleet. */

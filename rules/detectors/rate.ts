@@ -32,6 +32,23 @@ const MIN_TYPICAL_CLOSES = 50;
  */
 const SUSPECTED_SHARE = 0.1;
 const MATURE_EVENTS = 10;
+/**
+ * An elevator's dispersion (how much more its days vary than a Poisson count would) is learned
+ * from its days once its own history carries its baseline (the peers' share at most this), and
+ * leans on the fleet's spread with this weight in days.
+ */
+const SPREAD_MAX_PEER_SHARE = 0.5;
+export const SPREAD_PRIOR_DAYS = 14;
+/** A day's squared Pearson residual counts at most this many times the dispersion: a burst is one odd day, not a new normal. */
+const SPREAD_CLIP = 9;
+/** A day with less counted time than this (mostly in a visit or a power cut) teaches no dispersion. */
+const MIN_SPREAD_DAY = 0.5;
+/**
+ * A day raises a chart by at most 1 / (riseDays - DAY_SHARE_BELOW) of its threshold: riseDays - 1
+ * days can never reach it, riseDays days can, with room for the chart's drift between them and for
+ * events that come one at a time (a sparse family's one event is a big step).
+ */
+const DAY_SHARE_BELOW = 0.5;
 
 /** The sequential test of one symptom family: its false-alarm rate, what it looks for, how it learns. */
 export const rateConfigSchema = z.strictObject({
@@ -45,6 +62,8 @@ export const rateConfigSchema = z.strictObject({
   halfLifeDays: z.number().min(7).max(3650),
   /** A warning nobody acted on resolves itself after this many days with no renewed rise. */
   quietDays: z.number().min(1).max(365),
+  /** A rise must show on at least this many days: one day's events bring a chart at most this fraction of its threshold. */
+  riseDays: z.int().min(1).max(14),
 });
 export type RateConfig = z.infer<typeof rateConfigSchema>;
 
@@ -61,6 +80,9 @@ export const RATE_DEFAULTS: RateConfig = {
   halfLifeDays: 180,
   // Two weeks with no renewed rise: the restarted test would have found a rise that kept on.
   quietDays: 14,
+  // Wear keeps on for days: a day's burst with no cause the rules can see (a power cut, a visit)
+  // is half a warning. The door families ask 3 (rules/catalogue/detectors.ts).
+  riseDays: 2,
 };
 
 /** A family's test found a rise: what the ticket says about it. */
@@ -204,7 +226,8 @@ export class RateDetectors {
       if (!config) continue;
       const start = this.state.family(slot, family.index);
       add(f32, start + F32.newerExposure, exposure);
-      const expected = this.baseline(slot, family, config).tested * exposure;
+      const baseline = this.baseline(slot, family, config);
+      const expected = (baseline.tested * exposure) / this.dispersion(slot, family, baseline);
       config.rateRatios.forEach((k, chart) => {
         f32[start + F32.charts + chart] = cusumStep(f32[start + F32.charts + chart] as number, 0, k, expected);
       });
@@ -228,11 +251,17 @@ export class RateDetectors {
     add(f32, start + F32.newerEvents, events);
     if (u32[times + TIMES.risingSince] === 0) u32[times + TIMES.risingSince] = Math.floor(at / SECOND_MS);
     if (family.index === DOOR_TIMING) add(f32, close + CLOSE.sinceEvents, events);
+    add(f32, start + F32.dayEvents, events);
+    const thresholds = this.thresholds(slot, family, config);
+    // Counted in units of the dispersion; one day raises a chart by at most its share (riseDays).
     config.rateRatios.forEach((k, chart) => {
-      f32[start + F32.charts + chart] = cusumStep(f32[start + F32.charts + chart] as number, events, k, 0);
+      const field = start + F32.charts + chart;
+      const stepped = cusumStep(f32[field] as number, events / thresholds.dispersion, k, 0);
+      const share = (thresholds.of[chart] as number) / (config.riseDays - DAY_SHARE_BELOW);
+      const cap = (f32[start + F32.dayStarts + chart] as number) + share;
+      f32[field] = Math.min(stepped, Math.max(cap, f32[field] as number));
     });
     if (this.countedDays(slot, at) < OWN_HISTORY_DAYS) return null;
-    const thresholds = this.thresholds(slot, family, config);
     const chart = config.rateRatios.findIndex(
       (_ratio, index) => (f32[start + F32.charts + index] as number) >= (thresholds.of[index] as number),
     );
@@ -249,7 +278,7 @@ export class RateDetectors {
       ownDays: f32[start + F32.baseExposure] as number,
       sinceEvents: f32[close + CLOSE.sinceEvents] as number,
     };
-    f32.fill(0, start + F32.charts, start + F32.charts + MAX_CHARTS);
+    f32.fill(0, start + F32.charts, start + F32.dayStarts + MAX_CHARTS);
     u32[times + TIMES.risingSince] = 0;
     u32[times + TIMES.lastSignal] = Math.floor(at / SECOND_MS);
     u32[slot * U32_STRIDE + U32.alarmed] = (u32[slot * U32_STRIDE + U32.alarmed] as number) | (1 << family.index);
@@ -259,12 +288,54 @@ export class RateDetectors {
 
   /**
    * Each chart's threshold for this elevator now: a healthy elevator's charts together signal at
-   * most once per `falseAlarmYears`, whatever its own rate (each chart gets its share).
+   * most once per `falseAlarmYears`, whatever its own rate (each chart gets its share). The
+   * charts count in units of the elevator's dispersion (a quasi-Poisson count: n / φ events
+   * against λ0 Δt / φ expected), so a year holds 1 / φ as many of them.
    */
-  thresholds(slot: number, family: SymptomFamily, config: RateConfig): { of: number[]; baseline: Baseline } {
+  thresholds(
+    slot: number,
+    family: SymptomFamily,
+    config: RateConfig,
+  ): { of: number[]; baseline: Baseline; dispersion: number } {
     const baseline = this.baseline(slot, family, config);
-    const eventsPerFalseAlarm = baseline.tested * YEAR_DAYS * config.falseAlarmYears * config.rateRatios.length;
-    return { of: config.rateRatios.map((k) => thresholdFor(k, eventsPerFalseAlarm)), baseline };
+    const dispersion = this.dispersion(slot, family, baseline);
+    const eventsPerFalseAlarm =
+      (baseline.tested * YEAR_DAYS * config.falseAlarmYears * config.rateRatios.length) / dispersion;
+    return { of: config.rateRatios.map((k) => thresholdFor(k, eventsPerFalseAlarm)), baseline, dispersion };
+  }
+
+  /**
+   * How much more the elevator's daily counts of a family vary than a Poisson count with its
+   * usual rate (variance over mean, 1 or more): its own days' squared Pearson residuals, shrunk
+   * towards what the fleet's spread gives at its rate (1 + c² m: a quiet elevator's counts are
+   * nearly Poisson, a busy one's swing with its usage).
+   */
+  dispersion(slot: number, family: SymptomFamily, baseline: Baseline): number {
+    const start = this.state.family(slot, family.index);
+    const prior = 1 + this.peers.spread(family.index) * baseline.mean;
+    const sum = SPREAD_PRIOR_DAYS * prior + (this.state.f32[start + F32.spreadSum] as number);
+    return Math.max(1, sum / (SPREAD_PRIOR_DAYS + (this.state.f32[start + F32.spreadDays] as number)));
+  }
+
+  /**
+   * The day since the last look ends: its events against the baseline teach the elevator's
+   * dispersion and the fleet's spread, unless the family is in a warning or a suspected rise
+   * (as its rate is held back) or its baseline is still mostly its peers'.
+   */
+  private endDay(slot: number, family: SymptomFamily, config: RateConfig, days: number, at: number): void {
+    const { f32 } = this.state;
+    const start = this.state.family(slot, family.index);
+    const events = f32[start + F32.dayEvents] as number;
+    f32[start + F32.dayEvents] = 0;
+    f32.copyWithin(start + F32.dayStarts, start + F32.charts, start + F32.charts + MAX_CHARTS);
+    if (days < MIN_SPREAD_DAY || this.isAlarmed(slot, family.index) || this.suspected(slot, family, config)) return;
+    const baseline = this.baseline(slot, family, config);
+    const expected = baseline.mean * days;
+    if (expected <= 0 || baseline.peerShare > SPREAD_MAX_PEER_SHARE) return;
+    const r2 = Math.min((events - expected) ** 2 / expected, SPREAD_CLIP * this.dispersion(slot, family, baseline));
+    add(f32, start + F32.spreadSum, r2);
+    add(f32, start + F32.spreadDays, 1);
+    this.peers.addSpread(family.index, r2, expected, at);
   }
 
   /** A family's warning opened on an absolute rule: its data is held back as after a signal. */
@@ -303,8 +374,16 @@ export class RateDetectors {
     if (day <= lastDay) return false;
     u32[slot * U32_STRIDE + U32.day] = day;
     this.advance(slot, at, configOf);
+    const { f64 } = this.state;
+    const counted = this.countedDays(slot, at);
+    const dayLength = counted - (f64[slot * E64_STRIDE + E64.lookDays] as number);
+    f64[slot * E64_STRIDE + E64.lookDays] = counted;
+    for (const family of FAMILIES) {
+      const config = configOf(family);
+      if (config) this.endDay(slot, family, config, dayLength, at);
+    }
     const weeks = Math.floor(day / WEEK_DAYS) - Math.floor(lastDay / WEEK_DAYS);
-    const young = this.countedDays(slot, at) < LEARN_AT_ONCE_DAYS;
+    const young = counted < LEARN_AT_ONCE_DAYS;
     for (const family of FAMILIES) {
       const config = configOf(family);
       if (!config) continue;
@@ -333,6 +412,8 @@ export class RateDetectors {
     const factor = decayFactor(weeks * WEEK_DAYS, config.halfLifeDays);
     f32[start + F32.baseEvents] = (f32[start + F32.baseEvents] as number) * factor;
     f32[start + F32.baseExposure] = (f32[start + F32.baseExposure] as number) * factor;
+    f32[start + F32.spreadSum] = (f32[start + F32.spreadSum] as number) * factor;
+    f32[start + F32.spreadDays] = (f32[start + F32.spreadDays] as number) * factor;
     if (family === DOOR_TIMING) {
       const close = this.state.close(slot);
       f32[close + CLOSE.typicalSum] = (f32[close + CLOSE.typicalSum] as number) * factor;

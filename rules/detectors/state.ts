@@ -21,10 +21,12 @@ export const E64 = {
   runs: 3,
   /** Counted days at which the charts were last brought up to date. */
   markDays: 4,
+  /** Counted days at the last daily look: the day just ended is the counted time since. */
+  lookDays: 5,
 } as const;
-export const E64_STRIDE = 5;
+export const E64_STRIDE = 6;
 
-/** Per family, Float32: the baseline, the two weeks not yet learned, and the charts. */
+/** Per family, Float32: the baseline, the two weeks not yet learned, the day's spread, and the charts. */
 export const F32 = {
   baseEvents: 0,
   baseExposure: 1,
@@ -34,10 +36,17 @@ export const F32 = {
   /** This week; while a warning is active, everything since it began. */
   newerEvents: 4,
   newerExposure: 5,
+  /** Events since the last daily look. */
+  dayEvents: 6,
+  /** The days' squared Pearson residuals (each clipped) and how many days: the elevator's dispersion. */
+  spreadSum: 7,
+  spreadDays: 8,
   /** The statistic of each chart, MAX_CHARTS of them. */
-  charts: 6,
+  charts: 9,
+  /** Each chart's statistic at the last daily look: a day's events raise it at most riseDays' share of its threshold. */
+  dayStarts: 9 + MAX_CHARTS,
 } as const;
-export const FAMILY_STRIDE = F32.charts + MAX_CHARTS;
+export const FAMILY_STRIDE = F32.dayStarts + MAX_CHARTS;
 
 /** Per elevator, Float32 after the families: door close times (natural logs of ms), learned as the rates are. */
 export const CLOSE = {

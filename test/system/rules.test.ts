@@ -29,12 +29,15 @@ async function api<T>(system: TestSystem, path: string): Promise<T> {
 const tickets = async (system: TestSystem, query = '') =>
   (await api<{ items: Ticket[] }>(system, `/api/tickets${query}`)).items;
 
-/** DESIGN.md's threshold, 3 in 7 days at one landing, for one elevator: the default is 2 since the backtests. */
+/**
+ * DESIGN.md's threshold, 3 in 7 days at one landing, for one elevator: the default is 2 since the
+ * backtests, at least 24 h apart since issue 19; here the openings an hour apart count, as DESIGN.md's.
+ */
 async function needThreeDoorLockFaults(system: TestSystem) {
   const response = await fetch(`${system.httpUrl}/api/rules/door-lock-recurring/config`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${system.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ scope: 'elevator', id: 'E1', config: { landingCount: 3 } }),
+    body: JSON.stringify({ scope: 'elevator', id: 'E1', config: { landingCount: 3, landingSpanHours: 0 } }),
   });
   if (response.status !== 200) throw new Error(`override answered ${response.status}`);
 }
@@ -175,7 +178,7 @@ describe('baselines across a restart', () => {
     const device = await connectDevice(before.mqttUrl, 'E1', tokens.E1);
     // 40 days of a quiet lift: telemetry twice a day, a door fault every few days.
     const now = Date.now();
-    const first = now - 41 * DAY;
+    const first = now - 45 * DAY;
     for (let day = 0; day < 40; day++) {
       for (const hour of [1, 13]) {
         await publish(device, 'E1', 'telemetry', {
@@ -205,14 +208,19 @@ describe('baselines across a restart', () => {
       await connectDevice(after.mqttUrl, 'E1', tokens.E1),
       await connectDevice(after.mqttUrl, 'E2', tokens.E2),
     ];
-    // Eight door faults in the last day: a rise for E1, whose usual is a fault every four days;
-    // E2 has no history, and its first week only learns.
-    for (let i = 0; i < 8; i++) {
+    // Four door faults a day in the last four days (a rise shows on 3 days at least): a rise for
+    // E1, whose usual is a fault every four days; E2 has no history, and its first week only learns.
+    for (let i = 0; i < 16; i++) {
       for (const [device, id] of [
         [e1, 'E1'],
         [e2, 'E2'],
       ] as const) {
-        await publish(device, id, 'faults', { ts: now - DAY + (i + 1) * 3_600_000, seq: ++seq, code: 2, floor: 2 });
+        await publish(device, id, 'faults', {
+          ts: now - 4 * DAY + (i + 1) * 6 * 3_600_000,
+          seq: ++seq,
+          code: 2,
+          floor: 2,
+        });
       }
     }
     await expect.poll(() => tickets(after, '?rule=door-faults-recurring')).toHaveLength(1);
@@ -221,7 +229,7 @@ describe('baselines across a restart', () => {
     // A fault every four days: 1.75 a week, as the days before the restart showed.
     expect(ticket?.evidence?.usualPerWeek).toBeGreaterThan(1);
     expect(ticket?.evidence?.usualPerWeek).toBeLessThan(2.5);
-    expect(ticket?.title).toMatch(/^Door faults \d in the last 7 days against this elevator's usual [\d.]+ a week/);
+    expect(ticket?.title).toMatch(/^Door faults \d+ in the last 7 days against this elevator's usual [\d.]+ a week/);
     await after.ingest.flush();
     expect(await tickets(after)).toHaveLength(1);
   });
@@ -238,7 +246,8 @@ describe('backtest', () => {
       body: JSON.stringify({ scope: 'elevator', id: 'E1', config: { landingCount: 4 } }),
     });
     expect(override.status).toBe(200);
-    for (const minutes of [0, 600, 1200]) await fault(device, 100, minutes);
+    // A day and a half: the default asks the openings at one landing 24 h apart.
+    for (const minutes of [0, 1440, 2160]) await fault(device, 100, minutes);
     await publish(device, 'E1', 'telemetry', {
       ts: T,
       seq: ++seq,
@@ -264,7 +273,7 @@ describe('backtest', () => {
     const lenient = (await (await run({ rule: 'door-lock-recurring' })).json()) as { tickets: Ticket[] };
     expect(lenient).toMatchObject({ rule: 'door-lock-recurring', faultsJudged: 3, config: { landingCount: 2 } });
     expect(lenient.tickets).toMatchObject([
-      { elevator: 'E1', occurrenceCount: 3, openedAt: new Date(T + 600 * MINUTE).toISOString() },
+      { elevator: 'E1', occurrenceCount: 3, openedAt: new Date(T + 1440 * MINUTE).toISOString() },
     ]);
     const strict = (await (await run({ rule: 'door-lock-recurring', config: { landingCount: 3 } })).json()) as {
       tickets: Ticket[];
@@ -273,7 +282,7 @@ describe('backtest', () => {
       {
         elevator: 'E1',
         occurrenceCount: 3,
-        openedAt: new Date(T + 1200 * MINUTE).toISOString(),
+        openedAt: new Date(T + 2160 * MINUTE).toISOString(),
         evidence: { test: 'landing-repeat', count: 3, floor: 3 },
       },
     ]);

@@ -45,10 +45,14 @@ describe('a rule in shadow on the live path', () => {
     const env = { LW_DATA_DIR: tempDir(), INFLUX_DB: uniqueDatabase() };
     const before = await start(env);
     const token = await before.register(registration('E1'));
-    // Live: three openings at one landing (DESIGN.md's threshold); in shadow: two, the default.
+    // Live: three openings at one landing (DESIGN.md's threshold); in shadow: two, the default;
+    // both counting openings an hour apart (the default asks them 24 h apart).
     await api(before, '/api/rules/door-lock-recurring/config', {
       method: 'PUT',
-      body: JSON.stringify({ scope: 'default', config: { landingCount: 3, shadow: { landingCount: 2 } } }),
+      body: JSON.stringify({
+        scope: 'default',
+        config: { landingCount: 3, landingSpanHours: 0, shadow: { landingCount: 2 } },
+      }),
     });
     const device = await connectDevice(before.mqttUrl, 'E1', token);
     for (const minutes of [0, 60, 120]) await lockOpen(device, minutes);
