@@ -127,6 +127,11 @@ class ElevatorState {
     /** Its page's detectors, and its slot there. */
     readonly detectors: RateDetectors,
     readonly slot: number,
+    /**
+     * The day (epoch ms / day, event time) of its last daily look, as its detectors keep it: most
+     * messages come on the same day, and this spares them a read of the detectors' arrays.
+     */
+    public lookedDay: number,
   ) {}
 
   get powerOff(): boolean {
@@ -404,6 +409,9 @@ export class RulesEngine {
    * one closed meanwhile lets its family learn again (or forget what it held, after a repair).
    */
   private dailyLook(state: ElevatorState, elevator: Elevator, at: number, live: boolean): void {
+    const day = Math.floor(at / DAY_MS);
+    if (day <= state.lookedDay) return;
+    state.lookedDay = day;
     if (!state.detectors.dailyLook(state.slot, at, elevator.installedOn, this.configsFor(elevator)) || !live) return;
     for (const index of state.detectors.alarmedFamilies(state.slot)) {
       const rule = this.detectorOf[index];
@@ -601,7 +609,7 @@ export class RulesEngine {
       const alarmed = this.activeAtStart.get(elevator.id) ?? new Map<number, number>();
       this.activeAtStart.delete(elevator.id);
       const { detectors, slot } = this.slotFor(event.at, elevator.installedOn, alarmed);
-      state = new ElevatorState(detectors, slot);
+      state = new ElevatorState(detectors, slot, Math.floor(event.at / DAY_MS));
       this.states.set(elevator.id, state);
     }
     return state;
