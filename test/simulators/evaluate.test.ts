@@ -16,20 +16,24 @@ const DAY = 86_400_000;
 /** Measurements of messages with a seq; presence and gaps are compared apart. */
 const MEASUREMENTS = ['telemetry', 'faults', 'doors', 'maintenance'] as const;
 
-/** Three days of a small fleet that wears, faults, loses power, goes offline and traps people: tickets of every kind. */
+/**
+ * Five days of a small fleet that wears, faults, loses power, goes offline and traps people:
+ * tickets of every kind (the door-lock landing rule asks its openings a day apart, so the wear
+ * takes two days or more to show).
+ */
 const scenario = resolveScenario({
   name: 'evaluator-equivalence',
   seed: 11,
   from: '2026-06-01T00:00:00+08:00',
-  duration: '3d',
+  duration: '5d',
   speed: 'max',
   fleet: { elevators: 8 },
   backgroundFaults: 6,
   offlinePerWeek: 3,
   powerOffsPerYear: 40,
   degradations: [
-    { kind: 'door-lock-wear', share: 0.4, onsetDays: [0, 0.3], latentDays: [0, 0.2], minorDays: [1, 2] },
-    { kind: 'safety-circuit-intermittent', share: 0.3, onsetDays: [0, 0.5], latentDays: [0, 0.2], minorDays: [1, 2] },
+    { kind: 'door-lock-wear', share: 0.4, onsetDays: [0, 0.3], latentDays: [0, 0.2], minorDays: [2, 3] },
+    { kind: 'safety-circuit-intermittent', share: 0.3, onsetDays: [0, 0.5], latentDays: [0, 0.2], minorDays: [2, 3] },
   ],
   critical: { entrapment: 40, 'bottom-overrun': 5, 'top-overrun': 5, 'unintended-movement': 5 },
 });
