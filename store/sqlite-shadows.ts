@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { FaultSeverity, ShadowRecord, TicketCategory } from '../contract/index.js';
 import { SYSTEM_ACTOR } from './sqlite-tickets.js';
-import { pageOf, type NewTicket, type Page, type ShadowStore } from './types.js';
+import { pageOf, pageWhere, type NewTicket, type Page, type ShadowStore } from './types.js';
 
 interface ShadowRow {
   id: number;
@@ -141,10 +141,7 @@ export class SqliteShadowStore implements ShadowStore {
 
   list(query: Parameters<ShadowStore['list']>[0]): Page<ShadowRecord> {
     const newest = query.order === 'newest';
-    const where = [query.after === undefined ? '1 = 1' : newest ? 'id < @after' : 'id > @after'];
-    for (const [column, field] of LIST_FILTERS) {
-      if (query[field] !== undefined) where.push(`${column} = @${field}`);
-    }
+    const where = pageWhere(query, LIST_FILTERS);
     if (query.from !== undefined) where.push('opened_at >= @from');
     if (query.to !== undefined) where.push('opened_at < @to');
     const rows = this.db

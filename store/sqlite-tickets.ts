@@ -16,6 +16,7 @@ import {
 import { LiftwatchError } from '../lib/errors.js';
 import {
   pageOf,
+  pageWhere,
   type NewTicket,
   type OccurrenceInput,
   type Page,
@@ -272,10 +273,7 @@ export class SqliteTicketStore implements TicketStore {
     scope: Scope = {},
   ): Page<Ticket> {
     const newest = query.order === 'newest';
-    const where = [query.after === undefined ? '1 = 1' : newest ? 'id < @after' : 'id > @after'];
-    for (const [column, field] of LIST_FILTERS) {
-      if (query[field] !== undefined) where.push(`${column} = @${field}`);
-    }
+    const where = pageWhere(query, LIST_FILTERS);
     if (scope.insurer !== undefined) where.push('insurer = @scopeInsurer');
     if (scope.useUnit !== undefined) where.push('use_unit = @scopeUseUnit');
     const rows = this.db

@@ -405,6 +405,21 @@ export interface Store {
   close(): void;
 }
 
+/**
+ * The WHERE clauses of a page by id: after the cursor (before it, newest first), and each filter
+ * the query gives (column, query field), as named parameters of the same names.
+ */
+export function pageWhere<Q extends { readonly after?: string | undefined; readonly order?: string | undefined }>(
+  query: Q,
+  filters: ReadonlyArray<readonly [string, keyof Q & string]>,
+): string[] {
+  const where = [query.after === undefined ? '1 = 1' : query.order === 'newest' ? 'id < @after' : 'id > @after'];
+  for (const [column, field] of filters) {
+    if (query[field] !== undefined) where.push(`${column} = @${field}`);
+  }
+  return where;
+}
+
 /** A page from rows fetched with LIMIT `limit + 1`: the extra row only says there is more. */
 export function pageOf<R, T extends { id: string }>(rows: readonly R[], limit: number, toItem: (row: R) => T): Page<T> {
   const items = rows.slice(0, limit).map(toItem);
