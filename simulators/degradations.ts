@@ -169,7 +169,7 @@ export const BACKGROUND_FAULTS: ReadonlyArray<{
  * Faults that come in bursts for a reason that is not wear, and which code each burst brings,
  * by share. The rules can tell the first three from their circumstances: a power cut (41 until
  * 40) is external, a visit (check-in to check-out) and inspection (43 until 40, mode 2) are
- * suppressed. The last two are nuisance on a healthy lift, counted as any fault.
+ * suppressed. The others are nuisance on a healthy lift, counted as any fault.
  */
 export const BURST_FAULTS = {
   /** Contactors dropping out, a car stopped between floors, doors losing their drive, the position lost. */
@@ -203,5 +203,64 @@ export const BURST_FAULTS = {
   damp: [
     { code: 100, share: 0.6, oneLanding: true },
     { code: 1, share: 0.4 },
+  ],
+  /**
+   * A machine room (or shaft head) without cooling in a heat wave: the inverter derates or trips
+   * on over-temperature, the car stops short or overruns its run time, levels badly.
+   */
+  'machine-room-heat': [
+    { code: 6, share: 0.55 },
+    { code: 4, share: 0.25 },
+    { code: 102, share: 0.2 },
+  ],
+  /**
+   * A district's supply sagging under air-conditioning load (no mains cut, no 41): contactors
+   * and relays drop out for a moment, the controller loses its position.
+   */
+  'voltage-sag': [
+    { code: 1, share: 0.4 },
+    { code: 100, share: 0.25 },
+    { code: 7, share: 0.25 },
+    { code: 4, share: 0.1 },
+  ],
+  /**
+   * Weeks of abuse on one estate's lift: landing doors forced at a few landings, children pressing
+   * the car's stop switch (the safety circuit opens), e-bikes and carts holding the doors.
+   */
+  vandalism: [
+    { code: 100, share: 0.3, oneLanding: true },
+    { code: 1, share: 0.15 },
+    { code: 105, share: 0.2 },
+    { code: 2, share: 0.2 },
+    { code: 104, share: 0.1 },
+    { code: 90, share: 0.05 },
+  ],
+  /** Fitting out and moving in: doors held for boards and furniture, debris in the sills, overloaded cars. */
+  renovation: [
+    { code: 105, share: 0.35 },
+    { code: 2, share: 0.25 },
+    { code: 3, share: 0.15 },
+    { code: 104, share: 0.1 },
+    { code: 102, share: 0.1 },
+    { code: 100, share: 0.05, oneLanding: true },
+  ],
+  /** A lift back in use after months idle: dirty tracks and sills, oxidised contacts, a rusty brake drum, until it runs in. */
+  recommissioning: [
+    { code: 2, share: 0.25 },
+    { code: 3, share: 0.2 },
+    { code: 100, share: 0.2 },
+    { code: 102, share: 0.15 },
+    { code: 1, share: 0.1 },
+    { code: 4, share: 0.1 },
+  ],
+  /**
+   * A technician who neither checks in nor switches to inspection: landing doors opened with the
+   * key at several landings, the pit stop switch, door tests, all in normal mode.
+   */
+  'unlogged-visit': [
+    { code: 100, share: 0.45 },
+    { code: 1, share: 0.35 },
+    { code: 2, share: 0.1 },
+    { code: 3, share: 0.1 },
   ],
 } as const satisfies Record<string, readonly CodeShare[]>;

@@ -50,10 +50,18 @@ export const DEFAULT_NOISE = {
   stormDaysPerMonth: 0,
   stormPowerCutChance: 0.15,
   callOutChance: 0.005,
+  heatWavesPerMonth: 0,
+  chronicAbuseShare: 0,
+  renovationShare: 0,
+  occupancyChangeShare: 0,
+  recommissionedShare: 0,
 } as const;
 const dayRange = z
   .tuple([z.number().min(0), z.number().min(0)])
   .refine(([min, max]) => min <= max, 'min must not exceed max');
+
+/** A contractor's technicians always check in on the terminal unless the scenario says otherwise. */
+export const DEFAULT_UNLOGGED_VISIT_CHANCE = 0;
 
 const contractorSchema = z.strictObject({
   id: z.string().regex(/^[\w-]{1,64}$/, 'a contractor id of letters, digits, _ or -'),
@@ -66,6 +74,12 @@ const contractorSchema = z.strictObject({
   /** Chance that a visit comes late (after the legal 15 days). */
   slipChance: share,
   visitMinutes: z.tuple([z.number().positive(), z.number().positive()]),
+  /**
+   * Chance that a routine visit's technician neither checks in on the terminal nor switches to
+   * inspection: the tests' faults come in normal mode, and the platform sees no visit. Left out:
+   * never (DEFAULT_UNLOGGED_VISIT_CHANCE; left out rather than defaulted, so plans stay as they were).
+   */
+  unloggedVisitChance: share.optional(),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -170,6 +184,19 @@ export const scenarioSchema = z.strictObject({
       stormPowerCutChance: share.default(DEFAULT_NOISE.stormPowerCutChance),
       /** Chance that a fault the building notices makes it call the contractor (a repair visit within a day). */
       callOutChance: share.default(DEFAULT_NOISE.callOutChance),
+      /**
+       * Heat waves per month, city-wide, of 3 to 8 days: drives without machine-room cooling trip in
+       * the afternoons, and districts' supply sags under air-conditioning load (no mains cut).
+       */
+      heatWavesPerMonth: z.number().min(0).default(DEFAULT_NOISE.heatWavesPerMonth),
+      /** Share of residential lifts abused for weeks: forced landing doors, the car's stop switch, doors held. */
+      chronicAbuseShare: share.default(DEFAULT_NOISE.chronicAbuseShare),
+      /** Share of buildings in a fit-out and move-in season of weeks: door faults on each of their lifts. */
+      renovationShare: share.default(DEFAULT_NOISE.renovationShare),
+      /** Share of lifts whose building fills up (trips 2 to 3 times) or empties (a third to a half) over weeks. */
+      occupancyChangeShare: share.default(DEFAULT_NOISE.occupancyChangeShare),
+      /** Share of lifts idle for months that come back into use in the run, with run-in faults for weeks. */
+      recommissionedShare: share.default(DEFAULT_NOISE.recommissionedShare),
     })
     .prefault({}),
   powerOffsPerYear: z.number().min(0).default(2),

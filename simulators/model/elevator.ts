@@ -22,8 +22,11 @@ import { hourlyUsage, PROFILES } from '../profiles.js';
 import { Random } from '../random.js';
 import type { Scenario } from '../scenario.js';
 import type { TruthRecord } from '../truth.js';
+import { DEFAULT_UNLOGGED_VISIT_CHANCE } from '../scenario.js';
 import {
   POWER_OFF_MINUTES,
+  STREAMS,
+  usageFactor,
   type ElevatorPlan,
   type PlannedDegradation,
   type PlannedIncident,
@@ -118,6 +121,8 @@ interface Period {
 interface Visit extends Period {
   readonly kind: MaintenancePayload['kind'];
   readonly started: boolean;
+  /** The technician checks in on the terminal and switches to inspection (unlogged: neither; Contractor.unloggedVisitChance). */
+  readonly logged: boolean;
 }
 
 interface ActiveDegradation extends PlannedDegradation {
@@ -144,6 +149,10 @@ const progressOf = (t: number, from: number, to: number) => Math.min(1, Math.max
  */
 export class ElevatorModel {
   private readonly random: Random;
+  /** Draws of the unlogged visits, apart, so a fleet without them draws as it always did. */
+  private readonly visitRandom: Random;
+  /** The faults an unlogged visit under way brought, recorded as nuisance when it ends. */
+  private unloggedCodes = new Set<number>();
   private cursor: number;
   private seq = 0;
   private floor = 1;
@@ -191,7 +200,8 @@ export class ElevatorModel {
     readonly plan: ElevatorPlan,
     private readonly scenario: Scenario,
   ) {
-    this.random = Random.for(scenario.seed, plan.index, 1);
+    this.random = Random.for(scenario.seed, plan.index, STREAMS.model);
+    this.visitRandom = Random.for(scenario.seed, plan.index, STREAMS.visits);
     this.cursor = scenario.fromMs;
     this.counters = { ...plan.counters };
     this.degradations = plan.degradations.map((planned) => ({ ...planned, codes: new Set<number>() }));
@@ -240,6 +250,10 @@ export class ElevatorModel {
       if (degradation.onset < this.cursor) this.recordDegradation(degradation, 'pending', null);
     }
     for (const burst of this.bursts.splice(0)) this.recordNuisance(burst);
+    const change = this.plan.usageChange;
+    // A building filling or emptying is no burst of faults, but its rates change under it: the window covers the change and after.
+    if (change?.kind === 'occupancy-change' && change.start < this.cursor)
+      this.recordEvent(change.kind, 'nuisance', change.start, [], this.cursor);
     const due = this.lastCheckoutAt === null ? null : this.lastCheckoutAt + LEGAL_VISIT_GAP_DAYS * DAY_MS;
     if (due !== null && this.cursor > due) this.recordEvent('maintenance-overdue', 'maintenance', due, [], this.cursor);
     this.degradations.length = 0;
@@ -303,17 +317,24 @@ export class ElevatorModel {
     if (!this.random.chance(this.scenario.noise.callOutChance)) return;
     const start = at + Math.round(this.random.uniform(...REPAIR_DELAY_HOURS) * HOUR_MS);
     const minutes = Math.round(this.random.uniform(...CALL_OUT_MINUTES));
-    this.callOut = { start, end: start + minutes * MINUTE_MS, kind: 'repair', started: false };
+    this.callOut = { start, end: start + minutes * MINUTE_MS, kind: 'repair', started: false, logged: true };
   }
 
   /** A burst of `mean` faults on average from a mix, at times in [from, to), at random landings. Returns their codes. */
-  private burst(drafts: Draft[], mix: readonly CodeShare[], mean: number, from: number, to: number): number[] {
+  private burst(
+    drafts: Draft[],
+    mix: readonly CodeShare[],
+    mean: number,
+    from: number,
+    to: number,
+    random = this.random,
+  ): number[] {
     if (to - from < 2 * SECOND_MS) return [];
-    const count = this.random.poisson(mean);
+    const count = random.poisson(mean);
     const codes: number[] = [];
     for (let i = 0; i < count; i++) {
-      const { code } = this.random.weighted(mix, (entry) => entry.share);
-      this.fault(drafts, Math.round(this.random.uniform(from, to)), code, this.randomFloor());
+      const { code } = random.weighted(mix, (entry) => entry.share);
+      this.fault(drafts, Math.round(random.uniform(from, to)), code, random.int(1, this.plan.floors));
       codes.push(code);
     }
     return codes;
@@ -331,7 +352,10 @@ export class ElevatorModel {
       this.drift = Math.exp(this.logDrift);
     }
     this.hourEnd = Math.floor(start / HOUR_MS) * HOUR_MS + HOUR_MS;
-    this.usage = hourlyUsage(PROFILES[this.plan.profile], start, this.plan.weekendFactor) * this.dayFactor;
+    this.usage =
+      hourlyUsage(PROFILES[this.plan.profile], start, this.plan.weekendFactor) *
+      this.dayFactor *
+      usageFactor(this.plan.usageChange, start);
   }
 
   /** Whether something can happen to the car now: it runs normally and its terminal is online to tell. */
@@ -341,7 +365,7 @@ export class ElevatorModel {
 
   private mode(): number {
     if (this.outOfService) return SERVICE_MODES.outOfService;
-    if (this.visit.started || this.repair?.started || this.callOut?.started || this.inspection)
+    if ((this.visit.started && this.visit.logged) || this.repair?.started || this.callOut?.started || this.inspection)
       return SERVICE_MODES.inspection;
     if (this.fireTest) return SERVICE_MODES.fireReturn;
     if (this.powerOff) return SERVICE_MODES.emergencyPower;
@@ -466,7 +490,9 @@ export class ElevatorModel {
     const minutes = Math.round(this.random.uniform(...this.plan.contractor.visitMinutes));
     const n = this.visitsDone + 1;
     const kind = n % 24 === 0 ? 'annual' : n % 12 === 0 ? 'semi-annual' : n % 6 === 0 ? 'quarterly' : 'half-monthly';
-    return { start, end: start + minutes * MINUTE_MS, kind, started: false };
+    const unlogged = this.plan.contractor.unloggedVisitChance ?? DEFAULT_UNLOGGED_VISIT_CHANCE;
+    const logged = unlogged === 0 || !this.visitRandom.chance(unlogged);
+    return { start, end: start + minutes * MINUTE_MS, kind, started: false, logged };
   }
 
   /** Half-monthly: the next visit 12 to 15 days after the last; a slipping contractor comes later. */
@@ -521,16 +547,34 @@ export class ElevatorModel {
   }
 
   private checkIn(visit: Visit, at: number, drafts: Draft[]): void {
+    const mean = this.scenario.noise.visitFaults * VISIT_BURST_FACTOR[visit.kind];
+    if (!visit.logged) {
+      // The platform sees no visit: only the tests' faults, in normal mode, counted as any.
+      const mix = BURST_FAULTS['unlogged-visit'];
+      const codes = this.burst(drafts, mix, mean, at + SECOND_MS, visit.end - SECOND_MS, this.visitRandom);
+      this.unloggedCodes = new Set(codes);
+      return;
+    }
     const due = this.lastCheckoutAt === null ? null : this.lastCheckoutAt + LEGAL_VISIT_GAP_DAYS * DAY_MS;
     if (due !== null && at > due) this.recordEvent('maintenance-overdue', 'maintenance', due, [], at);
     const common = { technician: this.technician(), contractor: this.plan.contractor.id, kind: visit.kind };
     drafts.push({ at, kind: 'maintenance', body: { action: 'checkin', ...common } });
     this.fault(drafts, at + SECOND_MS, 43);
-    const mean = this.scenario.noise.visitFaults * VISIT_BURST_FACTOR[visit.kind];
     this.burst(drafts, BURST_FAULTS.technician, mean, at + 2 * SECOND_MS, visit.end - SECOND_MS);
   }
 
   private checkOut(visit: Visit, at: number, drafts: Draft[]): void {
+    if (!visit.logged) {
+      if (this.unloggedCodes.size > 0)
+        this.recordEvent(
+          'unlogged-visit',
+          'nuisance',
+          visit.start,
+          [...this.unloggedCodes].sort((a, b) => a - b),
+          at,
+        );
+      return;
+    }
     const common = { technician: this.technician(), contractor: this.plan.contractor.id, kind: visit.kind };
     const items = visit.kind === 'repair' ? ['repair'] : ['doors', 'brake', 'ropes', 'safety circuit'];
     drafts.push({ at, kind: 'maintenance', body: { action: 'checkout', ...common, items } });
@@ -563,7 +607,7 @@ export class ElevatorModel {
       this.fault(drafts, at + 5 * SECOND_MS, 42);
     const start = at + Math.round(this.random.uniform(...REPAIR_DELAY_HOURS) * HOUR_MS);
     const minutes = Math.round(this.random.uniform(...REPAIR_MINUTES));
-    this.repair = { start, end: start + minutes * MINUTE_MS, kind: 'repair', started: false };
+    this.repair = { start, end: start + minutes * MINUTE_MS, kind: 'repair', started: false, logged: true };
   }
 
   // ---- periods and sudden events -------------------------------------------------------
@@ -657,7 +701,9 @@ export class ElevatorModel {
     while (this.nuisance[0] && this.nuisance[0].start < end) {
       const nuisance = this.nuisance.shift() as PlannedNuisance;
       const from = Math.max(start, nuisance.start);
-      const times = Array.from({ length: nuisance.faults }, () => Math.round(this.random.uniform(from, nuisance.end)));
+      const times =
+        nuisance.times?.slice() ??
+        Array.from({ length: nuisance.faults }, () => Math.round(this.random.uniform(from, nuisance.end)));
       this.bursts.push({ nuisance, times: times.sort((a, b) => a - b), codes: new Set() });
     }
     for (const burst of [...this.bursts]) {
@@ -666,7 +712,7 @@ export class ElevatorModel {
         const at = times.shift() as number;
         if (!this.running()) continue;
         const entry = this.random.weighted(BURST_FAULTS[nuisance.kind] as readonly CodeShare[], (e) => e.share);
-        this.fault(drafts, at, entry.code, entry.oneLanding ? nuisance.landing : this.randomFloor());
+        this.fault(drafts, at, entry.code, entry.oneLanding ? this.landingOf(nuisance) : this.randomFloor());
         codes.add(entry.code);
         this.noticed(at);
       }
@@ -675,6 +721,11 @@ export class ElevatorModel {
         this.recordNuisance(burst);
       }
     }
+  }
+
+  /** The landing of a nuisance's one-landing fault: its one, or one of its few. */
+  private landingOf(nuisance: PlannedNuisance): number {
+    return nuisance.landings ? this.random.pick(nuisance.landings) : nuisance.landing;
   }
 
   private suddenEvents(start: number, drafts: Draft[]): void {

@@ -7,17 +7,38 @@ import {
   SYMPTOM_STEEPNESS,
   type DegradationName,
 } from '../degradations.js';
+import { shanghaiClock, shanghaiMidnight } from '../../lib/shanghai.js';
 import { PROFILES, type ProfileName } from '../profiles.js';
 import { Random } from '../random.js';
 import type { Contractor, Scenario } from '../scenario.js';
 
 const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
 const HOUR_MS = 3_600_000;
 const YEAR_DAYS = 365;
 const DAYS_PER_MONTH = 30;
 const MINUTE_MS = 60_000;
-/** Independent random streams of one member of a run: its plan, its model (elevator.ts), its own noise, its building's, the city's weather. */
-const STREAMS = { plan: 0, noise: 2, building: 3, weather: 4 } as const;
+/**
+ * Independent random streams of one member of a run: its plan, its model (elevator.ts), its own
+ * noise, its building's, the city's weather; then, each added with the noise it draws (so the
+ * earlier streams stay as they were): the city's heat waves, a district's supply, a lift's heat,
+ * abuse, renovation and change of use, a building's renovation, a model's unlogged visits.
+ */
+export const STREAMS = {
+  plan: 0,
+  model: 1,
+  noise: 2,
+  building: 3,
+  weather: 4,
+  heatWaves: 5,
+  grid: 6,
+  heat: 7,
+  abuse: 8,
+  use: 9,
+  visits: 10,
+  renovation: 11,
+  buildingRenovation: 12,
+} as const;
 /** A mains power cut lasts this many minutes. */
 export const POWER_OFF_MINUTES = [10, 180] as const;
 /** The background rates hold for a lift making this many trips a day; busier ones fault more, as the square root. */
@@ -43,6 +64,58 @@ const DAMP_FAULTS = { mean: 3, spread: 0.8 } as const;
 const DAMP_DELAY_HOURS = [0, 3] as const;
 /** Share of exposed lifts whose damp landing is the ground floor (rain at the entrance); the rest a pit or a roof landing. */
 const DAMP_GROUND_FLOOR_SHARE = 0.7;
+/**
+ * A heat wave (Chongqing's summers: days above 40 °C): how long, how hot (mean 1), the local
+ * hours a machine room without cooling overheats, the share of lifts without cooling (older
+ * machine rooms, machine-room-less lifts' shaft heads), and their drive trips per hot afternoon.
+ */
+const HEAT_WAVE_DAYS = [3, 8] as const;
+const HEAT_SEVERITY_SPREAD = 0.5;
+const HEAT_HOURS = [12, 19] as const;
+const HEAT_EXPOSED_SHARE = 0.35;
+const HEAT_DRIVE_FAULTS = { mean: 0.5, spread: 1 } as const;
+/**
+ * Supply sags under the air-conditioning peak: episodes a district has per hot day, in which
+ * local hours and for how long; the share of the district's lifts each catches (those on the
+ * weak feeder, running at the time) and the faults each shows.
+ */
+const SAG_EPISODES_PER_DISTRICT_DAY = 0.3;
+const SAG_HOURS = [13, 22] as const;
+const SAG_MINUTES = [5, 40] as const;
+const SAG_HIT_SHARE = 0.35;
+const SAG_FAULTS = 1.2;
+/**
+ * Weeks of abuse on an estate's lift: how long, faults a day (mean, spread between lifts; more
+ * at weekends), the landings whose doors are forced, and when (after school and in the evening).
+ */
+const ABUSE_WEEKS = [2, 8] as const;
+const CHRONIC_ABUSE_FAULTS = { perDay: 1.2, spread: 0.7, weekend: 1.5 } as const;
+const FORCED_LANDINGS = [2, 4] as const;
+const ABUSE_HOUR_WEIGHTS = [1, 0.5, 0.2, 0, 0, 0, 0.2, 0.5, 0.5, 0.5, 1, 1, 2, 2, 1, 2, 4, 5, 5, 6, 6, 5, 3, 2];
+/**
+ * A building's fit-out and move-in season: how long, door faults a day on each of its lifts
+ * (mean, spread between buildings), in working hours, not on Sundays.
+ */
+const RENOVATION_WEEKS = [3, 10] as const;
+const RENOVATION_FAULTS = { perDay: 2.5, spread: 0.6 } as const;
+const WORKING_HOURS = [8, 18] as const;
+/**
+ * A building that fills up (most) or empties over some weeks, starting in the first part of the
+ * run: its trips' factor at the end, and how long the change takes.
+ */
+const OCCUPANCY_FILLING_SHARE = 0.7;
+const OCCUPANCY_FILLED = [2, 3] as const;
+const OCCUPANCY_EMPTIED = [0.3, 0.5] as const;
+const OCCUPANCY_START_SHARE = 0.6;
+const OCCUPANCY_RAMP_WEEKS = [2, 6] as const;
+/**
+ * A lift back in use after months idle: when in the run (days), how idle before (its trips'
+ * factor), and its run-in: faults a day at first, halving every few days, for some weeks, in
+ * the day's hours.
+ */
+const RECOMMISSION_DAYS = [7, 45] as const;
+const IDLE_USAGE = 0.02;
+const RUN_IN = { perDay: 3, spread: 0.6, halvingDays: [3, 7], days: [14, 28], hours: [7, 22] } as const;
 const DISTRICTS = ['渝中区', '江北区', '沙坪坝区', '九龙坡区', '南岸区', '渝北区', '巴南区'] as const;
 const INSURERS = ['INS-PICC', 'INS-CPIC', 'INS-PINGAN'] as const;
 const ELEVATORS_PER_USE_UNIT = 4;
@@ -78,14 +151,42 @@ export interface PlannedIncident {
   readonly fromRates: boolean;
 }
 
-/** A burst of faults on a healthy lift, not wear: passengers abusing it, a storm's damp. */
+/** Nuisance on a healthy lift, not wear, each named in the truth and bringing its own mix (BURST_FAULTS). */
+export type NuisanceKind =
+  'passenger-abuse' | 'damp' | 'machine-room-heat' | 'voltage-sag' | 'vandalism' | 'renovation' | 'recommissioning';
+
+/** A burst of faults on a healthy lift, not wear: passengers abusing it, a storm's damp, a heat wave, ... */
 export interface PlannedNuisance {
-  readonly kind: 'passenger-abuse' | 'damp';
+  readonly kind: NuisanceKind;
   readonly start: number;
   readonly end: number;
   readonly faults: number;
   /** The landing of its one-landing faults. */
   readonly landing: number;
+  /** When its faults come, if planned (in their hours, day by day); else spread evenly from start to end. */
+  readonly times?: readonly number[];
+  /** The landings its one-landing faults come at, if several (doors forced at a few landings). */
+  readonly landings?: readonly number[];
+}
+
+/**
+ * Its trips' factor changing: `from` until `start`, towards `to` (geometrically) until `end`,
+ * then `to`. A building filling or emptying (`occupancy-change`, recorded in the truth), or a
+ * lift idle until it comes back into use (`recommissioning`, whose run-in faults are a nuisance).
+ */
+export interface UsageChange {
+  readonly kind: 'occupancy-change' | 'recommissioning';
+  readonly start: number;
+  readonly end: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The factor a usage change puts on its lift's trips at `at` (1 without one). */
+export function usageFactor(change: UsageChange | undefined, at: number): number {
+  if (!change) return 1;
+  const progress = Math.min(1, Math.max(0, (at - change.start) / (change.end - change.start)));
+  return change.from * (change.to / change.from) ** progress;
 }
 
 /** Everything fixed about one simulated elevator, drawn from the scenario and its seed. */
@@ -109,6 +210,8 @@ export interface ElevatorPlan {
   readonly background: ReadonlyArray<{ readonly code: FaultCode; readonly perDay: number }>;
   /** In time order. */
   readonly nuisance: readonly PlannedNuisance[];
+  /** Its trips changing under it, if they do. */
+  readonly usageChange?: UsageChange;
   readonly ratedSpeedMps: number;
   readonly ropeBendsPerTrip: number;
   readonly baseCloseMs: number;
@@ -177,6 +280,189 @@ function buildingPowerCuts(scenario: Scenario, building: number): PlannedInciden
   return cuts;
 }
 
+/** Fault times from `start` to `end`, day by day: `perDay(midnight)` on average, each at a local hour `hourOf` draws. */
+function dailyTimes(
+  random: Random,
+  [start, end]: readonly [number, number],
+  perDay: (midnight: number) => number,
+  hourOf: () => number,
+): number[] {
+  const times: number[] = [];
+  for (let day = shanghaiMidnight(start); day < end; day += DAY_MS) {
+    const count = random.poisson(perDay(day));
+    for (let i = 0; i < count; i++) times.push(Math.round(day + hourOf() * HOUR_MS));
+  }
+  return times.filter((at) => at >= start && at < end).sort((a, b) => a - b);
+}
+
+const isWeekend = (midnight: number) => shanghaiClock(midnight + 12 * HOUR_MS).weekend;
+
+interface HeatWave {
+  /** Its days' local midnights within the run. */
+  readonly days: readonly number[];
+  /** How hot (mean 1). */
+  readonly severity: number;
+}
+
+const heatWaves = new WeakMap<Scenario, readonly HeatWave[]>();
+
+/** The run's heat waves, city-wide: the same for every elevator of the scenario. */
+function heatWavesOf(scenario: Scenario): readonly HeatWave[] {
+  let found = heatWaves.get(scenario);
+  if (!found) {
+    const random = Random.for(scenario.seed, 0, STREAMS.heatWaves);
+    const end = scenario.fromMs + scenario.duration;
+    const count = random.poisson((scenario.noise.heatWavesPerMonth / DAYS_PER_MONTH) * (scenario.duration / DAY_MS));
+    found = Array.from({ length: count }, () => {
+      const first = shanghaiMidnight(scenario.fromMs + random.uniform(0, scenario.duration));
+      const days = Array.from({ length: random.int(...HEAT_WAVE_DAYS) }, (_, i) => first + i * DAY_MS);
+      return { days: days.filter((day) => day < end), severity: random.factor(HEAT_SEVERITY_SPREAD) };
+    });
+    heatWaves.set(scenario, found);
+  }
+  return found;
+}
+
+interface Sag {
+  readonly start: number;
+  readonly end: number;
+}
+
+const sags = new WeakMap<Scenario, Map<string, readonly Sag[]>>();
+
+/** A district's supply sags on the run's hot days, the same for every elevator of the district. */
+function districtSags(scenario: Scenario, district: (typeof DISTRICTS)[number]): readonly Sag[] {
+  let byDistrict = sags.get(scenario);
+  if (!byDistrict) sags.set(scenario, (byDistrict = new Map()));
+  let found = byDistrict.get(district);
+  if (!found) {
+    const random = Random.for(scenario.seed, DISTRICTS.indexOf(district), STREAMS.grid);
+    found = heatWavesOf(scenario).flatMap(({ days, severity }) =>
+      days.flatMap((day) =>
+        Array.from({ length: random.poisson(SAG_EPISODES_PER_DISTRICT_DAY * severity) }, () => {
+          const start = Math.round(day + range(random, SAG_HOURS) * HOUR_MS);
+          return { start, end: start + Math.round(range(random, SAG_MINUTES)) * MINUTE_MS };
+        }),
+      ),
+    );
+    byDistrict.set(district, found);
+  }
+  return found.filter((sag) => sag.start >= scenario.fromMs);
+}
+
+/** A heat wave on this lift: its drive tripping in the afternoons if its machine room has no cooling, its district's sags. */
+function heatNuisance(scenario: Scenario, index: number, district: (typeof DISTRICTS)[number]): PlannedNuisance[] {
+  const random = Random.for(scenario.seed, index, STREAMS.heat);
+  const exposed = random.chance(HEAT_EXPOSED_SHARE);
+  const susceptibility = random.factor(HEAT_DRIVE_FAULTS.spread);
+  const nuisance: PlannedNuisance[] = [];
+  for (const { days, severity } of exposed ? heatWavesOf(scenario) : []) {
+    const [first, last] = [days[0], days.at(-1)];
+    if (first === undefined || last === undefined) continue;
+    const window = [
+      Math.max(scenario.fromMs, first + HEAT_HOURS[0] * HOUR_MS),
+      last + HEAT_HOURS[1] * HOUR_MS,
+    ] as const;
+    const mean = HEAT_DRIVE_FAULTS.mean * susceptibility * severity * scenario.backgroundFaults;
+    const times = dailyTimes(
+      random,
+      window,
+      () => mean,
+      () => range(random, HEAT_HOURS),
+    );
+    if (times.length > 0)
+      nuisance.push({
+        kind: 'machine-room-heat',
+        start: window[0],
+        end: window[1],
+        faults: times.length,
+        landing: 1,
+        times,
+      });
+  }
+  for (const sag of districtSags(scenario, district)) {
+    if (!random.chance(SAG_HIT_SHARE)) continue;
+    const faults = random.poisson(SAG_FAULTS * scenario.backgroundFaults);
+    if (faults > 0) nuisance.push({ kind: 'voltage-sag', ...sag, faults, landing: 1 });
+  }
+  return nuisance;
+}
+
+/** Weeks of abuse on a residential lift: doors forced at a few landings, its stop switch pressed, doors held. */
+function abuseNuisance(scenario: Scenario, index: number, profile: ProfileName, floors: number): PlannedNuisance[] {
+  const random = Random.for(scenario.seed, index, STREAMS.abuse);
+  if (profile !== 'residential' || !random.chance(scenario.noise.chronicAbuseShare)) return [];
+  const start = Math.round(scenario.fromMs + random.uniform(0, scenario.duration));
+  const end = start + Math.round(range(random, ABUSE_WEEKS) * WEEK_MS);
+  const { perDay, spread, weekend } = CHRONIC_ABUSE_FAULTS;
+  const rate = perDay * random.factor(spread) * scenario.noise.passengers * scenario.backgroundFaults;
+  const landings = [...new Set(Array.from({ length: random.int(...FORCED_LANDINGS) }, () => random.int(1, floors)))];
+  const hours = ABUSE_HOUR_WEIGHTS.map((weight, hour) => ({ weight, hour }));
+  const times = dailyTimes(
+    random,
+    [start, end],
+    (day) => rate * (isWeekend(day) ? weekend : 1),
+    () => random.weighted(hours, (entry) => entry.weight).hour + random.next(),
+  );
+  if (times.length === 0) return [];
+  return [{ kind: 'vandalism', start, end, faults: times.length, landing: landings[0] as number, landings, times }];
+}
+
+/** A building's fit-out and move-in season, if it has one in the run: its weeks and its door faults a day. */
+function buildingRenovation(scenario: Scenario, building: number) {
+  const random = Random.for(scenario.seed, building, STREAMS.buildingRenovation);
+  if (!random.chance(scenario.noise.renovationShare)) return null;
+  const start = Math.round(scenario.fromMs + random.uniform(0, scenario.duration));
+  const end = start + Math.round(range(random, RENOVATION_WEEKS) * WEEK_MS);
+  return { start, end, perDay: RENOVATION_FAULTS.perDay * random.factor(RENOVATION_FAULTS.spread) };
+}
+
+/** Its building's renovation on this lift: door faults on working days, a knocked landing door at the flat's floor. */
+function renovationNuisance(scenario: Scenario, index: number, building: number, floors: number): PlannedNuisance[] {
+  const renovation = buildingRenovation(scenario, building);
+  if (!renovation) return [];
+  const random = Random.for(scenario.seed, index, STREAMS.renovation);
+  const { start, end, perDay } = renovation;
+  const rate = perDay * scenario.backgroundFaults;
+  const times = dailyTimes(
+    random,
+    [start, end],
+    (day) => (isWeekend(day) ? 0 : rate),
+    () => range(random, WORKING_HOURS),
+  );
+  if (times.length === 0) return [];
+  return [{ kind: 'renovation', start, end, faults: times.length, landing: random.int(1, floors), times }];
+}
+
+/** A change of use under the lift, if it has one: its building filling or emptying, or its return after months idle with its run-in faults. */
+function useChange(scenario: Scenario, index: number): { usageChange?: UsageChange; nuisance: PlannedNuisance[] } {
+  const random = Random.for(scenario.seed, index, STREAMS.use);
+  const { noise, fromMs, duration } = scenario;
+  if (random.chance(noise.recommissionedShare)) {
+    const back = Math.round(fromMs + range(random, RECOMMISSION_DAYS) * DAY_MS);
+    const usageChange = { kind: 'recommissioning', start: back - DAY_MS, end: back, from: IDLE_USAGE, to: 1 } as const;
+    const first = RUN_IN.perDay * random.factor(RUN_IN.spread) * scenario.backgroundFaults;
+    const halving = range(random, RUN_IN.halvingDays) * DAY_MS;
+    const end = back + Math.round(range(random, RUN_IN.days) * DAY_MS);
+    const times = dailyTimes(
+      random,
+      [back, end],
+      (day) => first * 0.5 ** (Math.max(0, day - back) / halving),
+      () => range(random, RUN_IN.hours),
+    );
+    const nuisance =
+      times.length > 0
+        ? [{ kind: 'recommissioning' as const, start: back, end, faults: times.length, landing: 1, times }]
+        : [];
+    return { usageChange, nuisance };
+  }
+  if (!random.chance(noise.occupancyChangeShare)) return { nuisance: [] };
+  const to = range(random, random.chance(OCCUPANCY_FILLING_SHARE) ? OCCUPANCY_FILLED : OCCUPANCY_EMPTIED);
+  const start = Math.round(fromMs + random.uniform(0, OCCUPANCY_START_SHARE * duration));
+  const end = start + Math.round(range(random, OCCUPANCY_RAMP_WEEKS) * WEEK_MS);
+  return { usageChange: { kind: 'occupancy-change', start, end, from: 1, to }, nuisance: [] };
+}
+
 /** The age factor: 1 at REFERENCE_AGE_YEARS, e times more every AGEING_YEARS beyond (times the scenario's ageing). */
 const ageFactor = (scenario: Scenario, ageYears: number) =>
   Math.exp((scenario.noise.ageing * (ageYears - REFERENCE_AGE_YEARS)) / AGEING_YEARS);
@@ -220,6 +506,8 @@ export function planElevator(scenario: Scenario, index: number): ElevatorPlan {
     ];
   });
 
+  // The first of the plan's draws after its degradations, as it always was; the district's supply needs it early.
+  const district = random.pick(DISTRICTS);
   const passengers = own.factor(PASSENGER_SPREAD * noise.spread);
   const weekendFactor = profile.weekendFactor * range(own, WEEKEND_JITTER);
   const doorPerDay =
@@ -270,9 +558,16 @@ export function planElevator(scenario: Scenario, index: number): ElevatorPlan {
         landing: dampLanding,
       });
   }
+  const building = Math.floor(index / ELEVATORS_PER_USE_UNIT);
+  const { usageChange, nuisance: runIn } = useChange(scenario, index);
+  nuisance.push(
+    ...heatNuisance(scenario, index, district),
+    ...abuseNuisance(scenario, index, profileName, floors),
+    ...renovationNuisance(scenario, index, building, floors),
+    ...runIn,
+  );
   nuisance.sort((a, b) => a.start - b.start);
 
-  const building = Math.floor(index / ELEVATORS_PER_USE_UNIT);
   const incidents: PlannedIncident[] = [
     ...scenario.incidents
       .filter((incident) => incident.elevators.includes(index + 1))
@@ -290,7 +585,7 @@ export function planElevator(scenario: Scenario, index: number): ElevatorPlan {
     id,
     registration: {
       id,
-      district: random.pick(DISTRICTS),
+      district,
       useUnit: `UU-${String(building + 1).padStart(5, '0')}`,
       insurer: random.pick(INSURERS),
       contractor: contractor.id,
@@ -305,6 +600,7 @@ export function planElevator(scenario: Scenario, index: number): ElevatorPlan {
     passengers,
     background,
     nuisance,
+    ...(usageChange ? { usageChange } : {}),
     ratedSpeedMps,
     ropeBendsPerTrip,
     baseCloseMs: random.int(...DOOR_CLOSE_MS),
