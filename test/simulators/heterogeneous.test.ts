@@ -25,6 +25,9 @@ const FAMILIES = [
   'old-mixed-fleet',
   'storm-season',
   'heterogeneous-city',
+  'summer-heat',
+  'vandalised-estates',
+  'changing-use',
 ] as const;
 
 /** Expected faults of some codes per weekday on a healthy lift, as planned. */
