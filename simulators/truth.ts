@@ -25,7 +25,8 @@ export const truthRecordSchema = z.object({
   elevator: z.string(),
   /**
    * A degradation kind, a sudden event (entrapment, ...), `power-off`, `offline`,
-   * `maintenance-overdue`, or a nuisance (`passenger-abuse`, `damp`).
+   * `maintenance-overdue`, or a nuisance (`passenger-abuse`, `damp`, `machine-room-heat`,
+   * `voltage-sag`, `vandalism`, `renovation`, `recommissioning`, `unlogged-visit`, `occupancy-change`).
    */
   scenario: z.string(),
   category: z.enum(TRUTH_CATEGORIES),
