@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shippedScenarios } from '../../simulators/scenario.js';
-import { EVALUATION_SPLIT, runsOf, SplitError } from '../../simulators/split.js';
+import { EVALUATION_SPLIT, RETIRED_SEEDS, runsOf, SplitError } from '../../simulators/split.js';
 
 const { tuning, 'held-out': heldOut } = EVALUATION_SPLIT;
 
@@ -8,6 +8,10 @@ describe('the tuning / held-out split', () => {
   it('keeps its blocks apart: no family and no seed in both', () => {
     expect(tuning.families.filter((family) => (heldOut.families as readonly string[]).includes(family))).toEqual([]);
     expect(tuning.seeds.filter((seed) => (heldOut.seeds as readonly number[]).includes(seed))).toEqual([]);
+  });
+
+  it('never holds out again a seed whose held-out figures were read', () => {
+    expect(heldOut.seeds.filter((seed) => (RETIRED_SEEDS as readonly number[]).includes(seed))).toEqual([]);
   });
 
   it('names only shipped scenario families', () => {
