@@ -14,24 +14,32 @@ const FIELDS = 3;
 /** Fault codes are below this (the contract's end at 105); floors take the bits above, negative ones too. */
 const CODE_RANGE = 65_536;
 
-const pack = ({ code, floor, external, suppressed }: RuleFault) =>
-  (floor * CODE_RANGE + code) * 4 + (external ? 2 : 0) + (suppressed ? 1 : 0);
+/** The circumstances' bits below the code and floor. */
+const FLAG = { suppressed: 1, external: 2, common: 4 } as const;
+const FLAGS = 8;
+
+const pack = ({ code, floor, external, suppressed, common }: RuleFault) =>
+  (floor * CODE_RANGE + code) * FLAGS +
+  (external ? FLAG.external : 0) +
+  (suppressed ? FLAG.suppressed : 0) +
+  (common ? FLAG.common : 0);
 
 /** The log's faults as the rules read them. */
 export function faultsIn(log: FaultLog): RuleFault[] {
   const faults: RuleFault[] = [];
   for (let i = 0; i < log.length; i += FIELDS) {
     const packed = log[i + 2] as number;
-    const place = Math.floor(packed / 4);
-    const flags = packed - place * 4;
+    const place = Math.floor(packed / FLAGS);
+    const flags = packed - place * FLAGS;
     const floor = Math.floor(place / CODE_RANGE);
     faults.push({
       at: log[i] as number,
       seq: log[i + 1] as number,
       code: place - floor * CODE_RANGE,
       floor,
-      external: flags >= 2,
-      suppressed: flags % 2 === 1,
+      external: (flags & FLAG.external) !== 0,
+      suppressed: (flags & FLAG.suppressed) !== 0,
+      common: (flags & FLAG.common) !== 0,
     });
   }
   return faults;
@@ -54,4 +62,42 @@ export function appended(log: FaultLog, fault: RuleFault, horizon: number, max: 
   next[kept + 1] = fault.seq;
   next[kept + 2] = pack(fault);
   return next;
+}
+
+// Floors may be negative: the remainders are taken towards minus infinity, as faultsIn does.
+const codeOf = (packed: number) => {
+  const place = Math.floor(packed / FLAGS);
+  return place - Math.floor(place / CODE_RANGE) * CODE_RANGE;
+};
+const flagsOf = (packed: number) => packed - Math.floor(packed / FLAGS) * FLAGS;
+
+/** When the log's latest fault with one of `codes` that the detectors counted or set aside as common was, or null. */
+export function lastCounted(log: FaultLog, codes: ReadonlySet<number>): number | null {
+  for (let i = log.length - FIELDS; i >= 0; i -= FIELDS) {
+    const packed = log[i + 2] as number;
+    if (codes.has(codeOf(packed)) && (flagsOf(packed) & (FLAG.suppressed | FLAG.external)) === 0)
+      return log[i] as number;
+  }
+  return null;
+}
+
+/**
+ * Marks the log's counted faults with one of `codes` from `since` on that `common` says are
+ * common (in place: the log's array is the elevator's own); returns how many it marked.
+ */
+export function markCommon(
+  log: FaultLog,
+  codes: ReadonlySet<number>,
+  since: number,
+  common: (at: number) => boolean = () => true,
+): number {
+  const writable = log as number[];
+  let marked = 0;
+  for (let i = log.length - FIELDS; i >= 0 && (log[i] as number) >= since; i -= FIELDS) {
+    const packed = log[i + 2] as number;
+    if (!codes.has(codeOf(packed)) || flagsOf(packed) !== 0 || !common(log[i] as number)) continue;
+    writable[i + 2] = packed + FLAG.common;
+    marked++;
+  }
+  return marked;
 }

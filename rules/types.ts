@@ -18,6 +18,11 @@ export interface RuleFault {
   readonly external: boolean;
   /** During a maintenance visit or in inspection mode: a technician at work, not a hazard. */
   readonly suppressed: boolean;
+  /**
+   * In a common-cause episode of its family where the elevator stands (rules/detectors/common-cause.ts):
+   * many elevators at once, the weather or the grid, not wear. Absent: not.
+   */
+  readonly common?: boolean;
 }
 
 /**

@@ -7,8 +7,8 @@ import { HISTORY_DAYS, type DetectorRule, type RuleFault } from '../types.js';
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-/** Faults that count: not during maintenance or inspection, not caused by a power cut. */
-export const counts = (fault: RuleFault) => !fault.suppressed && !fault.external;
+/** Faults that count: not during maintenance or inspection, not caused by a power cut, not a common cause's. */
+export const counts = (fault: RuleFault) => !fault.suppressed && !fault.external && fault.common !== true;
 
 function detector<C extends RateConfig>(spec: {
   id: string;
