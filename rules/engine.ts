@@ -7,6 +7,7 @@ import { applyDecisions, type Ledger } from './actions.js';
 import { counts, type DoorTimingConfig } from './catalogue/detectors.js';
 import { RuleConfigs, type RuleVariant, type ShadowScope } from './config.js';
 import { PeerRates } from './detectors/baseline.js';
+import { CommonCause, type Onset } from './detectors/common-cause.js';
 import {
   absoluteEvidence,
   daysBetween,
@@ -16,9 +17,9 @@ import {
   type Window,
 } from './detectors/explain.js';
 import { FAMILIES, FAMILY_OF_CODE, type SymptomFamily } from './detectors/families.js';
-import { RateDetectors, type RateConfig, type Release } from './detectors/rate.js';
+import { RateDetectors, type RateConfig, type Release, type Signal } from './detectors/rate.js';
 import { DetectorState } from './detectors/state.js';
-import { appended, EMPTY_FAULT_LOG, faultsIn, type FaultLog } from './fault-log.js';
+import { appended, EMPTY_FAULT_LOG, faultsIn, lastCounted, markCommon, type FaultLog } from './fault-log.js';
 import { DETECTOR_RULES, STREAM_RULES } from './registry.js';
 import {
   HISTORY_DAYS,
@@ -124,6 +125,8 @@ class ElevatorState {
   private circumstances = 0;
 
   constructor(
+    /** The elevator as its last message came (its overrides' scope). */
+    public elevator: Elevator,
     /** Its page's detectors, and its slot there. */
     readonly detectors: RateDetectors,
     readonly slot: number,
@@ -159,6 +162,14 @@ class ElevatorState {
   private mark(bit: number, on: boolean): void {
     this.circumstances = on ? this.circumstances | bit : this.circumstances & ~bit;
   }
+}
+
+/** A detector's warning waiting out the common-cause hold: which rule, the fault that made it, its signal (null: the absolute rule's). */
+interface Held {
+  readonly rule: DetectorRule;
+  readonly trigger: RuleFault;
+  readonly signal: Signal | null;
+  readonly due: number;
 }
 
 /** What the engine needs of the store: the configs, and where its decisions go. */
@@ -214,6 +225,10 @@ export class RulesEngine {
   /** The detectors of each page of PAGE_SLOTS elevators, over the fleet's peer rates. */
   private readonly pages: RateDetectors[] = [];
   private readonly peers: PeerRates;
+  /** Rises on many elevators of one place at once: the fault families' common causes. */
+  private readonly commonCause: CommonCause;
+  /** Per elevator, the warnings waiting out the common-cause hold. */
+  private readonly held = new Map<string, Held[]>();
   private readonly registered: number;
   /**
    * The rules in shadow (docs/rules.md, "Shadow mode"): the same rules on a memory of their own,
@@ -251,6 +266,11 @@ export class RulesEngine {
       fleetSpread: FLEET_SPREAD,
       spreadPriorDays: FLEET_SPREAD_PRIOR_DAYS,
     });
+    this.commonCause = new CommonCause(
+      FAMILIES.map((family) =>
+        family.codes.length > 0 && this.detectorOf[family.index] ? family.fleetPrior : undefined,
+      ),
+    );
     for (const rule of Object.keys(SETTLED_BY)) {
       for (const ticket of store.tickets.activeFor(rule)) this.expectSettlement(rule, ticket.elevator);
     }
@@ -354,7 +374,9 @@ export class RulesEngine {
   private take(event: EngineEvent, elevator: Elevator, live: boolean): void {
     const state = this.stateOf(elevator, event);
     this.dailyLook(state, elevator, event.at, live);
-    const fault = this.observe(state, event);
+    const observed = this.observe(state, event);
+    const fault = observed && this.judgeCommon(state, elevator, observed);
+    if (live && this.held.size > 0) this.settleHeld(state, elevator, event.at);
     if (event.type === 'door' || event.type === 'doors-day') this.doorCycles(state, elevator, event, live);
     if (!fault) return;
     if (live) {
@@ -460,6 +482,32 @@ export class RulesEngine {
     return { faults, count: faults.length, days: EXPLAIN_DAYS };
   }
 
+  /**
+   * A counted fault of a family with a detector, as the common-cause tracker judges it: common
+   * when many elevators of its place show the family at once. An episode found now takes back
+   * what its earlier onsets counted.
+   */
+  private judgeCommon(state: ElevatorState, elevator: Elevator, fault: RuleFault): RuleFault {
+    const family = FAMILY_OF_CODE.get(fault.code);
+    const rule = family && this.detectorOf[family.index];
+    if (!family || !rule || !counts(fault)) return fault;
+    const codes = rule.codes;
+    const last = lastCounted(state.faults, codes);
+    const onset: Onset | null =
+      last === null || last <= fault.at - this.commonCause.windowMs
+        ? { elevator: elevator.id, district: elevator.district, at: fault.at }
+        : null;
+    const verdict = this.commonCause.judge(family.index, onset, elevator.district, fault.at);
+    for (const earlier of verdict.withdraw) {
+      const other = this.states.get(earlier.elevator);
+      if (!other) continue;
+      const marked = markCommon(other.faults, codes, earlier.at);
+      const config = this.runningConfig(rule, other.elevator);
+      if (config) other.detectors.withdraw(other.slot, family, marked, config);
+    }
+    return verdict.common ? { ...fault, common: true } : fault;
+  }
+
   private familyFault(state: ElevatorState, elevator: Elevator, fault: RuleFault, live: boolean): void {
     const family = FAMILY_OF_CODE.get(fault.code);
     const rule = family && this.detectorOf[family.index];
@@ -475,26 +523,68 @@ export class RulesEngine {
       this.apply(elevator, rule, 0, [{ type: 'occurrence', occurrences: [fault] }]);
       return;
     }
-    const absolute = rule.absolute?.({ fault, history: faultsIn(state.faults) }, config) ?? null;
-    if (!signal && !absolute) return;
+    if (this.held.get(elevator.id)?.some((held) => held.rule === rule)) return;
+    const open = this.decide(state, rule, fault, signal, faultsIn(state.faults), config);
+    if (!open) return;
+    if (!signal) state.detectors.markAlarmed(state.slot, family.index, fault.at);
+    const held: Held = { rule, trigger: fault, signal, due: fault.at + this.commonCause.holdMs };
+    this.held.set(elevator.id, [...(this.held.get(elevator.id) ?? []), held]);
+  }
+
+  /**
+   * The opening a detector's signal, or its absolute rule on the fault and the elevator's earlier
+   * counted faults, makes; null when neither holds.
+   */
+  private decide(
+    state: ElevatorState,
+    rule: DetectorRule,
+    fault: RuleFault,
+    signal: Signal | null,
+    history: readonly RuleFault[],
+    config: RateConfig,
+  ): Extract<Decision, { type: 'open' }> | null {
+    const { family } = rule;
+    const absolute = signal ? null : (rule.absolute?.({ fault, history }, config) ?? null);
+    if (!signal && !absolute) return null;
     const baseline = state.detectors.baseline(state.slot, family, config);
     const usual = usualPerWeek(baseline);
-    let open: Extract<Decision, { type: 'open' }>;
     if (signal) {
-      const recent = this.recentWindow(state, rule, fault.at, fault);
+      const recent = this.recentWindow(state, rule, fault.at, null);
       const window: Window = { count: recent.count, days: recent.days, usualPerWeek: usual };
-      open = this.opening(rule, recent.faults, titleOf(family, window, signal.risingSince), {
+      return this.opening(rule, recent.faults, titleOf(family, window, signal.risingSince), {
         evidence: rateEvidence(signal, window, config.falseAlarmYears),
       });
-    } else {
-      const found = absolute as NonNullable<typeof absolute>;
-      const window: Window = { count: found.occurrences.length, days: found.windowDays, usualPerWeek: usual };
-      open = this.opening(rule, found.occurrences, titleOf(family, window, null, found.floor), {
-        evidence: absoluteEvidence(family, window, found.floor, baseline.peerShare),
-      });
-      state.detectors.markAlarmed(state.slot, family.index, fault.at);
     }
-    this.apply(elevator, rule, this.configs.effective(rule, elevator).version, [open]);
+    const found = absolute as NonNullable<typeof absolute>;
+    const window: Window = { count: found.occurrences.length, days: found.windowDays, usualPerWeek: usual };
+    return this.opening(rule, found.occurrences, titleOf(family, window, null, found.floor), {
+      evidence: absoluteEvidence(family, window, found.floor, baseline.peerShare),
+    });
+  }
+
+  /**
+   * The elevator's held warnings whose hold is over: the faults a common cause was found to
+   * cover since are set aside and withdrawn; a warning whose fault was one of them, or whose
+   * absolute rule no longer holds without them, is dropped (its family learns again); the others open.
+   */
+  private settleHeld(state: ElevatorState, elevator: Elevator, at: number): void {
+    const list = this.held.get(elevator.id);
+    if (!list || (list[0] as Held).due > at) return;
+    const waiting = list.filter((held) => held.due > at);
+    if (waiting.length > 0) this.held.set(elevator.id, waiting);
+    else this.held.delete(elevator.id);
+    for (const held of list.filter((candidate) => candidate.due <= at)) {
+      const { rule, trigger } = held;
+      const family = rule.family;
+      const config = this.runningConfig(rule, elevator);
+      const covered = (time: number) => this.commonCause.covers(family.index, elevator.district, time, at);
+      const marked = markCommon(state.faults, rule.codes, at - HISTORY_DAYS * DAY_MS, covered);
+      if (config && marked > 0) state.detectors.withdraw(state.slot, family, marked, config);
+      const history = faultsIn(state.faults).filter((earlier) => earlier.at < trigger.at);
+      const open = config && !covered(trigger.at) && this.decide(state, rule, trigger, held.signal, history, config);
+      if (open) this.apply(elevator, rule, this.configs.effective(rule, elevator).version, [open]);
+      else state.detectors.release(state.slot, family.index, 'learn');
+    }
   }
 
   /** Door cycles with a reopen or a slow close: the door-timing detector. */
@@ -609,9 +699,11 @@ export class RulesEngine {
       const alarmed = this.activeAtStart.get(elevator.id) ?? new Map<number, number>();
       this.activeAtStart.delete(elevator.id);
       const { detectors, slot } = this.slotFor(event.at, elevator.installedOn, alarmed);
-      state = new ElevatorState(detectors, slot, Math.floor(event.at / DAY_MS));
+      state = new ElevatorState(elevator, detectors, slot, Math.floor(event.at / DAY_MS));
       this.states.set(elevator.id, state);
+      this.commonCause.join(elevator.district);
     }
+    state.elevator = elevator;
     return state;
   }
 

@@ -338,6 +338,25 @@ export class RateDetectors {
     this.peers.addSpread(family.index, r2, expected, at);
   }
 
+  /**
+   * Takes back `events` of the family counted earlier (a common cause found after them): they
+   * leave the weeks not yet learned, the day, and each chart, as much as they raised it.
+   */
+  withdraw(slot: number, family: SymptomFamily, events: number, config: RateConfig): void {
+    if (events <= 0) return;
+    const { f32 } = this.state;
+    const start = this.state.family(slot, family.index);
+    const fromNewer = Math.min(events, f32[start + F32.newerEvents] as number);
+    f32[start + F32.newerEvents] = (f32[start + F32.newerEvents] as number) - fromNewer;
+    f32[start + F32.olderEvents] = Math.max(0, (f32[start + F32.olderEvents] as number) - (events - fromNewer));
+    f32[start + F32.dayEvents] = Math.max(0, (f32[start + F32.dayEvents] as number) - events);
+    const { dispersion } = this.thresholds(slot, family, config);
+    config.rateRatios.forEach((k, chart) => {
+      const field = start + F32.charts + chart;
+      f32[field] = Math.max(0, (f32[field] as number) - (events / dispersion) * Math.log(k));
+    });
+  }
+
   /** A family's warning opened on an absolute rule: its data is held back as after a signal. */
   markAlarmed(slot: number, family: number, at: number): void {
     const { u32 } = this.state;

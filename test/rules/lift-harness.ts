@@ -1,6 +1,7 @@
 import type { Elevator, Ticket } from '../../contract/index.js';
 import { createLogger } from '../../lib/logger.js';
 import type { EngineEvent, EngineOptions } from '../../rules/engine.js';
+import { COMMON_CAUSE_DEFAULTS } from '../../rules/detectors/common-cause.js';
 import { RulesEngine } from '../../rules/engine.js';
 import { Random } from '../../simulators/random.js';
 import { openScratchStore } from '../../store/sqlite.js';
@@ -9,6 +10,8 @@ import { registration } from '../helpers/fixtures.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
+/** How long a detector's warning waits for a common cause before it opens. */
+export const HOLD = COMMON_CAUSE_DEFAULTS.holdHours * HOUR;
 /** A Monday, 00:00 in Shanghai. */
 export const START = Date.parse('2026-01-05T00:00:00+08:00');
 
@@ -32,6 +35,7 @@ export class Lifts {
   clock = START;
   private seq = 0;
   private readonly runs = new Map<string, number>();
+  private readonly lifts: Elevator[] = [];
 
   /** `only`: the rules the engine runs (default all). */
   constructor(
@@ -47,8 +51,22 @@ export class Lifts {
     });
   }
 
-  add(id: string, installedOn = '2015-05-01'): Elevator {
-    return this.store.elevators.register(registration(id, { installedOn }), 'h');
+  add(id: string, installedOn = '2015-05-01', district?: string): Elevator {
+    const lift = this.store.elevators.register(
+      registration(id, { installedOn, ...(district ? { district } : {}) }),
+      'h',
+    );
+    this.lifts.push(lift);
+    return lift;
+  }
+
+  /**
+   * Every lift reports (telemetry) `wait` after the clock, as a live one does each minute: the
+   * warnings held for a common cause since then open (or are dropped).
+   */
+  pass(wait = HOLD): void {
+    const at = this.clock + wait;
+    for (const lift of this.lifts) this.feed(lift, { type: 'mode', at, mode: 1 });
   }
 
   feed(elevator: Elevator, event: EngineEvent): void {
