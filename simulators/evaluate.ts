@@ -90,16 +90,28 @@ export interface Evaluation {
   readonly stats: EvaluationStats;
 }
 
-/** Every ticket of a store as scoring reads it: category, openedAt and the occurrences' times. */
-export function storedTickets(store: Store): ScoredTicket[] {
+/**
+ * Every ticket of a store as scoring reads it: category, openedAt and the occurrences' times;
+ * with `eventClock` (the store's engine ran on the simulation's clock, as evaluate's does) also
+ * when each was made, which is when it first warned.
+ */
+export function storedTickets(store: Store, { eventClock = false }: { eventClock?: boolean } = {}): ScoredTicket[] {
   const tickets: ScoredTicket[] = [];
   for (let after: string | null = ''; after !== null;) {
     const page = store.tickets.list({ limit: TICKET_PAGE, after: after || undefined });
     for (const { id } of page.items) {
       const ticket = store.tickets.get(id);
       if (!ticket) continue;
-      const { elevator, rule, category, openedAt, occurrences } = ticket;
-      tickets.push({ id, elevator, rule, category, openedAt, occurrences: occurrences.map(({ at }) => ({ at })) });
+      const { elevator, rule, category, openedAt, createdAt, occurrences } = ticket;
+      tickets.push({
+        id,
+        elevator,
+        rule,
+        category,
+        openedAt,
+        ...(eventClock ? { madeAt: createdAt } : {}),
+        occurrences: occurrences.map(({ at }) => ({ at })),
+      });
     }
     after = page.next;
   }
@@ -291,7 +303,7 @@ export async function evaluate(options: EvaluationOptions): Promise<Evaluation> 
       validation,
       scheduled: scanner !== undefined,
       truth,
-      tickets: storedTickets(store),
+      tickets: storedTickets(store, { eventClock: true }),
       stats: {
         messages: Object.values(byKind).reduce((sum, count) => sum + count, 0),
         byKind,

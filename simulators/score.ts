@@ -23,9 +23,19 @@ export const scoredTicketSchema = z.object({
   rule: z.string(),
   category: z.enum(TICKET_CATEGORIES).optional(),
   openedAt: z.iso.datetime({ offset: true }),
+  /**
+   * When liftwatch made it, on the run's event clock, where that is known (the in-process
+   * evaluation's engine runs on simulated time): a warning held for a common cause is made
+   * hours after the occurrence that opened it, and warns only from then.
+   */
+  madeAt: z.iso.datetime({ offset: true }).optional(),
   occurrences: z.array(z.object({ at: z.iso.datetime({ offset: true }) })).optional(),
 });
 export type ScoredTicket = z.infer<typeof scoredTicketSchema>;
+
+/** When the ticket first warned: when it was made where that is known, else its opening occurrence's time. */
+const openedOf = (ticket: ScoredTicket) =>
+  Math.max(Date.parse(ticket.openedAt), ticket.madeAt === undefined ? 0 : Date.parse(ticket.madeAt));
 
 /**
  * The truth a ticket of each category is about: a hazard warning is about wear (a degradation,
@@ -45,7 +55,7 @@ const claims = (ticket: ScoredTicket, record: TruthRecord) =>
 
 /** When a ticket told the insurer something: when it opened, and at each occurrence added later. */
 function warnings(ticket: ScoredTicket): number[] {
-  const opened = Date.parse(ticket.openedAt);
+  const opened = openedOf(ticket);
   const later = (ticket.occurrences ?? []).map((occurrence) => Date.parse(occurrence.at)).filter((at) => at > opened);
   return [opened, ...later];
 }
@@ -190,7 +200,7 @@ export function score(
     return onset >= from && onset <= to;
   });
   const inWindow = tickets.filter((ticket) => {
-    const opened = Date.parse(ticket.openedAt);
+    const opened = openedOf(ticket);
     return opened >= from && opened <= to;
   });
   const ticketsOf = byElevator(inWindow, (ticket) => ticket.elevator);
@@ -200,7 +210,7 @@ export function score(
   let truePositives = 0;
   const hazard = { tickets: 0, truePositives: 0 };
   for (const ticket of inWindow) {
-    const opened = Date.parse(ticket.openedAt);
+    const opened = openedOf(ticket);
     const right = (windowsOf.get(ticket.elevator) ?? []).some(
       ({ record, span }) =>
         (claims(ticket, record) && opened >= span[0] && opened <= span[1]) || criticalAtFailure(ticket, record, opened),
@@ -223,7 +233,7 @@ export function score(
     (ticketsOf.get(record.elevator) ?? [])
       .filter((ticket) => claims(ticket, record))
       // Wear is warned of by a ticket opening; a critical event also by an occurrence added at once.
-      .flatMap((ticket) => (record.category === 'degradation' ? [Date.parse(ticket.openedAt)] : warnings(ticket)))
+      .flatMap((ticket) => (record.category === 'degradation' ? [openedOf(ticket)] : warnings(ticket)))
       .filter((t) => t >= span[0] && t <= span[1] && t >= from && t <= to)
       .sort((a, b) => a - b);
 

@@ -276,6 +276,18 @@ describe('score by what each ticket claims', () => {
     expect(score(wear, others)).toMatchObject({ recall: 0 });
   });
 
+  it('times a ticket made after its opening occurrence (held for a common cause) from when it was made', () => {
+    const lateMade = claimed.map((ticket) =>
+      ticket.category === 'hazard' && ticket.elevator === 'E1' ? { ...ticket, madeAt: at(3 * DAY + 6 * HOUR) } : ticket,
+    );
+    expect(score(wear, lateMade)).toMatchObject({ recall: 0.5, medianLeadHours: 162 });
+    // Made after the failure: no warning in time.
+    const afterFailure = claimed.map((ticket) =>
+      ticket.category === 'hazard' && ticket.elevator === 'E1' ? { ...ticket, madeAt: at(10 * DAY + HOUR) } : ticket,
+    );
+    expect(score(wear, afterFailure).perKind['door-operator-wear']).toMatchObject({ ticketedInTime: 0 });
+  });
+
   it('answers a critical event only with a critical ticket, and times it in event time to a tenth of a second', () => {
     const result = score(wear, claimed);
     expect(result).toMatchObject({
