@@ -125,8 +125,6 @@ class ElevatorState {
   private circumstances = 0;
 
   constructor(
-    /** The elevator as its last message came (its overrides' scope). */
-    public elevator: Elevator,
     /** Its page's detectors, and its slot there. */
     readonly detectors: RateDetectors,
     readonly slot: number,
@@ -229,6 +227,11 @@ export class RulesEngine {
   private readonly commonCause: CommonCause;
   /** Per elevator, the warnings waiting out the common-cause hold. */
   private readonly held = new Map<string, Held[]>();
+  /**
+   * Per elevator, what an episode found since its last message takes back (each family's counted
+   * faults from a time on): done at its next message, where its overrides are known.
+   */
+  private readonly withdrawals = new Map<string, Array<{ readonly rule: DetectorRule; readonly since: number }>>();
   private readonly registered: number;
   /**
    * The rules in shadow (docs/rules.md, "Shadow mode"): the same rules on a memory of their own,
@@ -374,6 +377,11 @@ export class RulesEngine {
   private take(event: EngineEvent, elevator: Elevator, live: boolean): void {
     const state = this.stateOf(elevator, event);
     this.dailyLook(state, elevator, event.at, live);
+    const pending = this.withdrawals.size > 0 ? this.withdrawals.get(elevator.id) : undefined;
+    if (pending) {
+      this.withdrawals.delete(elevator.id);
+      for (const { rule, since } of pending) this.withdraw(state, elevator, rule, since);
+    }
     const observed = this.observe(state, event);
     const fault = observed && this.judgeCommon(state, elevator, observed);
     if (live && this.held.size > 0) this.settleHeld(state, elevator, event.at);
@@ -491,21 +499,29 @@ export class RulesEngine {
     const family = FAMILY_OF_CODE.get(fault.code);
     const rule = family && this.detectorOf[family.index];
     if (!family || !rule || !counts(fault)) return fault;
-    const codes = rule.codes;
-    const last = lastCounted(state.faults, codes);
+    const last = lastCounted(state.faults, rule.codes);
     const onset: Onset | null =
       last === null || last <= fault.at - this.commonCause.windowMs
         ? { elevator: elevator.id, district: elevator.district, at: fault.at }
         : null;
     const verdict = this.commonCause.judge(family.index, onset, elevator.district, fault.at);
     for (const earlier of verdict.withdraw) {
-      const other = this.states.get(earlier.elevator);
-      if (!other) continue;
-      const marked = markCommon(other.faults, codes, earlier.at);
-      const config = this.runningConfig(rule, other.elevator);
-      if (config) other.detectors.withdraw(other.slot, family, marked, config);
+      if (earlier.elevator === elevator.id) {
+        this.withdraw(state, elevator, rule, earlier.at);
+        continue;
+      }
+      const pending = this.withdrawals.get(earlier.elevator) ?? [];
+      pending.push({ rule, since: earlier.at });
+      this.withdrawals.set(earlier.elevator, pending);
     }
     return verdict.common ? { ...fault, common: true } : fault;
+  }
+
+  /** The elevator's counted faults of the rule's family from `since` on are common: set aside, and taken back from its detector. */
+  private withdraw(state: ElevatorState, elevator: Elevator, rule: DetectorRule, since: number): void {
+    const marked = markCommon(state.faults, rule.codes, since);
+    const config = this.runningConfig(rule, elevator);
+    if (config) state.detectors.withdraw(state.slot, rule.family, marked, config);
   }
 
   private familyFault(state: ElevatorState, elevator: Elevator, fault: RuleFault, live: boolean): void {
@@ -699,11 +715,10 @@ export class RulesEngine {
       const alarmed = this.activeAtStart.get(elevator.id) ?? new Map<number, number>();
       this.activeAtStart.delete(elevator.id);
       const { detectors, slot } = this.slotFor(event.at, elevator.installedOn, alarmed);
-      state = new ElevatorState(elevator, detectors, slot, Math.floor(event.at / DAY_MS));
+      state = new ElevatorState(detectors, slot, Math.floor(event.at / DAY_MS));
       this.states.set(elevator.id, state);
       this.commonCause.join(elevator.district);
     }
-    state.elevator = elevator;
     return state;
   }
 

@@ -139,7 +139,10 @@ class ScopeFamily {
   onset(onset: Onset, members: number): boolean {
     this.closeDays(onset.at, members);
     this.window(onset.at);
-    this.onsets.push(onset);
+    // In time order: a terminal's buffer may bring an onset later than others of after it.
+    let place = this.onsets.length;
+    while (place > this.head && (this.onsets[place - 1] as Onset).at > onset.at) place--;
+    this.onsets.splice(place, 0, onset);
     this.dayOnsets++;
     const { scanHours, minElevators, falseEpisodeChance } = this.options;
     const chance = falseEpisodeChance / scanHours.length;
