@@ -28,13 +28,21 @@ export interface CommonCauseOptions {
   readonly busyFactor: number;
   /** The chance, per onset, that a usual day's onsets pass any window's test: smaller, fewer false episodes. */
   readonly falseEpisodeChance: number;
-  /** A district shares in the fleet's episode while its own day reaches what its usual days reach with this chance. */
+  /** A district shares in the fleet's episode while its own day reaches what its usual days reach with this chance, */
   readonly shareChance: number;
+  /** or while its usual day has fewer onsets than this: too few for its own count to tell. */
+  readonly shareEvidence: number;
+  /** A day above what usual days reach with this chance teaches only that much (a common cause not found). */
+  readonly clipChance: number;
   /** Fewer elevators than this rising together are never a common cause. */
   readonly minElevators: number;
   /** Half-life of the days the usual onsets are learned from. */
   readonly halfLifeDays: number;
-  /** What the fleet's documented rate weighs against the scope's own days, in days. */
+  /**
+   * The days of its own a scope learns before it finds episodes, leaning on the fleet's
+   * documented rate with this weight until then (a fleet's rate may be ten times the documented
+   * one: old lifts); from then on its own days alone.
+   */
   readonly priorDays: number;
   /** How long the spans of past episodes are kept, in days: as far back as the rules read. */
   readonly keepDays: number;
@@ -48,14 +56,20 @@ export interface CommonCauseOptions {
 /**
  * The defaults: a storm's damp shows within hours or over its day; a false episode costs a day of
  * one family's evidence in one place, so the test may be sure, not blind: one in 10,000 onsets of
- * a usual day, and at least three elevators. A district shares in the fleet's episode when its
- * own onsets are what one usual day in 20 shows.
+ * a usual day, and at least three elevators, once the scope has a week of its own days (a fleet of
+ * old lifts shows ten times the documented rate). A district shares in the fleet's episode when
+ * its own onsets are in its usual days' upper quartile, or when its usual day has fewer than three
+ * (too few to tell: a small fleet's district goes with its fleet); a day above what one usual day in 20
+ * reaches teaches only that much (clipped any lower, a busy fleet's usual could never catch up
+ * with it, and every day of it would look like an episode: measured on old-mixed-fleet).
  */
 export const COMMON_CAUSE_DEFAULTS: CommonCauseOptions = {
   scanHours: [4, 12, 24],
   busyFactor: 2,
   falseEpisodeChance: 1e-4,
   shareChance: 0.25,
+  shareEvidence: 3,
+  clipChance: 0.05,
   minElevators: 3,
   halfLifeDays: 28,
   priorDays: 7,
@@ -144,7 +158,8 @@ class ScopeFamily {
     while (place > this.head && (this.onsets[place - 1] as Onset).at > onset.at) place--;
     this.onsets.splice(place, 0, onset);
     this.dayOnsets++;
-    const { scanHours, minElevators, falseEpisodeChance } = this.options;
+    const { scanHours, minElevators, falseEpisodeChance, priorDays } = this.options;
+    if (this.weight < priorDays) return false;
     const chance = falseEpisodeChance / scanHours.length;
     const fired = scanHours.find((hours) => {
       const count = this.countSince(onset.at - hours * HOUR_MS);
@@ -158,11 +173,16 @@ class ScopeFamily {
     return true;
   }
 
-  /** Whether the day's onsets up to `at` are above the scope's usual (a share in a wider episode). */
-  raised(at: number, members: number): boolean {
+  /**
+   * Whether the scope shares in a wider episode: its day's onsets up to `at` are above its usual,
+   * or its usual day has too few onsets for its own count to tell (a small fleet's district).
+   */
+  shares(at: number, members: number): boolean {
     this.window(at);
     const count = this.countSince(at - this.longestMs);
-    return count >= this.threshold(members, this.longestMs / HOUR_MS, this.options.shareChance);
+    const hours = this.longestMs / HOUR_MS;
+    if (this.usual(members, hours).mean < this.options.shareEvidence) return true;
+    return count >= this.threshold(members, hours, this.options.shareChance);
   }
 
   /** Events here from `from` until `until` are common (an episode here, or a share in the fleet's). */
@@ -195,10 +215,10 @@ class ScopeFamily {
     this.weight *= decay;
     this.sum *= decay;
     this.sumSquares *= decay;
-    // A day above what a usual day reaches one time in 1 / shareChance teaches only that much: a
+    // A day above what a usual day reaches one time in 1 / clipChance teaches only that much: a
     // common cause not found (it began before midnight, or stayed under the test) must not make
-    // the next one look usual.
-    const ceiling = this.threshold(members, DAY_HOURS, this.options.shareChance);
+    // the next one look usual, while a fleet busier than its prior still learns how busy it is.
+    const ceiling = this.threshold(members, DAY_HOURS, this.options.clipChance);
     if (!this.dayInEpisode) this.learn(Math.min(this.dayOnsets, ceiling) / members);
     for (let quiet = 1; quiet < ended; quiet++) this.learn(0);
     this.day = day;
@@ -218,14 +238,22 @@ class ScopeFamily {
    * taken as Poisson at the documented rate), so weekdays and weekends widen it.
    */
   private threshold(members: number, hours: number, chance: number): number {
+    const { mean, dispersion } = this.usual(members, hours);
+    return dispersion * poissonQuantile(mean / dispersion, chance);
+  }
+
+  /** The onsets a usual window of `hours` holds, and how much more than a Poisson count they vary. */
+  private usual(members: number, hours: number): { mean: number; dispersion: number } {
     const { priorDays, busyFactor } = this.options;
     const share = hours >= DAY_HOURS ? hours / DAY_HOURS : Math.min(1, (busyFactor * hours) / DAY_HOURS);
-    const weight = this.weight + priorDays;
-    const mean = ((this.sum + priorDays * this.prior) / weight) * members * share;
+    // Until the scope has priorDays of its own (and finds no episode), its days lean on the
+    // documented rate; from then on they are its own, however far from the documented rate.
+    const priorWeight = this.weight >= priorDays ? 0 : priorDays;
+    const weight = this.weight + priorWeight;
+    const mean = ((this.sum + priorWeight * this.prior) / weight) * members * share;
     const ownVariance = this.weight > 0 ? this.sumSquares - (this.sum * this.sum) / this.weight : 0;
-    const variance = (ownVariance * members * members * share + priorDays * mean) / weight;
-    const dispersion = mean > 0 ? Math.max(1, variance / mean) : 1;
-    return dispersion * poissonQuantile(mean / dispersion, chance);
+    const variance = (ownVariance * members * members * share + priorWeight * mean) / weight;
+    return { mean, dispersion: mean > 0 ? Math.max(1, variance / mean) : 1 };
   }
 }
 
@@ -331,15 +359,15 @@ export class CommonCause {
   }
 
   /**
-   * While the fleet is in an episode, a district whose window is above its usual shares in it:
-   * its events from the episode's start are common. Whether it does.
+   * While the fleet is in an episode, a district that shares in it (ScopeFamily.shares) has its
+   * events from the episode's start common. Whether it does.
    */
   private share(family: number, district: string, at: number): boolean {
     const fleetFamily = this.tracked(this.scope(FLEET), family);
     const scope = this.scope(district);
     const localFamily = this.tracked(scope, family);
     if (!fleetFamily || !localFamily || !fleetFamily.inEpisode(at)) return false;
-    if (!localFamily.inEpisode(at) && !localFamily.raised(at, scope.members)) return false;
+    if (!localFamily.inEpisode(at) && !localFamily.shares(at, scope.members)) return false;
     localFamily.cover(fleetFamily.current.from, fleetFamily.current.until);
     return true;
   }

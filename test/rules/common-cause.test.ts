@@ -46,6 +46,13 @@ describe('common causes: many elevators of one place at once', () => {
     expect(verdicts.filter(Boolean)).toEqual([]);
   });
 
+  it('a fleet far busier than the documented rate (old lifts) learns its usual first and makes no episode of it', () => {
+    // 20 times the documented door-lock rate, on every lift.
+    const { verdicts } = usualFleet(['A', 'B', 'C', 'D'], 30, 20 / 365, 90, 9);
+    expect(verdicts.length).toBeGreaterThan(500);
+    expect(verdicts.filter(Boolean)).toEqual([]);
+  });
+
   it('a storm on one district is an episode there: its onsets from the burst on are common, the earlier ones withdrawn', () => {
     const { tracker, lifts, end } = usualFleet(['A', 'B', 'C', 'D'], 30, 2 / 365, 60, 5);
     const storm = end + 10 * HOUR;
@@ -70,6 +77,24 @@ describe('common causes: many elevators of one place at once', () => {
     // Another family, and a day later, are not covered.
     expect(tracker.covers(familyNamed('safety-circuit').index, 'A', storm, storm + 3 * HOUR)).toBe(false);
     expect(tracker.covers(DOOR_LOCK, 'A', storm + 3 * DAY, storm + 3 * DAY)).toBe(false);
+  });
+
+  it("a small fleet's district, with too few onsets a day to tell by itself, goes with its fleet's episode", () => {
+    const districts = ['A', 'B', 'C', 'D', 'E', 'F', 'G'];
+    // About 1.4 onsets a usual day in each district: its upper quartile is 3, more than one lift.
+    const { tracker, lifts, end } = usualFleet(districts, 17, 30 / 365, 40, 8);
+    const storm = end + 10 * HOUR;
+    // Three wet lifts in each district but B: the fleet's episode, no district's own.
+    const wet = districts
+      .filter((district) => district !== 'B')
+      .flatMap((district) => lifts.filter((lift) => lift.district === district).slice(0, 2));
+    wet.forEach((lift, i) => {
+      const at = storm + i * 10 * MINUTE;
+      tracker.judge(DOOR_LOCK, { elevator: lift.id, district: lift.district, at }, lift.district, at);
+    });
+    const [dry] = lifts.filter((lift) => lift.district === 'B');
+    const at = storm + 3 * HOUR;
+    expect(tracker.judge(DOOR_LOCK, { elevator: dry?.id as string, district: 'B', at }, 'B', at).common).toBe(true);
   });
 
   it("a big city's storm over one district leaves another district's usual onsets judged as ever", () => {
