@@ -54,6 +54,8 @@ const DOOR_TIMING = FAMILIES.find((family) => family.codes.length === 0) as Symp
  * with no room kept for registrations to come and no copy as they come.
  */
 const PAGE_SLOTS = 4096;
+/** A visit lasts at most this long without its check-out: an annual inspection takes a few hours, not a working day. */
+const MAX_VISIT_MS = 8 * 3_600_000;
 /** How often (wall clock, ms) the engine asks the store whether any rule runs in shadow: not at every message. */
 const SHADOW_CHECK_MS = 1000;
 
@@ -122,6 +124,8 @@ class ElevatorState {
   /** The faults a rule may read later: not suppressed ones, which none reads. */
   faults: FaultLog = EMPTY_FAULT_LOG;
   lastCheckoutAt: number | null = null;
+  /** When the visit under way was checked in (event time). */
+  checkinAt = 0;
   private circumstances = 0;
 
   constructor(
@@ -748,12 +752,16 @@ export class RulesEngine {
   }
 
   private circumstances(state: ElevatorState, event: EngineEvent): RuleFault | null {
+    // A check-in never checked out (a technician who forgot, a lost message) must not silence the
+    // elevator's faults, entrapments first, for days: the visit ends after MAX_VISIT_MS.
+    if (state.inMaintenance && event.at - state.checkinAt > MAX_VISIT_MS) state.inMaintenance = false;
     switch (event.type) {
       case 'mode':
         state.inspection = event.mode === SERVICE_MODES.inspection;
         return null;
       case 'checkin':
         state.inMaintenance = true;
+        state.checkinAt = event.at;
         return null;
       case 'checkout':
         state.inMaintenance = false;
