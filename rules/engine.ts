@@ -168,6 +168,7 @@ class ElevatorState {
 
 /** A detector's warning waiting out the common-cause hold: which rule, the fault that made it, its signal (null: the absolute rule's). */
 interface Held {
+  readonly elevator: Elevator;
   readonly rule: DetectorRule;
   readonly trigger: RuleFault;
   readonly signal: Signal | null;
@@ -363,6 +364,18 @@ export class RulesEngine {
     return this.shadow;
   }
 
+  /**
+   * Every held warning whose hold is over by `at` (event time) opens or is dropped, as the
+   * elevator's next message would do: a backtest's end, where no later message comes.
+   */
+  settleHeldBy(at: number): void {
+    for (const [id, list] of [...this.held]) {
+      const state = this.states.get(id);
+      const first = list[0];
+      if (state && first) this.settleHeld(state, first.elevator, at);
+    }
+  }
+
   /** The family's usual rate for an elevator now, per unit of its exposure (for tests and tools). */
   baselineOf(elevator: Elevator, familyId: string): { mean: number; tested: number } | undefined {
     const state = this.states.get(elevator.id);
@@ -488,7 +501,7 @@ export class RulesEngine {
   private recentWindow(state: ElevatorState, rule: DetectorRule, at: number, fault: RuleFault | null) {
     const since = at - EXPLAIN_DAYS * DAY_MS;
     const faults = faultsIn(state.faults).filter(
-      (earlier) => rule.codes.has(earlier.code) && counts(earlier) && earlier.at > since,
+      (earlier) => rule.codes.has(earlier.code) && counts(earlier) && earlier.at > since && earlier.at <= at,
     );
     if (fault) faults.push(fault);
     return { faults, count: faults.length, days: EXPLAIN_DAYS };
@@ -547,7 +560,7 @@ export class RulesEngine {
     const open = this.decide(state, rule, fault, signal, faultsIn(state.faults), config);
     if (!open) return;
     if (!signal) state.detectors.markAlarmed(state.slot, family.index, fault.at);
-    const held: Held = { rule, trigger: fault, signal, due: fault.at + this.commonCause.holdMs };
+    const held: Held = { elevator, rule, trigger: fault, signal, due: fault.at + this.commonCause.holdMs };
     this.held.set(elevator.id, [...(this.held.get(elevator.id) ?? []), held]);
   }
 
@@ -602,8 +615,16 @@ export class RulesEngine {
       if (config && marked > 0) state.detectors.withdraw(state.slot, family, marked, config);
       const history = faultsIn(state.faults).filter((earlier) => earlier.at < trigger.at);
       const open = config && !covered(trigger.at) && this.decide(state, rule, trigger, held.signal, history, config);
-      if (open) this.apply(elevator, rule, this.configs.effective(rule, elevator).version, [open]);
-      else state.detectors.release(state.slot, family.index, 'learn');
+      if (!open) {
+        state.detectors.release(state.slot, family.index, 'learn');
+        continue;
+      }
+      // Opened by its trigger (openedAt is that event's time); what the family showed during the hold joins it.
+      const later = faultsIn(state.faults).filter(
+        (fault) => fault.at > trigger.at && rule.codes.has(fault.code) && counts(fault),
+      );
+      const decisions: Decision[] = later.length > 0 ? [open, { type: 'occurrence', occurrences: later }] : [open];
+      this.apply(elevator, rule, this.configs.effective(rule, elevator).version, decisions);
     }
   }
 
