@@ -131,28 +131,38 @@ class ScopeFamily {
     return at < this.episode.until;
   }
 
-  /** The onsets in the longest window that ends at `at`. */
-  window(at: number): Onset[] {
+  /** Drops the onsets before the longest window that ends at `at` (a city's day holds tens of thousands: no copy). */
+  private prune(at: number): void {
     const since = at - this.longestMs;
     while (this.head < this.onsets.length && (this.onsets[this.head] as Onset).at <= since) this.head++;
     if (this.head > this.onsets.length / 2) {
       this.onsets.splice(0, this.head);
       this.head = 0;
     }
-    return this.onsets.slice(this.head);
   }
 
-  /** Onsets since `since`, from the newest back. */
+  /** The onsets in the longest window that ends at `at`, but `except`: an episode's to withdraw. */
+  window(at: number, except: Onset | null = null): Onset[] {
+    this.prune(at);
+    return this.onsets.slice(this.head).filter((onset) => onset !== except);
+  }
+
+  /** Onsets since `since`: the onsets are in time order, so a binary search. */
   private countSince(since: number): number {
-    let count = 0;
-    for (let i = this.onsets.length - 1; i >= this.head && (this.onsets[i] as Onset).at > since; i--) count++;
-    return count;
+    let low = this.head;
+    let high = this.onsets.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.onsets[middle] as Onset).at > since) high = middle;
+      else low = middle + 1;
+    }
+    return this.onsets.length - low;
   }
 
   /** An onset among `members` elevators: whether a window now holds an episode (it then lasts a day more). */
   onset(onset: Onset, members: number): boolean {
     this.closeDays(onset.at, members);
-    this.window(onset.at);
+    this.prune(onset.at);
     // In time order: a terminal's buffer may bring an onset later than others of after it.
     let place = this.onsets.length;
     while (place > this.head && (this.onsets[place - 1] as Onset).at > onset.at) place--;
@@ -178,7 +188,7 @@ class ScopeFamily {
    * or its usual day has too few onsets for its own count to tell (a small fleet's district).
    */
   shares(at: number, members: number): boolean {
-    this.window(at);
+    this.prune(at);
     const count = this.countSince(at - this.longestMs);
     const hours = this.longestMs / HOUR_MS;
     if (this.usual(members, hours).mean < this.options.shareEvidence) return true;
@@ -338,11 +348,11 @@ export class CommonCause {
     if (onset) {
       const fleetWas = fleetFamily.inEpisode(at);
       const localWas = localFamily.inEpisode(at);
-      const fleetBefore = fleetFamily.window(at);
-      const localBefore = localFamily.window(at);
-      if (localFamily.onset(onset, local.members) && !localWas) withdraw.push(...localBefore);
+      // The window's earlier onsets are copied only when an episode begins.
+      if (localFamily.onset(onset, local.members) && !localWas) withdraw.push(...localFamily.window(at, onset));
       if (fleetFamily.onset(onset, fleet.members) && !fleetWas) {
-        withdraw.push(...fleetBefore.filter((earlier) => this.share(family, earlier.district, at)));
+        const earlier = fleetFamily.window(at, onset);
+        withdraw.push(...earlier.filter((before) => this.share(family, before.district, at)));
       }
     }
     this.share(family, district, at);
