@@ -38,6 +38,12 @@ export function publish<K extends TopicKind>(client: MqttClient, id: string, kin
   return client.publishAsync(buildTopic(id, kind), JSON.stringify(payload), { qos: 1 });
 }
 
+/** A minimal telemetry message in normal service (mode 1) at `ts`: a lift's sign of life. */
+export function publishTelemetry(client: MqttClient, id: string, ts: number, seq: number) {
+  const payload = { ts, seq, mode: 1, floor: 1, direction: 0, doorState: 2, runs: 1, runSeconds: 1, doorCycles: 1 };
+  return publish(client, id, 'telemetry', payload as PayloadInputOf<'telemetry'>);
+}
+
 /** Resolves when the broker closes the connection. */
 export function closed(client: MqttClient): Promise<void> {
   return new Promise((resolve) => {

@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Ticket, TicketDetail } from '../../contract/index.js';
-import { connectDevice, publish } from '../helpers/device.js';
+import { connectDevice, publish, publishTelemetry } from '../helpers/device.js';
 import { registration, tempDir, uniqueDatabase } from '../helpers/fixtures.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
@@ -47,18 +47,7 @@ const fault = (device: MqttClient, code: number, minutes: number, floor = 3) =>
   publish(device, 'E1', 'faults', { ts: T + minutes * MINUTE, seq: ++seq, code: code as 100, floor });
 /** A detector's warning waits six hours for a common cause; the lift's telemetry after them opens it. */
 const HOLD_MINUTES = 6 * 60;
-const telemetry = (device: MqttClient, minutes: number) =>
-  publish(device, 'E1', 'telemetry', {
-    ts: T + minutes * MINUTE,
-    seq: ++seq,
-    mode: 1,
-    floor: 1,
-    direction: 0,
-    doorState: 2,
-    runs: 1,
-    runSeconds: 1,
-    doorCycles: 1,
-  });
+const telemetry = (device: MqttClient, minutes: number) => publishTelemetry(device, 'E1', T + minutes * MINUTE, ++seq);
 
 describe('rules on the live path', () => {
   it('opens one ticket on the third door-lock fault, and adds the fourth to it', async () => {
@@ -266,17 +255,7 @@ describe('backtest', () => {
     expect(override.status).toBe(200);
     // A day and a half: the default asks the openings at one landing 24 h apart.
     for (const minutes of [0, 1440, 2160]) await fault(device, 100, minutes);
-    await publish(device, 'E1', 'telemetry', {
-      ts: T,
-      seq: ++seq,
-      mode: 1,
-      floor: 1,
-      direction: 0,
-      doorState: 2,
-      runs: 1,
-      runSeconds: 1,
-      doorCycles: 1,
-    });
+    await telemetry(device, 0);
     await system.ingest.flush();
     const run = (body: object) =>
       fetch(`${system.httpUrl}/api/rules/backtest`, {

@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ShadowRecord, ShadowReport, Ticket } from '../../contract/index.js';
-import { connectDevice, publish } from '../helpers/device.js';
+import { connectDevice, publish, publishTelemetry } from '../helpers/device.js';
 import { registration, tempDir, uniqueDatabase } from '../helpers/fixtures.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
@@ -57,17 +57,7 @@ describe('a rule in shadow on the live path', () => {
     const device = await connectDevice(before.mqttUrl, 'E1', token);
     for (const minutes of [0, 60, 120]) await lockOpen(device, minutes);
     // A detector's warning waits six hours for a common cause: the lift's telemetry after them opens both.
-    await publish(device, 'E1', 'telemetry', {
-      ts: T + (120 + 6 * 60) * MINUTE,
-      seq: ++seq,
-      mode: 1,
-      floor: 1,
-      direction: 0,
-      doorState: 2,
-      runs: 1,
-      runSeconds: 1,
-      doorCycles: 1,
-    });
+    await publishTelemetry(device, 'E1', T + (120 + 6 * 60) * MINUTE, ++seq);
     await expect
       .poll(() => tickets(before))
       .toMatchObject([{ rule: 'door-lock-recurring', openedAt: new Date(T + 120 * MINUTE).toISOString() }]);
