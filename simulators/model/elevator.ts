@@ -187,6 +187,8 @@ export class ElevatorModel {
   private powerOff: Period | null = null;
   private fireTest: Period | null = null;
   private offline: Period | null = null;
+  /** When the terminal last came back online. */
+  private onlineSince = -Infinity;
   private greeted = false;
   /** Messages due after the minute that produced them (a fault a few seconds after another). */
   private carried: Draft[] = [];
@@ -272,6 +274,7 @@ export class ElevatorModel {
     if (this.offline && this.offline.end < end) {
       events.push({ type: 'reconnect', at: this.offline.end });
       drafts.push({ at: this.offline.end, kind: 'online', body: { online: ONLINE } });
+      this.onlineSince = this.offline.end;
       this.offline = null;
     }
     const modeBefore = this.mode();
@@ -286,7 +289,7 @@ export class ElevatorModel {
     // Counters are the minute's: both telemetry messages carry them, so they never go down.
     if (this.mode() !== modeBefore) this.telemetry(this.lastModeEvent(start, drafts) + SECOND_MS, drafts);
     this.telemetry(start + this.plan.telemetryOffsetMs, drafts);
-    this.goOffline(start, events);
+    this.goOffline(start, drafts, events);
     this.carried = drafts.filter((draft) => draft.at >= end);
     this.emit(
       drafts.filter((draft) => draft.at < end),
@@ -504,23 +507,28 @@ export class ElevatorModel {
   }
 
   private maintain(start: number, end: number, drafts: Draft[]): void {
+    // A technician checks in and out on the terminal: while it has no network they wait, and log as it comes back.
+    const ready = (visit: Visit) => !visit.logged || this.offline === null;
+    const timeOf = (visit: Visit, due: number) => Math.max(start, due, visit.logged ? this.onlineSince : start);
     const repair = this.repair;
-    if (repair && !repair.started && repair.start < end) {
-      this.checkIn(repair, Math.max(start, repair.start), drafts);
+    if (repair && !repair.started && repair.start < end && ready(repair)) {
+      this.checkIn(repair, timeOf(repair, repair.start), drafts);
       this.repair = { ...repair, started: true };
-    } else if (repair?.started && repair.end < end) {
-      this.checkOut(repair, Math.max(start, repair.end), drafts);
+    } else if (repair?.started && repair.end < end && ready(repair)) {
+      this.checkOut(repair, timeOf(repair, repair.end), drafts);
       this.outOfService = false;
       this.repair = null;
+      // The next technician checks in after this one has checked out: not in the same minute, before it.
+      return;
     }
     if (this.outOfService || this.repair || this.inspection) return;
     const callOut = this.callOut;
     if (callOut && !this.visit.started) {
-      if (!callOut.started && callOut.start < end) {
-        this.checkIn(callOut, Math.max(start, callOut.start), drafts);
+      if (!callOut.started && callOut.start < end && ready(callOut)) {
+        this.checkIn(callOut, timeOf(callOut, callOut.start), drafts);
         this.callOut = { ...callOut, started: true };
-      } else if (callOut.started && callOut.end < end) {
-        const at = Math.max(start, callOut.end);
+      } else if (callOut.started && callOut.end < end && ready(callOut)) {
+        const at = timeOf(callOut, callOut.end);
         this.fixWhatIsFound(at);
         this.checkOut(callOut, at, drafts);
         this.callOut = null;
@@ -528,11 +536,11 @@ export class ElevatorModel {
       // The half-monthly visit waits until the technician of the call has left.
       if (this.callOut?.started || this.callOut !== callOut) return;
     }
-    if (!this.visit.started && this.visit.start < end) {
-      this.checkIn(this.visit, Math.max(start, this.visit.start), drafts);
+    if (!this.visit.started && this.visit.start < end && ready(this.visit)) {
+      this.checkIn(this.visit, timeOf(this.visit, this.visit.start), drafts);
       this.visit = { ...this.visit, started: true };
-    } else if (this.visit.started && this.visit.end < end) {
-      const at = Math.max(start, this.visit.end);
+    } else if (this.visit.started && this.visit.end < end && ready(this.visit)) {
+      const at = timeOf(this.visit, this.visit.end);
       this.fixWhatIsFound(at);
       this.checkOut(this.visit, at, drafts);
       this.visitsDone++;
@@ -748,9 +756,15 @@ export class ElevatorModel {
     }
   }
 
-  private goOffline(start: number, events: ModelEvent[]): void {
+  private goOffline(start: number, drafts: readonly Draft[], events: ModelEvent[]): void {
     if (this.offline || !this.random.chance(this.scenario.offlinePerWeek / MINUTES_PER_WEEK)) return;
-    const at = start + this.random.int(0, 59) * SECOND_MS;
+    // A technician logged this minute while the terminal was online: the network drops after the log and its mode code.
+    const logged = drafts.reduce(
+      (latest, d) => (d.kind === 'maintenance' ? Math.max(latest, d.at) : latest),
+      -Infinity,
+    );
+    const at = Math.max(start + this.random.int(0, 59) * SECOND_MS, logged + 2 * SECOND_MS);
+    if (at >= start + MINUTE_MS) return;
     const end = at + Math.round(this.random.uniform(...OFFLINE_MINUTES)) * MINUTE_MS;
     this.offline = { start: at, end };
     events.push({ type: 'disconnect', at });
