@@ -10,7 +10,8 @@ const sha = (value: unknown) => createHash('sha256').update(JSON.stringify(value
 /**
  * Each family the tuning figures were measured on, as the simulator gave it before the held-out
  * families of 2026-06 added their noise: the whole fleet's plans, and the traffic and truth of
- * two lifts of two buildings over the full 90 days. The values were recorded from the code before that change.
+ * two lifts of two buildings over the full 90 days. The values were recorded from the code before that change;
+ * the last three (held out until their figures were read) from ec32e9b, before the next held-out block's noise.
  */
 const BEFORE = {
   'ninety-days': { plans: '5ee45b981c5c4919', traffic: '16f4ca04d51bc24b' },
@@ -19,11 +20,14 @@ const BEFORE = {
   'old-mixed-fleet': { plans: 'e9da498adbb28207', traffic: 'e0f7084afaad4b5c' },
   'storm-season': { plans: '8f1735c1f77563a8', traffic: 'd5d5ced784a9122a' },
   'heterogeneous-city': { plans: 'ad0db69f80ca6494', traffic: '8d9b929b6b83d34c' },
+  'summer-heat': { plans: '9b1dd4baa6fe2055', traffic: '82764222ba05be7b' },
+  'vandalised-estates': { plans: '50c76437216170d6', traffic: '8c5095810582e584' },
+  'changing-use': { plans: '65da421dee7580ef', traffic: '5e7ffea1f2791415' },
 } as const;
 
 describe('the families the rules were tuned on', () => {
   it.each(Object.keys(BEFORE) as Array<keyof typeof BEFORE>)(
-    '%s gives the same plans, traffic and truth for seed 2 as before the new noise',
+    '%s gives the same plans, traffic and truth for seed 2 as before the later noise',
     (name) => {
       const scenario = { ...loadScenario(name, NOW), seed: 2 };
       const plans = Array.from({ length: scenario.fleet.elevators }, (_, index) => planElevator(scenario, index));
