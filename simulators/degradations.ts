@@ -254,6 +254,29 @@ export const BURST_FAULTS = {
     { code: 4, share: 0.1 },
   ],
   /**
+   * A coastal city's rainy season on a lift with a wet pit or an entrance open to driving rain:
+   * condensation on the lowest landing door's lock contacts and in the pit's switches at dawn, sills swelling.
+   */
+  humidity: [
+    { code: 100, share: 0.4, oneLanding: true },
+    { code: 1, share: 0.3 },
+    { code: 2, share: 0.15 },
+    { code: 3, share: 0.15 },
+  ],
+  /**
+   * A new lift's snag list after handover, each snag one of these until the installer's callback
+   * clears it: doors not yet adjusted, levelling not yet learned, a door-zone vane or a lock roller out of line.
+   */
+  snagging: [
+    { code: 2, share: 0.25 },
+    { code: 3, share: 0.1 },
+    { code: 104, share: 0.15 },
+    { code: 102, share: 0.25 },
+    { code: 4, share: 0.1 },
+    { code: 100, share: 0.1, oneLanding: true },
+    { code: 1, share: 0.05 },
+  ],
+  /**
    * A technician who neither checks in nor switches to inspection: landing doors opened with the
    * key at several landings, the pit stop switch, door tests, all in normal mode.
    */

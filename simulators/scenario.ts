@@ -55,6 +55,10 @@ export const DEFAULT_NOISE = {
   renovationShare: 0,
   occupancyChangeShare: 0,
   recommissionedShare: 0,
+  rainySeasonWeeks: 0,
+  handoverShare: 0,
+  otherFirmwareShare: 0,
+  firmwareUpdateShare: 0,
 } as const;
 const dayRange = z
   .tuple([z.number().min(0), z.number().min(0)])
@@ -197,6 +201,17 @@ export const scenarioSchema = z.strictObject({
       occupancyChangeShare: share.default(DEFAULT_NOISE.occupancyChangeShare),
       /** Share of lifts idle for months that come back into use in the run, with run-in faults for weeks. */
       recommissionedShare: share.default(DEFAULT_NOISE.recommissionedShare),
+      /**
+       * A coastal rainy season of this many weeks in the run, rising and easing off: humidity on lifts
+       * with wet pits or open entrances, most in the low-lying districts, at dawn (0: none).
+       */
+      rainySeasonWeeks: z.number().min(0).default(DEFAULT_NOISE.rainySeasonWeeks),
+      /** Share of lifts handed over new shortly before or during the run, each with snags until the installer clears them. */
+      handoverShare: share.default(DEFAULT_NOISE.handoverShare),
+      /** Share of lifts whose controllers run another maker's firmware: a different mix of reported faults all their life. */
+      otherFirmwareShare: share.default(DEFAULT_NOISE.otherFirmwareShare),
+      /** Share of those updated at a visit in the run: from then on they report levelling and door-zone faults more finely. */
+      firmwareUpdateShare: share.default(DEFAULT_NOISE.firmwareUpdateShare),
     })
     .prefault({}),
   powerOffsPerYear: z.number().min(0).default(2),

@@ -26,7 +26,8 @@ export const truthRecordSchema = z.object({
   /**
    * A degradation kind, a sudden event (entrapment, ...), `power-off`, `offline`,
    * `maintenance-overdue`, or a nuisance (`passenger-abuse`, `damp`, `machine-room-heat`,
-   * `voltage-sag`, `vandalism`, `renovation`, `recommissioning`, `unlogged-visit`, `occupancy-change`).
+   * `voltage-sag`, `vandalism`, `renovation`, `recommissioning`, `unlogged-visit`, `occupancy-change`,
+   * `humidity`, `snagging`, `firmware-update`).
    */
   scenario: z.string(),
   category: z.enum(TRUTH_CATEGORIES),

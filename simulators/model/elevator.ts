@@ -24,6 +24,7 @@ import type { Scenario } from '../scenario.js';
 import type { TruthRecord } from '../truth.js';
 import { DEFAULT_UNLOGGED_VISIT_CHANCE } from '../scenario.js';
 import {
+  FIRMWARE_UPDATE_FACTORS,
   POWER_OFF_MINUTES,
   STREAMS,
   usageFactor,
@@ -173,7 +174,12 @@ export class ElevatorModel {
   /** The plan's nuisance bursts still to come, in time order, and those under way. */
   private readonly nuisance: PlannedNuisance[];
   private readonly bursts: Burst[] = [];
-  private readonly backgroundPerDay: number;
+  /** Its own background faults: the plan's, until a firmware update changes what the controller reports. */
+  private background: ElevatorPlan['background'];
+  private backgroundPerDay: number;
+  /** When its controller's firmware was updated in the run, and the codes it reports more finely published since. */
+  private firmwareUpdatedAt: number | null = null;
+  private readonly firmwareCodes = new Set<number>();
   /** How busy the car is this hour against its average hour, this day's swing included; recomputed hourly. */
   private usage = 0;
   private hourEnd = -Infinity;
@@ -209,6 +215,7 @@ export class ElevatorModel {
     this.degradations = plan.degradations.map((planned) => ({ ...planned, codes: new Set<number>() }));
     this.incidents = [...plan.incidents];
     this.nuisance = [...plan.nuisance];
+    this.background = plan.background;
     this.backgroundPerDay = plan.background.reduce((sum, entry) => sum + entry.perDay, 0);
     this.visit = this.visitOn(scenario.fromMs + this.random.uniform(0, VISIT_GAP_DAYS.onTime[1]) * DAY_MS);
     this.nextInspectionAt = this.inspectionAfter(scenario.fromMs);
@@ -256,6 +263,11 @@ export class ElevatorModel {
     // A building filling or emptying is no burst of faults, but its rates change under it: the window covers the change and after.
     if (change?.kind === 'occupancy-change' && change.start < this.cursor)
       this.recordEvent(change.kind, 'nuisance', change.start, [], this.cursor);
+    // Likewise a firmware update: what the controller reports changes from the visit that installed it to the end.
+    if (this.firmwareUpdatedAt !== null) {
+      const codes = [...this.firmwareCodes].sort((a, b) => a - b);
+      this.recordEvent('firmware-update', 'nuisance', this.firmwareUpdatedAt, codes, this.cursor);
+    }
     const due = this.lastCheckoutAt === null ? null : this.lastCheckoutAt + LEGAL_VISIT_GAP_DAYS * DAY_MS;
     if (due !== null && this.cursor > due) this.recordEvent('maintenance-overdue', 'maintenance', due, [], this.cursor);
     this.degradations.length = 0;
@@ -543,11 +555,24 @@ export class ElevatorModel {
       const at = timeOf(this.visit, this.visit.end);
       this.fixWhatIsFound(at);
       this.checkOut(this.visit, at, drafts);
+      this.updateFirmware(at);
       this.visitsDone++;
       this.visit = this.nextVisitAfter(at);
       // The technician was just there: a call not yet answered is dropped.
       this.callOut = null;
     }
+  }
+
+  /** The technician installs the controller's planned firmware update at the first routine visit from its rollout. */
+  private updateFirmware(at: number): void {
+    const from = this.plan.firmwareUpdateFrom;
+    if (from === undefined || at < from || this.firmwareUpdatedAt !== null) return;
+    this.firmwareUpdatedAt = at;
+    this.background = this.background.map(({ code, perDay }) => ({
+      code,
+      perDay: perDay * (FIRMWARE_UPDATE_FACTORS[code] ?? 1),
+    }));
+    this.backgroundPerDay = this.background.reduce((sum, entry) => sum + entry.perDay, 0);
   }
 
   private technician(): string {
@@ -719,7 +744,8 @@ export class ElevatorModel {
       while (times[0] !== undefined && times[0] < end) {
         const at = times.shift() as number;
         if (!this.running()) continue;
-        const entry = this.random.weighted(BURST_FAULTS[nuisance.kind] as readonly CodeShare[], (e) => e.share);
+        const mix = nuisance.mix ?? (BURST_FAULTS[nuisance.kind] as readonly CodeShare[]);
+        const entry = this.random.weighted(mix, (e) => e.share);
         this.fault(drafts, at, entry.code, entry.oneLanding ? this.landingOf(nuisance) : this.randomFloor());
         codes.add(entry.code);
         this.noticed(at);
@@ -792,9 +818,10 @@ export class ElevatorModel {
     }
     const count = this.random.poisson((this.backgroundPerDay * this.usage * this.drift) / MINUTES_PER_DAY);
     for (let i = 0; i < count; i++) {
-      const { code } = this.random.weighted(this.plan.background, (fault) => fault.perDay);
+      const { code } = this.random.weighted(this.background, (fault) => fault.perDay);
       const at = start + this.random.int(0, 59) * SECOND_MS;
       this.fault(drafts, at, code, this.randomFloor());
+      if (this.firmwareUpdatedAt !== null && FIRMWARE_UPDATE_FACTORS[code] !== undefined) this.firmwareCodes.add(code);
       this.noticed(at);
     }
   }

@@ -1,10 +1,12 @@
 import type { ElevatorRegistration, FaultCode } from '../../contract/index.js';
 import {
   BACKGROUND_FAULTS,
+  BURST_FAULTS,
   DEGRADATIONS,
   PASSENGER_DOOR_FAULTS,
   SYMPTOM_INTENSITY_SIGMA,
   SYMPTOM_STEEPNESS,
+  type CodeShare,
   type DegradationName,
 } from '../degradations.js';
 import { shanghaiClock, shanghaiMidnight } from '../../lib/shanghai.js';
@@ -22,7 +24,8 @@ const MINUTE_MS = 60_000;
  * Independent random streams of one member of a run: its plan, its model (elevator.ts), its own
  * noise, its building's, the city's weather; then, each added with the noise it draws (so the
  * earlier streams stay as they were): the city's heat waves, a district's supply, a lift's heat,
- * abuse, renovation and change of use, a building's renovation, a model's unlogged visits.
+ * abuse, renovation and change of use, a building's renovation, a model's unlogged visits; then
+ * the city's rainy season, a district's wetness, a lift's humidity, its snags, its firmware.
  */
 export const STREAMS = {
   plan: 0,
@@ -38,6 +41,11 @@ export const STREAMS = {
   visits: 10,
   renovation: 11,
   buildingRenovation: 12,
+  rainySeason: 13,
+  wetDistrict: 14,
+  humidity: 15,
+  snagging: 16,
+  firmware: 17,
 } as const;
 /** A mains power cut lasts this many minutes. */
 export const POWER_OFF_MINUTES = [10, 180] as const;
@@ -116,6 +124,36 @@ const OCCUPANCY_RAMP_WEEKS = [2, 6] as const;
 const RECOMMISSION_DAYS = [7, 45] as const;
 const IDLE_USAGE = 0.02;
 const RUN_IN = { perDay: 3, spread: 0.6, halvingDays: [3, 7], days: [14, 28], hours: [7, 22] } as const;
+/**
+ * A coastal city's rainy season (plum rains): when it starts in the run (days), the share of
+ * lifts exposed (a pit below the water table, an entrance open to driving rain), how much wetter
+ * some districts are (low-lying, by the river: a factor of mean 1), faults a day on an exposed lift
+ * at the season's height (mean, spread between lifts), and the local hours they come (condensation at dawn).
+ */
+const RAINY_SEASON_START_DAYS = [0, 40] as const;
+const HUMIDITY_EXPOSED_SHARE = 0.4;
+const DISTRICT_WETNESS_SPREAD = 0.8;
+const HUMIDITY_FAULTS = { perDay: 0.5, spread: 0.9 } as const;
+const HUMIDITY_HOUR_WEIGHTS = [
+  1, 1, 2, 3, 5, 6, 6, 5, 3, 1, 0.5, 0.3, 0.3, 0.3, 0.3, 0.5, 0.5, 1, 1.5, 1.5, 1.5, 1, 1, 1,
+];
+/**
+ * A new lift handed over shortly before or in the run (days after its start): its snags, each one
+ * fault of the snag list a few times a day in the day's hours, until the installer's callback clears it.
+ */
+const HANDOVER_DAYS = [-20, 40] as const;
+const SNAGS = [1, 4] as const;
+const SNAG_FAULTS_PER_DAY = [0.2, 1.2] as const;
+const SNAG_CLEARED_DAYS = [4, 35] as const;
+/**
+ * Another maker's controller firmware: what it reports against the usual (door cycling on every
+ * light-curtain interruption, the car's intercom as the alarm button, never a door held open, a
+ * narrower levelling window). Its update, installed at a routine visit from a day of the run
+ * (days after its start), reports levelling and stops outside the door zone more finely.
+ */
+const OTHER_FIRMWARE_FACTORS: Readonly<Partial<Record<number, number>>> = { 104: 3, 90: 2, 105: 0.3, 102: 1.5 };
+export const FIRMWARE_UPDATE_FACTORS: Readonly<Partial<Record<number, number>>> = { 102: 2.5, 4: 2 };
+const FIRMWARE_ROLLOUT_DAYS = [5, 60] as const;
 const DISTRICTS = ['渝中区', '江北区', '沙坪坝区', '九龙坡区', '南岸区', '渝北区', '巴南区'] as const;
 const INSURERS = ['INS-PICC', 'INS-CPIC', 'INS-PINGAN'] as const;
 const ELEVATORS_PER_USE_UNIT = 4;
@@ -153,7 +191,15 @@ export interface PlannedIncident {
 
 /** Nuisance on a healthy lift, not wear, each named in the truth and bringing its own mix (BURST_FAULTS). */
 export type NuisanceKind =
-  'passenger-abuse' | 'damp' | 'machine-room-heat' | 'voltage-sag' | 'vandalism' | 'renovation' | 'recommissioning';
+  | 'passenger-abuse'
+  | 'damp'
+  | 'machine-room-heat'
+  | 'voltage-sag'
+  | 'vandalism'
+  | 'renovation'
+  | 'recommissioning'
+  | 'humidity'
+  | 'snagging';
 
 /** A burst of faults on a healthy lift, not wear: passengers abusing it, a storm's damp, a heat wave, ... */
 export interface PlannedNuisance {
@@ -167,6 +213,8 @@ export interface PlannedNuisance {
   readonly times?: readonly number[];
   /** The landings its one-landing faults come at, if several (doors forced at a few landings). */
   readonly landings?: readonly number[];
+  /** Its own part of its kind's mix, if not all of it (one snag's fault). */
+  readonly mix?: readonly CodeShare[];
 }
 
 /**
@@ -212,6 +260,10 @@ export interface ElevatorPlan {
   readonly nuisance: readonly PlannedNuisance[];
   /** Its trips changing under it, if they do. */
   readonly usageChange?: UsageChange;
+  /** Its controller runs another maker's firmware (its background is that firmware's), if it does. */
+  readonly otherFirmware?: true;
+  /** That firmware's update, installed at the first routine visit from this time (FIRMWARE_UPDATE_FACTORS), if planned. */
+  readonly firmwareUpdateFrom?: number;
   readonly ratedSpeedMps: number;
   readonly ropeBendsPerTrip: number;
   readonly baseCloseMs: number;
@@ -463,6 +515,68 @@ function useChange(scenario: Scenario, index: number): { usageChange?: UsageChan
   return { usageChange: { kind: 'occupancy-change', start, end, from: 1, to }, nuisance: [] };
 }
 
+/** Half a sine over the season: 0 at its start and end, 1 at its height. */
+const seasonShape = (at: number, start: number, end: number) =>
+  Math.sin(Math.PI * Math.min(1, Math.max(0, (at - start) / (end - start))));
+
+/** The run's rainy season, city-wide, if the scenario has one: the same for every elevator. */
+function rainySeason(scenario: Scenario): { start: number; end: number } | null {
+  if (scenario.noise.rainySeasonWeeks <= 0) return null;
+  const random = Random.for(scenario.seed, 0, STREAMS.rainySeason);
+  const start = Math.round(scenario.fromMs + range(random, RAINY_SEASON_START_DAYS) * DAY_MS);
+  return { start, end: start + Math.round(scenario.noise.rainySeasonWeeks * WEEK_MS) };
+}
+
+/** The rainy season on this lift, if it is exposed: faults at its lowest landing and in its pit, most at dawn and at the season's height. */
+function humidityNuisance(scenario: Scenario, index: number, district: (typeof DISTRICTS)[number]): PlannedNuisance[] {
+  const season = rainySeason(scenario);
+  const random = Random.for(scenario.seed, index, STREAMS.humidity);
+  if (!season || !random.chance(HUMIDITY_EXPOSED_SHARE)) return [];
+  const wetness = Random.for(scenario.seed, DISTRICTS.indexOf(district), STREAMS.wetDistrict).factor(
+    DISTRICT_WETNESS_SPREAD,
+  );
+  const rate = HUMIDITY_FAULTS.perDay * random.factor(HUMIDITY_FAULTS.spread) * wetness * scenario.backgroundFaults;
+  const window = [Math.max(scenario.fromMs, season.start), season.end] as const;
+  const hours = HUMIDITY_HOUR_WEIGHTS.map((weight, hour) => ({ weight, hour }));
+  const times = dailyTimes(
+    random,
+    window,
+    (day) => rate * seasonShape(day + 12 * HOUR_MS, season.start, season.end),
+    () => random.weighted(hours, (entry) => entry.weight).hour + random.next(),
+  );
+  if (times.length === 0) return [];
+  return [{ kind: 'humidity', start: window[0], end: window[1], faults: times.length, landing: 1, times }];
+}
+
+/** A new lift's snags, if it is handed over near the run: each its own fault a few times a day until the callback clears it. */
+function snagNuisance(scenario: Scenario, index: number, floors: number): PlannedNuisance[] {
+  const random = Random.for(scenario.seed, index, STREAMS.snagging);
+  if (!random.chance(scenario.noise.handoverShare)) return [];
+  const handover = Math.round(scenario.fromMs + range(random, HANDOVER_DAYS) * DAY_MS);
+  const start = Math.max(scenario.fromMs, handover);
+  return Array.from({ length: random.int(...SNAGS) }, () => {
+    const entry = random.weighted(BURST_FAULTS.snagging, (candidate) => candidate.share);
+    const cleared = handover + Math.round(range(random, SNAG_CLEARED_DAYS) * DAY_MS);
+    const rate = range(random, SNAG_FAULTS_PER_DAY) * scenario.backgroundFaults;
+    const landing = random.int(1, floors);
+    const times = dailyTimes(
+      random,
+      [start, cleared],
+      () => rate,
+      () => range(random, RUN_IN.hours),
+    );
+    return { kind: 'snagging' as const, start, end: cleared, faults: times.length, landing, times, mix: [entry] };
+  }).filter((snag) => snag.faults > 0);
+}
+
+/** Its controller's firmware: the usual, another maker's, or another maker's with an update due in the run. */
+function firmwareOf(scenario: Scenario, index: number): { other: boolean; updateFrom?: number } {
+  const random = Random.for(scenario.seed, index, STREAMS.firmware);
+  if (!random.chance(scenario.noise.otherFirmwareShare)) return { other: false };
+  if (!random.chance(scenario.noise.firmwareUpdateShare)) return { other: true };
+  return { other: true, updateFrom: Math.round(scenario.fromMs + range(random, FIRMWARE_ROLLOUT_DAYS) * DAY_MS) };
+}
+
 /** The age factor: 1 at REFERENCE_AGE_YEARS, e times more every AGEING_YEARS beyond (times the scenario's ageing). */
 const ageFactor = (scenario: Scenario, ageYears: number) =>
   Math.exp((scenario.noise.ageing * (ageYears - REFERENCE_AGE_YEARS)) / AGEING_YEARS);
@@ -521,11 +635,19 @@ export function planElevator(scenario: Scenario, index: number): ElevatorPlan {
   }
   const aged = ageFactor(scenario, ageYears);
   const usage = Math.sqrt(dailyTrips / TYPICAL_DAILY_TRIPS);
+  const firmware = firmwareOf(scenario, index);
+  const reported = (code: FaultCode) => (firmware.other ? (OTHER_FIRMWARE_FACTORS[code] ?? 1) : 1);
   const background = [
-    ...PASSENGER_DOOR_FAULTS.map(({ code, share: part }) => ({ code, perDay: doorPerDay * part })),
+    ...PASSENGER_DOOR_FAULTS.map(({ code, share: part }) => ({ code, perDay: doorPerDay * part * reported(code) })),
     ...BACKGROUND_FAULTS.map(({ code, perDay, family, ageing }) => ({
       code,
-      perDay: perDay * aged ** ageing * (familyFactors.get(family) as number) * usage * scenario.backgroundFaults,
+      perDay:
+        perDay *
+        aged ** ageing *
+        (familyFactors.get(family) as number) *
+        usage *
+        scenario.backgroundFaults *
+        reported(code),
     })),
   ];
 
@@ -565,6 +687,8 @@ export function planElevator(scenario: Scenario, index: number): ElevatorPlan {
     ...abuseNuisance(scenario, index, profileName, floors),
     ...renovationNuisance(scenario, index, building, floors),
     ...runIn,
+    ...humidityNuisance(scenario, index, district),
+    ...snagNuisance(scenario, index, floors),
   );
   nuisance.sort((a, b) => a.start - b.start);
 
@@ -601,6 +725,8 @@ export function planElevator(scenario: Scenario, index: number): ElevatorPlan {
     background,
     nuisance,
     ...(usageChange ? { usageChange } : {}),
+    ...(firmware.other ? { otherFirmware: true as const } : {}),
+    ...(firmware.updateFrom === undefined ? {} : { firmwareUpdateFrom: firmware.updateFrom }),
     ratedSpeedMps,
     ropeBendsPerTrip,
     baseCloseMs: random.int(...DOOR_CLOSE_MS),
