@@ -28,6 +28,9 @@ const FAMILIES = [
   'summer-heat',
   'vandalised-estates',
   'changing-use',
+  'rainy-coast',
+  'new-district',
+  'two-makers',
 ] as const;
 
 /** Expected faults of some codes per weekday on a healthy lift, as planned. */

@@ -14,6 +14,22 @@ describe('the tuning / held-out split', () => {
     expect(heldOut.seeds.filter((seed) => (RETIRED_SEEDS as readonly number[]).includes(seed))).toEqual([]);
   });
 
+  it('has moved each block whose held-out figures were read to tuning, and retired its seeds', () => {
+    for (const family of [
+      'old-mixed-fleet',
+      'storm-season',
+      'heterogeneous-city',
+      'summer-heat',
+      'vandalised-estates',
+    ]) {
+      expect(tuning.families).toContain(family);
+    }
+    expect(tuning.families).toContain('changing-use');
+    expect(RETIRED_SEEDS).toEqual(expect.arrayContaining([7101, 7102, 7103, 7104, 8301, 8302, 8303, 8304]));
+    expect(heldOut.families).toEqual(['rainy-coast', 'new-district', 'two-makers']);
+    expect(heldOut.seeds.filter((seed) => (tuning.seeds as readonly number[]).includes(seed))).toEqual([]);
+  });
+
   it('names only shipped scenario families', () => {
     expect(shippedScenarios()).toEqual(expect.arrayContaining([...tuning.families, ...heldOut.families]));
   });
