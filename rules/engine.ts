@@ -8,16 +8,9 @@ import { counts, type DoorTimingConfig } from './catalogue/detectors.js';
 import { RuleConfigs, type RuleVariant, type ShadowScope } from './config.js';
 import { PeerRates } from './detectors/baseline.js';
 import { CommonCause, type Onset } from './detectors/common-cause.js';
-import {
-  absoluteEvidence,
-  daysBetween,
-  rateEvidence,
-  titleOf,
-  usualPerWeek,
-  type Window,
-} from './detectors/explain.js';
+import { absoluteEvidence, daysBetween, rateEvidence, titleOf, type Window } from './detectors/explain.js';
 import { FAMILIES, FAMILY_OF_CODE, type SymptomFamily } from './detectors/families.js';
-import { RateDetectors, type RateConfig, type Release, type Signal } from './detectors/rate.js';
+import { NOMINAL_RUNS_PER_DAY, RateDetectors, type RateConfig, type Release, type Signal } from './detectors/rate.js';
 import { DetectorState } from './detectors/state.js';
 import { appended, EMPTY_FAULT_LOG, faultsIn, lastCounted, markCommon, type FaultLog } from './fault-log.js';
 import { DETECTOR_RULES, STREAM_RULES } from './registry.js';
@@ -268,7 +261,8 @@ export class RulesEngine {
     this.now = options.now ?? (() => new Date());
     this.registered = options.elevators ?? store.elevators.count();
     this.peers = new PeerRates({
-      fleetPriors: FAMILIES.map((family) => family.fleetPrior),
+      fleetPriors: FAMILIES.map((family) => family.fleetPrior / NOMINAL_RUNS_PER_DAY),
+      dayExposure: NOMINAL_RUNS_PER_DAY,
       priorEvents: PEER_PRIOR_EVENTS,
       halfLifeDays: PEER_HALF_LIFE_DAYS,
       fleetSpread: FLEET_SPREAD,
@@ -376,13 +370,27 @@ export class RulesEngine {
     }
   }
 
-  /** The family's usual rate for an elevator now, per unit of its exposure (for tests and tools). */
+  /** The family's usual rate for an elevator, per counted day at its usual use (for tests and tools). */
   baselineOf(elevator: Elevator, familyId: string): { mean: number; tested: number } | undefined {
     const state = this.states.get(elevator.id);
     const family = FAMILIES.find((candidate) => candidate.id === familyId);
     const rule = family && this.detectorOf[family.index];
     if (!state || !family || !rule) return undefined;
-    return state.detectors.baseline(state.slot, family, this.configOf(rule, elevator));
+    const { mean, tested } = state.detectors.baseline(state.slot, family, this.configOf(rule, elevator));
+    const perDay = state.detectors.exposurePerDay(state.slot);
+    return { mean: mean * perDay, tested: tested * perDay };
+  }
+
+  /** The elevator's exposure up to `at`, in runs (rules/detectors/rate.ts), for tools. */
+  exposureOf(elevator: Elevator, at: number): number | undefined {
+    const state = this.states.get(elevator.id);
+    return state && state.detectors.exposure(state.slot, at);
+  }
+
+  /** The elevator's days of its own history (a day it barely ran counts for little), for tools. */
+  ownDaysOf(elevator: Elevator): number | undefined {
+    const state = this.states.get(elevator.id);
+    return state && state.detectors.ownDays(state.slot);
   }
 
   /** The elevator's counted days up to `at` (time outside visits, inspection and power cuts), for tools. */
@@ -493,7 +501,10 @@ export class RulesEngine {
     const quiet = `No renewed rise in ${config.quietDays} days`;
     if (rule.family === DOOR_TIMING) return `${quiet}; resolved by liftwatch, nobody had acted on it`;
     const baseline = state.detectors.baseline(state.slot, rule.family, config);
-    const window = { ...this.recentWindow(state, rule, at, null), usualPerWeek: usualPerWeek(baseline) };
+    const window = {
+      ...this.recentWindow(state, rule, at, null),
+      usualPerWeek: state.detectors.usualPerWeek(state.slot, baseline),
+    };
     return `${quiet}: ${titleOf(rule.family, window, null)}; resolved by liftwatch, nobody had acted on it`;
   }
 
@@ -580,7 +591,7 @@ export class RulesEngine {
     const absolute = signal ? null : (rule.absolute?.({ fault, history }, config) ?? null);
     if (!signal && !absolute) return null;
     const baseline = state.detectors.baseline(state.slot, family, config);
-    const usual = usualPerWeek(baseline);
+    const usual = state.detectors.usualPerWeek(state.slot, baseline);
     if (signal) {
       const recent = this.recentWindow(state, rule, fault.at, null);
       const window: Window = { count: recent.count, days: recent.days, usualPerWeek: usual };
@@ -664,7 +675,7 @@ export class RulesEngine {
     const window: Window = {
       count: Math.round(signal.sinceEvents),
       days: daysBetween(signal.risingSince ?? event.at, event.at),
-      usualPerWeek: usualPerWeek(signal.baseline),
+      usualPerWeek: detectors.usualPerWeek(slot, signal.baseline),
     };
     const open = this.opening(rule, [trigger], titleOf(DOOR_TIMING, window, signal.risingSince), {
       evidence: rateEvidence(signal, window, config.falseAlarmYears),
@@ -767,7 +778,7 @@ export class RulesEngine {
     const fault = this.circumstances(state, event);
     state.detectors.setCounting(state.slot, this.counting(state), event.at);
     if (event.type === 'mode' && event.runs !== undefined) {
-      state.detectors.runs(state.slot, event.runs, this.counting(state));
+      state.detectors.runs(state.slot, event.runs, this.counting(state), event.at);
     }
     return fault;
   }

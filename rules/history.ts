@@ -25,9 +25,9 @@ const time = (row: Readonly<Record<string, unknown>>) => Number(row.time);
 export type DoorDetail = 'each' | 'daily';
 
 /**
- * Faults, maintenance steps, each elevator's telemetry at the end of the period (its mode and
- * runs counter) and its door cycles in [from, to), as engine events in time order. Read a day at
- * a time, the telemetry gives the detectors their runs day by day.
+ * Faults, maintenance steps, each elevator's last telemetry of the period (its mode and runs
+ * counter, at its time) and its door cycles in [from, to), as engine events in time order. Read a
+ * day at a time, the telemetry gives the detectors their runs day by day.
  */
 export async function eventsBetween(
   telemetry: TelemetryStore,
@@ -42,10 +42,7 @@ export async function eventsBetween(
   const [faults, visits, modes, cycles, reopened, closes] = await Promise.all([
     telemetry.query(`SELECT elevator, code, floor, seq FROM faults WHERE ${range}`, params),
     telemetry.query(`SELECT elevator, "action" FROM maintenance WHERE ${range}`, params),
-    telemetry.query(
-      `SELECT last(mode) AS mode, last(runs) AS runs FROM telemetry WHERE ${range} GROUP BY elevator`,
-      params,
-    ),
+    telemetry.query(`SELECT last(runs) AS runs, mode FROM telemetry WHERE ${range} GROUP BY elevator`, params),
     doors === 'each'
       ? telemetry.query(`SELECT elevator, floor, seq, closeMs, reopens FROM doors WHERE ${range}`, params)
       : Promise.resolve([]),
@@ -112,7 +109,7 @@ export async function eventsBetween(
     const runs = row.runs === null || row.runs === undefined ? undefined : Number(row.runs);
     events.push([
       series.tags.elevator,
-      { type: 'mode', at: end, mode: Number(row.mode), ...(runs === undefined ? {} : { runs }) },
+      { type: 'mode', at: time(row), mode: Number(row.mode), ...(runs === undefined ? {} : { runs }) },
     ]);
   }
   return events.sort((a, b) => a[1].at - b[1].at);

@@ -40,6 +40,8 @@ export const decayFactor = (elapsed: number, halfLife: number) => 2 ** (-Math.ma
 export interface PeerOptions {
   /** The fleet's rate per family before any data (per unit of exposure). */
   readonly fleetPriors: readonly number[];
+  /** The exposure of a usual day: fleetSpread is of a day's count at the documented rates. */
+  readonly dayExposure: number;
   /**
    * The fleet's spread of a day's rate before any data: the squared coefficient of variation of
    * one day's rate around an elevator's usual (weekends, the day's swing), the same for all families.
@@ -110,7 +112,7 @@ export class PeerRates {
 
   /** The fleet's squared coefficient of variation of a day's rate of a family (0 or more). */
   spread(family: number): number {
-    const prior = this.options.fleetPriors[family] as number;
+    const prior = (this.options.fleetPriors[family] as number) * this.options.dayExposure;
     const weight = this.options.spreadPriorDays * prior * prior;
     const excess = this.options.fleetSpread * weight + (this.spreads[family * 2] as number);
     return Math.max(0, excess / (weight + (this.spreads[family * 2 + 1] as number)));

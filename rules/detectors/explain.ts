@@ -98,8 +98,5 @@ export function absoluteEvidence(
   };
 }
 
-/** The usual rate a week of a family from its baseline (per counted day). */
-export const usualPerWeek = (baseline: { mean: number }) => baseline.mean * WEEK_DAYS;
-
 /** Days from `from` to `to`, at least a minute's worth. */
 export const daysBetween = (from: number, to: number) => Math.max(to - from, 60_000) / DAY_MS;

@@ -2,7 +2,19 @@ import { z } from 'zod';
 import { baselineOf, decayFactor, peerGroup, type Baseline, type PeerRates } from './baseline.js';
 import { cusumStep, thresholdFor } from './cusum.js';
 import { FAMILIES, type SymptomFamily } from './families.js';
-import { CLOSE, DetectorState, E64, E64_STRIDE, F32, MAX_CHARTS, TIMES, U32, U32_STRIDE } from './state.js';
+import {
+  CLOSE,
+  DAY_START_STEPS,
+  DetectorState,
+  E64,
+  E64_STRIDE,
+  F32,
+  MAX_CHARTS,
+  TIMES,
+  U32,
+  U32_STRIDE,
+  USE,
+} from './state.js';
 
 const DAY_MS = 86_400_000;
 const SECOND_MS = 1000;
@@ -11,12 +23,32 @@ const YEAR_DAYS = 365.25;
 /** Runs a day are known (for the elevator's peer group) from a counted day on. */
 const MIN_DAYS_FOR_RUNS = 1;
 /**
- * An elevator's first counted days are learned at each daily look, not a week late: with no
- * history, its first days are its normal (a busy lift is not a rise on the fleet's rate).
+ * Exposure is the elevator's counted runs: passengers make door faults and wear shows in use, so a
+ * lift whose building fills up or empties, or that comes back into use after months idle, is
+ * judged by what it ran, not by the days that went by. An elevator whose runs counter has not
+ * moved counts this many runs a counted day (the documented rates are per day of this much use).
+ */
+export const NOMINAL_RUNS_PER_DAY = 240;
+/**
+ * The runs counter comes with the telemetry, each minute, each hour or (a rebuild's past) each
+ * day: the runs a reading adds are spread over as much counted time from then on as they took to
+ * come (an exponential smoothing of that decay time, at least a minute and at most a day), so
+ * that a fault between two readings meets the exposure of the use around it, not a lump at the
+ * next reading.
+ */
+const SMOOTHING_DAYS = { min: 1 / 1440, max: 1 } as const;
+/**
+ * A counted day in which the elevator ran fewer runs than this is that share of a day of its own
+ * history: a lift idle for months has no normal to be judged by when it comes back into use.
+ */
+export const ACTIVE_DAY_RUNS = 40;
+/**
+ * An elevator's first days of its own history are learned at each daily look, not a week late:
+ * with no history, its first days are its normal (a busy lift is not a rise on the fleet's rate).
  */
 export const LEARN_AT_ONCE_DAYS = 14;
 /**
- * The rate tests signal once an elevator has this many counted days of its own: before, its
+ * The rate tests signal once an elevator has this many days of its own history: before, its
  * baseline is its peers' alone, and one elevator may make twenty times the door faults of another
  * (a new fleet's peers are the documented rates). Critical events and absolute rules judge from
  * the first day.
@@ -96,8 +128,6 @@ export interface Signal {
   readonly baseline: Baseline;
   /** Epoch ms since the test began finding a rise; null when it came in one step. */
   readonly risingSince: number | null;
-  /** The elevator's own counted days in the baseline, after decay. */
-  readonly ownDays: number;
   /** Door timing: its events since it began rising. */
   readonly sinceEvents: number;
 }
@@ -160,28 +190,87 @@ export class RateDetectors {
       f64[slot * E64_STRIDE + E64.countingSince] = at;
     } else {
       // A step that arrives late (a terminal's buffer) does not take back time already counted.
-      const counted = Math.max(this.countedDays(slot, at), f64[slot * E64_STRIDE + E64.markDays] as number);
+      const counted = Math.max(this.countedDays(slot, at), f64[slot * E64_STRIDE + E64.accruedDays] as number);
       f64[slot * E64_STRIDE + E64.countedDays] = counted;
       f64[slot * E64_STRIDE + E64.countingSince] = NaN;
     }
   }
 
-  /** The telemetry's cumulative runs counter: the runs since the last count while the elevator counts. */
-  runs(slot: number, counter: number, counting: boolean): void {
-    const { f64 } = this.state;
+  /**
+   * The telemetry's cumulative runs counter at `at`: the runs since the last reading, while the
+   * elevator counts, join its use, spread over as much counted time as they took to come.
+   */
+  runs(slot: number, counter: number, counting: boolean, at: number): void {
+    const { f64, f32 } = this.state;
     const last = f64[slot * E64_STRIDE + E64.lastRuns] as number;
     // A counter that went down is a restarted terminal (from there, a new count) or a message
     // that came late (ignored): only the first falls below half of what was seen.
     if (!Number.isNaN(last) && counter < last && counter >= last / 2) return;
     const step = Number.isNaN(last) || counter < last ? 0 : counter - last;
     f64[slot * E64_STRIDE + E64.lastRuns] = counter;
-    if (counting) f64[slot * E64_STRIDE + E64.runs] = (f64[slot * E64_STRIDE + E64.runs] as number) + step;
+    const use = this.state.use(slot);
+    const now = this.countedDays(slot, at);
+    const took = now - (f32[use + USE.readDays] as number);
+    f32[use + USE.readDays] = now;
+    if (!counting || step === 0) return;
+    this.accrue(slot, at);
+    // What is left of the earlier readings keeps its runs, spread over the new reading's time.
+    const smoothing = Math.min(SMOOTHING_DAYS.max, Math.max(SMOOTHING_DAYS.min, took));
+    const left = (f32[use + USE.usage] as number) * (f32[use + USE.smoothing] as number);
+    f32[use + USE.smoothing] = smoothing;
+    f32[use + USE.usage] = (left + step) / smoothing;
   }
 
-  /** Runs a day over the counted days, or null before a counted day. */
-  runsPerDay(slot: number, at: number): number | null {
-    const days = this.countedDays(slot, at);
-    return days < MIN_DAYS_FOR_RUNS ? null : (this.state.f64[slot * E64_STRIDE + E64.runs] as number) / days;
+  /**
+   * Brings the exposure up to `at`: the use decays over the counted time since (an exponential
+   * smoothing of the runs), and what it gave is the exposure gained. Before its first counted run,
+   * an elevator counts NOMINAL_RUNS_PER_DAY a counted day.
+   */
+  private accrue(slot: number, at: number): void {
+    const { f64, f32 } = this.state;
+    const base = slot * E64_STRIDE;
+    const use = this.state.use(slot);
+    const now = this.countedDays(slot, at);
+    const elapsed = now - (f64[base + E64.accruedDays] as number);
+    if (elapsed <= 0) return;
+    f64[base + E64.accruedDays] = now;
+    const smoothing = f32[use + USE.smoothing] as number;
+    if (smoothing === 0) {
+      f64[base + E64.exposure] = (f64[base + E64.exposure] as number) + elapsed * NOMINAL_RUNS_PER_DAY;
+      return;
+    }
+    const kept = Math.exp(-elapsed / smoothing);
+    const usage = f32[use + USE.usage] as number;
+    f64[base + E64.exposure] = (f64[base + E64.exposure] as number) + usage * smoothing * (1 - kept);
+    f32[use + USE.usage] = usage * kept;
+  }
+
+  /** Runs (exposure) a counted day, as far as the exposure has accrued; null before a counted day. */
+  runsPerDay(slot: number): number | null {
+    const { f64 } = this.state;
+    const days = f64[slot * E64_STRIDE + E64.accruedDays] as number;
+    return days < MIN_DAYS_FOR_RUNS ? null : (f64[slot * E64_STRIDE + E64.exposure] as number) / days;
+  }
+
+  /** The elevator's exposure up to `at`, in runs. */
+  exposure(slot: number, at: number): number {
+    this.accrue(slot, at);
+    return this.state.f64[slot * E64_STRIDE + E64.exposure] as number;
+  }
+
+  /** Its exposure in a usual counted day, as far as it has accrued (NOMINAL_RUNS_PER_DAY before a counted day). */
+  exposurePerDay(slot: number): number {
+    return this.runsPerDay(slot) ?? NOMINAL_RUNS_PER_DAY;
+  }
+
+  /** A baseline's usual events a week at the elevator's usual use: what a ticket shows. */
+  usualPerWeek(slot: number, baseline: Baseline): number {
+    return baseline.mean * this.exposurePerDay(slot) * WEEK_DAYS;
+  }
+
+  /** Days of the elevator's own history (a day it ran little counts for its share of ACTIVE_DAY_RUNS). */
+  ownDays(slot: number): number {
+    return this.state.f32[this.state.use(slot) + USE.activeDays] as number;
   }
 
   // ---- the tests ----------------------------------------------------------------------------
@@ -211,13 +300,13 @@ export class RateDetectors {
   }
 
   /**
-   * Brings the charts up to `at`: each decreases by what its baseline expects over the counted
-   * days since, and those days join the week not yet learned.
+   * Brings the charts up to `at`: each decreases by what its baseline expects over the exposure
+   * since, and that exposure joins the week not yet learned.
    */
   advance(slot: number, at: number, configOf: ConfigOf): void {
     const { f64, f32 } = this.state;
-    const markField = slot * E64_STRIDE + E64.markDays;
-    const now = this.countedDays(slot, at);
+    const markField = slot * E64_STRIDE + E64.markExposure;
+    const now = this.exposure(slot, at);
     const exposure = now - (f64[markField] as number);
     if (exposure <= 0) return;
     f64[markField] = now;
@@ -254,14 +343,16 @@ export class RateDetectors {
     add(f32, start + F32.dayEvents, events);
     const thresholds = this.thresholds(slot, family, config);
     // Counted in units of the dispersion; one day raises a chart by at most its share (riseDays).
+    const dayStarts = this.state.dayStarts(slot, family.index);
     config.rateRatios.forEach((k, chart) => {
       const field = start + F32.charts + chart;
       const stepped = cusumStep(f32[field] as number, events / thresholds.dispersion, k, 0);
-      const share = (thresholds.of[chart] as number) / (config.riseDays - DAY_SHARE_BELOW);
-      const cap = (f32[start + F32.dayStarts + chart] as number) + share;
+      const threshold = thresholds.of[chart] as number;
+      const share = threshold / (config.riseDays - DAY_SHARE_BELOW);
+      const cap = ((this.state.u8[dayStarts + chart] as number) / DAY_START_STEPS) * threshold + share;
       f32[field] = Math.min(stepped, Math.max(cap, f32[field] as number));
     });
-    if (this.countedDays(slot, at) < OWN_HISTORY_DAYS) return null;
+    if (this.ownDays(slot) < OWN_HISTORY_DAYS) return null;
     const chart = config.rateRatios.findIndex(
       (_ratio, index) => (f32[start + F32.charts + index] as number) >= (thresholds.of[index] as number),
     );
@@ -275,10 +366,10 @@ export class RateDetectors {
       threshold: thresholds.of[chart] as number,
       baseline: thresholds.baseline,
       risingSince: risingSince > 0 && risingSince < Math.floor(at / SECOND_MS) * SECOND_MS ? risingSince : null,
-      ownDays: f32[start + F32.baseExposure] as number,
       sinceEvents: f32[close + CLOSE.sinceEvents] as number,
     };
-    f32.fill(0, start + F32.charts, start + F32.dayStarts + MAX_CHARTS);
+    f32.fill(0, start + F32.charts, start + F32.charts + MAX_CHARTS);
+    this.state.u8.fill(0, dayStarts, dayStarts + MAX_CHARTS);
     u32[times + TIMES.risingSince] = 0;
     u32[times + TIMES.lastSignal] = Math.floor(at / SECOND_MS);
     u32[slot * U32_STRIDE + U32.alarmed] = (u32[slot * U32_STRIDE + U32.alarmed] as number) | (1 << family.index);
@@ -300,7 +391,8 @@ export class RateDetectors {
     const baseline = this.baseline(slot, family, config);
     const dispersion = this.dispersion(slot, family, baseline);
     const eventsPerFalseAlarm =
-      (baseline.tested * YEAR_DAYS * config.falseAlarmYears * config.rateRatios.length) / dispersion;
+      (baseline.tested * this.exposurePerDay(slot) * YEAR_DAYS * config.falseAlarmYears * config.rateRatios.length) /
+      dispersion;
     return { of: config.rateRatios.map((k) => thresholdFor(k, eventsPerFalseAlarm)), baseline, dispersion };
   }
 
@@ -312,9 +404,25 @@ export class RateDetectors {
    */
   dispersion(slot: number, family: SymptomFamily, baseline: Baseline): number {
     const start = this.state.family(slot, family.index);
-    const prior = 1 + this.peers.spread(family.index) * baseline.mean;
+    const prior = 1 + this.peers.spread(family.index) * baseline.mean * this.exposurePerDay(slot);
     const sum = SPREAD_PRIOR_DAYS * prior + (this.state.f32[start + F32.spreadSum] as number);
     return Math.max(1, sum / (SPREAD_PRIOR_DAYS + (this.state.f32[start + F32.spreadDays] as number)));
+  }
+
+  /** Each chart's statistic now, as its share of its threshold: the day's start, which bounds what the day raises it. */
+  private markDayStarts(slot: number, family: SymptomFamily, config: RateConfig): void {
+    const { f32, u8 } = this.state;
+    const start = this.state.family(slot, family.index);
+    const dayStarts = this.state.dayStarts(slot, family.index);
+    if (config.rateRatios.every((_k, chart) => f32[start + F32.charts + chart] === 0)) {
+      u8.fill(0, dayStarts, dayStarts + MAX_CHARTS);
+      return;
+    }
+    const { of } = this.thresholds(slot, family, config);
+    config.rateRatios.forEach((_k, chart) => {
+      const share = (f32[start + F32.charts + chart] as number) / (of[chart] as number);
+      u8[dayStarts + chart] = Math.round(Math.min(1, share) * DAY_START_STEPS);
+    });
   }
 
   /**
@@ -322,15 +430,21 @@ export class RateDetectors {
    * dispersion and the fleet's spread, unless the family is in a warning or a suspected rise
    * (as its rate is held back) or its baseline is still mostly its peers'.
    */
-  private endDay(slot: number, family: SymptomFamily, config: RateConfig, days: number, at: number): void {
+  private endDay(
+    slot: number,
+    family: SymptomFamily,
+    config: RateConfig,
+    day: { days: number; exposure: number },
+    at: number,
+  ): void {
     const { f32 } = this.state;
     const start = this.state.family(slot, family.index);
     const events = f32[start + F32.dayEvents] as number;
     f32[start + F32.dayEvents] = 0;
-    f32.copyWithin(start + F32.dayStarts, start + F32.charts, start + F32.charts + MAX_CHARTS);
-    if (days < MIN_SPREAD_DAY || this.isAlarmed(slot, family.index) || this.suspected(slot, family, config)) return;
+    this.markDayStarts(slot, family, config);
+    if (day.days < MIN_SPREAD_DAY || this.isAlarmed(slot, family.index) || this.suspected(slot, family, config)) return;
     const baseline = this.baseline(slot, family, config);
-    const expected = baseline.mean * days;
+    const expected = baseline.mean * day.exposure;
     if (expected <= 0 || baseline.peerShare > SPREAD_MAX_PEER_SHARE) return;
     const r2 = Math.min((events - expected) ** 2 / expected, SPREAD_CLIP * this.dispersion(slot, family, baseline));
     add(f32, start + F32.spreadSum, r2);
@@ -350,7 +464,7 @@ export class RateDetectors {
     f32[start + F32.newerEvents] = (f32[start + F32.newerEvents] as number) - fromNewer;
     f32[start + F32.olderEvents] = Math.max(0, (f32[start + F32.olderEvents] as number) - (events - fromNewer));
     f32[start + F32.dayEvents] = Math.max(0, (f32[start + F32.dayEvents] as number) - events);
-    const { dispersion } = this.thresholds(slot, family, config);
+    const dispersion = this.dispersion(slot, family, this.baseline(slot, family, config));
     config.rateRatios.forEach((k, chart) => {
       const field = start + F32.charts + chart;
       f32[field] = Math.max(0, (f32[field] as number) - (events / dispersion) * Math.log(k));
@@ -393,16 +507,24 @@ export class RateDetectors {
     if (day <= lastDay) return false;
     u32[slot * U32_STRIDE + U32.day] = day;
     this.advance(slot, at, configOf);
-    const { f64 } = this.state;
+    const { f64, f32 } = this.state;
+    const use = this.state.use(slot);
     const counted = this.countedDays(slot, at);
-    const dayLength = counted - (f64[slot * E64_STRIDE + E64.lookDays] as number);
-    f64[slot * E64_STRIDE + E64.lookDays] = counted;
+    const exposure = this.exposure(slot, at);
+    const ended = {
+      days: Math.max(0, counted - (f32[use + USE.lookDays] as number)),
+      exposure: Math.max(0, exposure - (f64[slot * E64_STRIDE + E64.lookExposure] as number)),
+    };
+    f32[use + USE.lookDays] = counted;
+    f64[slot * E64_STRIDE + E64.lookExposure] = exposure;
+    f32[use + USE.activeDays] =
+      (f32[use + USE.activeDays] as number) + Math.min(ended.days, ended.exposure / ACTIVE_DAY_RUNS);
     for (const family of FAMILIES) {
       const config = configOf(family);
-      if (config) this.endDay(slot, family, config, dayLength, at);
+      if (config) this.endDay(slot, family, config, ended, at);
     }
     const weeks = Math.floor(day / WEEK_DAYS) - Math.floor(lastDay / WEEK_DAYS);
-    const young = counted < LEARN_AT_ONCE_DAYS;
+    const young = this.ownDays(slot) < LEARN_AT_ONCE_DAYS;
     for (const family of FAMILIES) {
       const config = configOf(family);
       if (!config) continue;
@@ -414,7 +536,7 @@ export class RateDetectors {
       } else if (weeks > 0) this.rotate(slot, family.index, weeks, this.suspected(slot, family, config), at);
     }
     if (weeks > 0 || young) this.learnCloseTimes(slot, young ? 2 : weeks);
-    if (weeks > 0) u32[slot * U32_STRIDE + U32.group] = peerGroup(this.runsPerDay(slot, at), installedOn, at);
+    if (weeks > 0) u32[slot * U32_STRIDE + U32.group] = peerGroup(this.runsPerDay(slot), installedOn, at);
     return true;
   }
 

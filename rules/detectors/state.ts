@@ -9,7 +9,7 @@ export const MAX_CHARTS = 3;
  * garbage collector, and a slot costs its bytes and nothing more.
  */
 
-/** Per elevator, Float64: counted time and runs, and how far the charts have been brought. */
+/** Per elevator, Float64: counted time and runs (the exposure), and how far the charts have been brought. */
 export const E64 = {
   /** Counted days (not in a visit, inspection or power cut) up to `countingSince`. */
   countedDays: 0,
@@ -17,14 +17,16 @@ export const E64 = {
   countingSince: 1,
   /** The last telemetry `runs` counter; NaN before the first. */
   lastRuns: 2,
-  /** Runs counted (outside visits, inspection and power cuts). */
-  runs: 3,
-  /** Counted days at which the charts were last brought up to date. */
-  markDays: 4,
-  /** Counted days at the last daily look: the day just ended is the counted time since. */
-  lookDays: 5,
+  /** Counted days up to which the exposure has accrued. */
+  accruedDays: 3,
+  /** Exposure (rules/detectors/rate.ts), in runs, accrued up to accruedDays. */
+  exposure: 4,
+  /** Exposure at which the charts were last brought up to date. */
+  markExposure: 5,
+  /** Exposure at the last daily look: the day just ended's is the exposure since. */
+  lookExposure: 6,
 } as const;
-export const E64_STRIDE = 6;
+export const E64_STRIDE = 7;
 
 /** Per family, Float32: the baseline, the two weeks not yet learned, the day's spread, and the charts. */
 export const F32 = {
@@ -43,10 +45,16 @@ export const F32 = {
   spreadDays: 8,
   /** The statistic of each chart, MAX_CHARTS of them. */
   charts: 9,
-  /** Each chart's statistic at the last daily look: a day's events raise it at most riseDays' share of its threshold. */
-  dayStarts: 9 + MAX_CHARTS,
 } as const;
-export const FAMILY_STRIDE = F32.dayStarts + MAX_CHARTS;
+export const FAMILY_STRIDE = F32.charts + MAX_CHARTS;
+
+/**
+ * Per elevator, Uint8, per family and chart: the chart's statistic at the last daily look, in
+ * DAY_START_STEPS of its threshold (a day's events raise it at most riseDays' share of its
+ * threshold above that; a byte is close enough for a bound, and a city keeps 24 a lift, not 96).
+ */
+export const DAY_START_STEPS = 255;
+const U8_STRIDE = FAMILIES.length * MAX_CHARTS;
 
 /** Per elevator, Float32 after the families: door close times (natural logs of ms), learned as the rates are. */
 export const CLOSE = {
@@ -60,7 +68,22 @@ export const CLOSE = {
   sinceEvents: 6,
 } as const;
 export const CLOSE_STRIDE = 7;
-export const E32_STRIDE = FAMILIES.length * FAMILY_STRIDE + CLOSE_STRIDE;
+
+/** Per elevator, Float32 after the close times: its use (rules/detectors/rate.ts) and its days. */
+export const USE = {
+  /** Runs a counted day now, decaying as the exposure accrues; 0 before its first counted run. */
+  usage: 0,
+  /** Over how many counted days the last reading's runs are spread (their decay time); 0 before the first. */
+  smoothing: 1,
+  /** Counted days at the last reading of the runs counter. */
+  readDays: 2,
+  /** Counted days at the last daily look: the day just ended is the counted time since. */
+  lookDays: 3,
+  /** Days of the elevator's own history: a counted day in which it ran little is that share of one. */
+  activeDays: 4,
+} as const;
+const USE_STRIDE = 5;
+export const E32_STRIDE = FAMILIES.length * FAMILY_STRIDE + CLOSE_STRIDE + USE_STRIDE;
 
 /** Per elevator, Uint32: flags, the day it was last looked at, its peer group; per family, two times in seconds. */
 export const U32 = {
@@ -83,6 +106,7 @@ export class DetectorState {
   f64: Float64Array;
   f32: Float32Array;
   u32: Uint32Array;
+  u8: Uint8Array;
   private slots = 0;
 
   /** `elevators`: how many to make room for at once (growing copies every slot). */
@@ -91,12 +115,16 @@ export class DetectorState {
     this.f64 = new Float64Array(room * E64_STRIDE);
     this.f32 = new Float32Array(room * E32_STRIDE);
     this.u32 = new Uint32Array(room * U32_STRIDE);
+    this.u8 = new Uint8Array(room * U8_STRIDE);
   }
 
   allocate(): number {
     const slot = this.slots++;
     if (slot * E64_STRIDE >= this.f64.length) {
-      const grow = <T extends Float64Array | Float32Array | Uint32Array>(array: T, make: (length: number) => T) => {
+      const grow = <T extends Float64Array | Float32Array | Uint32Array | Uint8Array>(
+        array: T,
+        make: (length: number) => T,
+      ) => {
         const bigger = make(array.length * 2);
         bigger.set(array);
         return bigger;
@@ -104,8 +132,14 @@ export class DetectorState {
       this.f64 = grow(this.f64, (length) => new Float64Array(length));
       this.f32 = grow(this.f32, (length) => new Float32Array(length));
       this.u32 = grow(this.u32, (length) => new Uint32Array(length));
+      this.u8 = grow(this.u8, (length) => new Uint8Array(length));
     }
     return slot;
+  }
+
+  /** Where family `family`'s charts' day starts begin in u8. */
+  dayStarts(slot: number, family: number): number {
+    return slot * U8_STRIDE + family * MAX_CHARTS;
   }
 
   /** Where family `family` of slot `slot` starts in f32. */
@@ -115,6 +149,11 @@ export class DetectorState {
 
   close(slot: number): number {
     return slot * E32_STRIDE + FAMILIES.length * FAMILY_STRIDE;
+  }
+
+  /** Where the elevator's use starts in f32. */
+  use(slot: number): number {
+    return this.close(slot) + CLOSE_STRIDE;
   }
 
   /** Where family `family`'s times start in u32. */
