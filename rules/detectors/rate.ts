@@ -76,6 +76,12 @@ const SPREAD_CLIP = 9;
 /** A day with less counted time than this (mostly in a visit or a power cut) teaches no dispersion. */
 const MIN_SPREAD_DAY = 0.5;
 /**
+ * Nor does a day its baseline expects fewer events of than this: a sparse family's day holds one
+ * event or none, and its residual tells a rise (the wear the test is for) from a swing no better
+ * than a coin; learned as dispersion, a rising sparse family would blunt its own test.
+ */
+const MIN_SPREAD_EXPECTED = 0.5;
+/**
  * A day raises a chart by at most 1 / (riseDays - DAY_SHARE_BELOW) of its threshold: riseDays - 1
  * days can never reach it, riseDays days can, with room for the chart's drift between them and for
  * events that come one at a time (a sparse family's one event is a big step).
@@ -445,7 +451,7 @@ export class RateDetectors {
     if (day.days < MIN_SPREAD_DAY || this.isAlarmed(slot, family.index) || this.suspected(slot, family, config)) return;
     const baseline = this.baseline(slot, family, config);
     const expected = baseline.mean * day.exposure;
-    if (expected <= 0 || baseline.peerShare > SPREAD_MAX_PEER_SHARE) return;
+    if (expected < MIN_SPREAD_EXPECTED || baseline.peerShare > SPREAD_MAX_PEER_SHARE) return;
     const r2 = Math.min((events - expected) ** 2 / expected, SPREAD_CLIP * this.dispersion(slot, family, baseline));
     add(f32, start + F32.spreadSum, r2);
     add(f32, start + F32.spreadDays, 1);

@@ -244,6 +244,21 @@ describe('each elevator against its own normal: judged by its use, not by the da
   });
 });
 
+describe('each elevator against its own normal: a sparse family', () => {
+  it("a busy lift's safety circuit opening every other day, after one a year, opens a warning within two weeks", () => {
+    const lifts = new Lifts(new Random(53));
+    const lift = lifts.add('E1');
+    lifts.days(lift, START, 150, { faults: { 2: 0.5, 1: 1 / 365 }, runsPerDay: 1500 });
+    const from = START + 150 * DAY;
+    for (let day = 0; day < 30 && lifts.tickets('safety-circuit-recurring').length === 0; day++) {
+      lifts.days(lift, from + day * DAY, 1, { faults: { 2: 0.5, 1: 0.5 }, runsPerDay: 1500 });
+    }
+    const [warning] = lifts.tickets('safety-circuit-recurring');
+    expect(warning).toMatchObject({ category: 'hazard' });
+    expect(Date.parse(warning?.openedAt as string)).toBeLessThan(from + 14 * DAY);
+  });
+});
+
 describe('each elevator against its own normal: what counts', () => {
   it('suppressed and external faults never count: not in visits, inspection or power cuts, not in the baseline', () => {
     const plain = new Lifts(new Random(5));
