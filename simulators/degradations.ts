@@ -277,6 +277,29 @@ export const BURST_FAULTS = {
     { code: 1, share: 0.05 },
   ],
   /**
+   * A cold morning on a lift with an unheated entrance or machine room: the door operator's grease
+   * stiff and the closing slow (real door operators are rated down to about 0 °C), a hydraulic
+   * lift's cold oil levelling short, the entrance's lock stiff.
+   */
+  cold: [
+    { code: 2, share: 0.35 },
+    { code: 3, share: 0.2 },
+    { code: 104, share: 0.1 },
+    { code: 102, share: 0.3 },
+    { code: 100, share: 0.05, oneLanding: true },
+  ],
+  /**
+   * A crowd day on a lift that serves it: doors held for the next in the queue, pushed while
+   * closing, the entrance's landing door forced off its lock, the alarm pressed in a full car.
+   */
+  crowding: [
+    { code: 105, share: 0.3 },
+    { code: 2, share: 0.3 },
+    { code: 104, share: 0.2 },
+    { code: 100, share: 0.1, oneLanding: true },
+    { code: 90, share: 0.1 },
+  ],
+  /**
    * A technician who neither checks in nor switches to inspection: landing doors opened with the
    * key at several landings, the pit stop switch, door tests, all in normal mode.
    */

@@ -59,6 +59,8 @@ export const DEFAULT_NOISE = {
   handoverShare: 0,
   otherFirmwareShare: 0,
   firmwareUpdateShare: 0,
+  coldSnapsPerMonth: 0,
+  crowdDaysPerMonth: 0,
 } as const;
 const dayRange = z
   .tuple([z.number().min(0), z.number().min(0)])
@@ -212,6 +214,13 @@ export const scenarioSchema = z.strictObject({
       otherFirmwareShare: share.default(DEFAULT_NOISE.otherFirmwareShare),
       /** Share of those updated at a visit in the run: from then on they report levelling and door-zone faults more finely. */
       firmwareUpdateShare: share.default(DEFAULT_NOISE.firmwareUpdateShare),
+      /**
+       * Cold snaps per month, city-wide, of 2 to 7 days: on lifts with an unheated entrance or machine
+       * room, doors close slowly and levelling is off on the cold mornings.
+       */
+      coldSnapsPerMonth: z.number().min(0).default(DEFAULT_NOISE.coldSnapsPerMonth),
+      /** Crowd days per month, city-wide (holidays, events): doors held and pushed on the lifts that serve the crowd. */
+      crowdDaysPerMonth: z.number().min(0).default(DEFAULT_NOISE.crowdDaysPerMonth),
     })
     .prefault({}),
   powerOffsPerYear: z.number().min(0).default(2),

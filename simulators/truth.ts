@@ -27,7 +27,7 @@ export const truthRecordSchema = z.object({
    * A degradation kind, a sudden event (entrapment, ...), `power-off`, `offline`,
    * `maintenance-overdue`, or a nuisance (`passenger-abuse`, `damp`, `machine-room-heat`,
    * `voltage-sag`, `vandalism`, `renovation`, `recommissioning`, `unlogged-visit`, `occupancy-change`,
-   * `humidity`, `snagging`, `firmware-update`).
+   * `humidity`, `snagging`, `firmware-update`, `cold`, `crowding`).
    */
   scenario: z.string(),
   category: z.enum(TRUTH_CATEGORIES),

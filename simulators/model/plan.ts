@@ -25,7 +25,8 @@ const MINUTE_MS = 60_000;
  * noise, its building's, the city's weather; then, each added with the noise it draws (so the
  * earlier streams stay as they were): the city's heat waves, a district's supply, a lift's heat,
  * abuse, renovation and change of use, a building's renovation, a model's unlogged visits; then
- * the city's rainy season, a district's wetness, a lift's humidity, its snags, its firmware.
+ * the city's rainy season, a district's wetness, a lift's humidity, its snags, its firmware; then
+ * the city's cold snaps, a lift's cold, the city's crowd days, a lift's crowds.
  */
 export const STREAMS = {
   plan: 0,
@@ -46,6 +47,10 @@ export const STREAMS = {
   humidity: 15,
   snagging: 16,
   firmware: 17,
+  coldSnaps: 18,
+  cold: 19,
+  crowdDays: 20,
+  crowds: 21,
 } as const;
 /** A mains power cut lasts this many minutes. */
 export const POWER_OFF_MINUTES = [10, 180] as const;
@@ -154,6 +159,29 @@ const SNAG_CLEARED_DAYS = [4, 35] as const;
 const OTHER_FIRMWARE_FACTORS: Readonly<Partial<Record<number, number>>> = { 104: 3, 90: 2, 105: 0.3, 102: 1.5 };
 export const FIRMWARE_UPDATE_FACTORS: Readonly<Partial<Record<number, number>>> = { 102: 2.5, 4: 2 };
 const FIRMWARE_ROLLOUT_DAYS = [5, 60] as const;
+/**
+ * A winter cold snap (a cold wave from the north): how long, how cold (mean 1); the share of lifts
+ * exposed (an unheated entrance lobby or machine room, a hydraulic lift's oil in an unheated pit),
+ * their faults each cold morning (mean, spread between lifts), and the local hours (cold mornings).
+ */
+const COLD_SNAP_DAYS = [2, 7] as const;
+const COLD_SEVERITY_SPREAD = 0.5;
+const COLD_EXPOSED_SHARE = 0.4;
+const COLD_FAULTS = { perDay: 0.8, spread: 0.9 } as const;
+const COLD_HOURS = [5, 11] as const;
+/**
+ * Crowd days (a public holiday's shopping, an event at the station): the share of each profile's
+ * lifts that serve the crowd (a mall's atrium, a metro entrance), how crowded a day is (mean 1),
+ * and the door faults a day such a lift shows (mean, spread between lifts), in its busy hours.
+ */
+const CROWD_SERVED_SHARE: Readonly<Record<ProfileName, number>> = {
+  mall: 0.8,
+  office: 0.25,
+  hospital: 0.25,
+  residential: 0.05,
+};
+const CROWD_SEVERITY_SPREAD = 0.5;
+const CROWD_FAULTS = { perDay: 3, spread: 0.7 } as const;
 const DISTRICTS = ['渝中区', '江北区', '沙坪坝区', '九龙坡区', '南岸区', '渝北区', '巴南区'] as const;
 const INSURERS = ['INS-PICC', 'INS-CPIC', 'INS-PINGAN'] as const;
 const ELEVATORS_PER_USE_UNIT = 4;
@@ -199,7 +227,9 @@ export type NuisanceKind =
   | 'renovation'
   | 'recommissioning'
   | 'humidity'
-  | 'snagging';
+  | 'snagging'
+  | 'cold'
+  | 'crowding';
 
 /** A burst of faults on a healthy lift, not wear: passengers abusing it, a storm's damp, a heat wave, ... */
 export interface PlannedNuisance {
@@ -577,6 +607,104 @@ function firmwareOf(scenario: Scenario, index: number): { other: boolean; update
   return { other: true, updateFrom: Math.round(scenario.fromMs + range(random, FIRMWARE_ROLLOUT_DAYS) * DAY_MS) };
 }
 
+interface ColdSnap {
+  /** Its days' local midnights within the run. */
+  readonly days: readonly number[];
+  /** How cold (mean 1). */
+  readonly severity: number;
+}
+
+const coldSnaps = new WeakMap<Scenario, readonly ColdSnap[]>();
+
+/** The run's cold snaps, city-wide: the same for every elevator of the scenario. */
+function coldSnapsOf(scenario: Scenario): readonly ColdSnap[] {
+  let found = coldSnaps.get(scenario);
+  if (!found) {
+    const random = Random.for(scenario.seed, 0, STREAMS.coldSnaps);
+    const end = scenario.fromMs + scenario.duration;
+    const count = random.poisson((scenario.noise.coldSnapsPerMonth / DAYS_PER_MONTH) * (scenario.duration / DAY_MS));
+    found = Array.from({ length: count }, () => {
+      const first = shanghaiMidnight(scenario.fromMs + random.uniform(0, scenario.duration));
+      const days = Array.from({ length: random.int(...COLD_SNAP_DAYS) }, (_, i) => first + i * DAY_MS);
+      return { days: days.filter((day) => day < end), severity: random.factor(COLD_SEVERITY_SPREAD) };
+    });
+    coldSnaps.set(scenario, found);
+  }
+  return found;
+}
+
+/** Cold snaps on this lift, if it is exposed: doors slow and levelling off on the cold mornings, each snap one nuisance. */
+function coldNuisance(scenario: Scenario, index: number): PlannedNuisance[] {
+  const snaps = coldSnapsOf(scenario);
+  const random = Random.for(scenario.seed, index, STREAMS.cold);
+  if (snaps.length === 0 || !random.chance(COLD_EXPOSED_SHARE)) return [];
+  const susceptibility = random.factor(COLD_FAULTS.spread);
+  return snaps.flatMap(({ days, severity }): PlannedNuisance[] => {
+    const [first, last] = [days[0], days.at(-1)];
+    if (first === undefined || last === undefined) return [];
+    const window = [
+      Math.max(scenario.fromMs, first + COLD_HOURS[0] * HOUR_MS),
+      last + COLD_HOURS[1] * HOUR_MS,
+    ] as const;
+    const mean = COLD_FAULTS.perDay * susceptibility * severity * scenario.backgroundFaults;
+    const times = dailyTimes(
+      random,
+      window,
+      () => mean,
+      () => range(random, COLD_HOURS),
+    );
+    if (times.length === 0) return [];
+    return [{ kind: 'cold', start: window[0], end: window[1], faults: times.length, landing: 1, times }];
+  });
+}
+
+interface CrowdDay {
+  /** Its local midnight. */
+  readonly day: number;
+  /** How crowded (mean 1). */
+  readonly severity: number;
+}
+
+const crowdDays = new WeakMap<Scenario, readonly CrowdDay[]>();
+
+/** The run's crowd days, city-wide: the same for every elevator of the scenario. */
+function crowdDaysOf(scenario: Scenario): readonly CrowdDay[] {
+  let found = crowdDays.get(scenario);
+  if (!found) {
+    const random = Random.for(scenario.seed, 0, STREAMS.crowdDays);
+    const count = random.poisson((scenario.noise.crowdDaysPerMonth / DAYS_PER_MONTH) * (scenario.duration / DAY_MS));
+    found = Array.from({ length: count }, () => ({
+      day: shanghaiMidnight(scenario.fromMs + random.uniform(0, scenario.duration)),
+      severity: random.factor(CROWD_SEVERITY_SPREAD),
+    }));
+    crowdDays.set(scenario, found);
+  }
+  return found;
+}
+
+/** Crowd days on this lift, if it serves the crowd: doors held and pushed in its busy hours, the entrance's landing door forced. */
+function crowdNuisance(scenario: Scenario, index: number, profile: ProfileName): PlannedNuisance[] {
+  const days = crowdDaysOf(scenario);
+  const random = Random.for(scenario.seed, index, STREAMS.crowds);
+  if (days.length === 0 || !random.chance(CROWD_SERVED_SHARE[profile])) return [];
+  const susceptibility = random.factor(CROWD_FAULTS.spread);
+  const hours = PROFILES[profile].hourly.map((weight, hour) => ({ weight, hour }));
+  const runEnd = scenario.fromMs + scenario.duration;
+  return days.flatMap(({ day, severity }): PlannedNuisance[] => {
+    const window = [Math.max(scenario.fromMs, day), Math.min(runEnd, day + DAY_MS)] as const;
+    const mean =
+      CROWD_FAULTS.perDay * susceptibility * severity * scenario.noise.passengers * scenario.backgroundFaults;
+    const times = dailyTimes(
+      random,
+      window,
+      () => mean,
+      () => random.weighted(hours, (entry) => entry.weight).hour + random.next(),
+    );
+    if (times.length === 0) return [];
+    return [{ kind: 'crowding', start: window[0], end: window[1], faults: times.length, landing: 1, times }];
+  });
+}
+
 /** The age factor: 1 at REFERENCE_AGE_YEARS, e times more every AGEING_YEARS beyond (times the scenario's ageing). */
 const ageFactor = (scenario: Scenario, ageYears: number) =>
   Math.exp((scenario.noise.ageing * (ageYears - REFERENCE_AGE_YEARS)) / AGEING_YEARS);
@@ -689,6 +817,8 @@ export function planElevator(scenario: Scenario, index: number): ElevatorPlan {
     ...runIn,
     ...humidityNuisance(scenario, index, district),
     ...snagNuisance(scenario, index, floors),
+    ...coldNuisance(scenario, index),
+    ...crowdNuisance(scenario, index, profileName),
   );
   nuisance.sort((a, b) => a.start - b.start);
 
