@@ -92,7 +92,7 @@ describe('liftwatch simulate', () => {
       'an unknown scenario name',
       ['--scenario', 'no-such-thing'],
       2,
-      /no shipped scenario of that name \(busy-residential, changing-use, city-day, door-wear-week, heterogeneous-city, new-district, ninety-days, old-mixed-fleet, quiet-offices, rainy-coast, smoke, storm-season, summer-heat, two-makers, vandalised-estates\)/,
+      /no shipped scenario of that name \(busy-residential, care-homes, changing-use, city-day, door-wear-week, heterogeneous-city, metro-malls, new-district, ninety-days, old-mixed-fleet, quiet-offices, rainy-coast, smoke, storm-season, summer-heat, two-makers, vandalised-estates, winter-hills\)/,
     ],
     ['a bad speed', ['--speed', 'fast'], 2, /--speed takes a positive number or max/],
   ])('refuses %s with a clear message and no stack trace', async (_case, args, code, message) => {

@@ -31,6 +31,9 @@ const FAMILIES = [
   'rainy-coast',
   'new-district',
   'two-makers',
+  'winter-hills',
+  'metro-malls',
+  'care-homes',
 ] as const;
 
 /** Expected faults of some codes per weekday on a healthy lift, as planned. */
