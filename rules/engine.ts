@@ -470,7 +470,7 @@ export class RulesEngine {
     if (!state.detectors.dailyLook(state.slot, at, elevator.installedOn, this.configsFor(elevator)) || !live) return;
     for (const index of state.detectors.alarmedFamilies(state.slot)) {
       const rule = this.detectorOf[index];
-      if (!rule) continue;
+      if (!rule || this.isHeld(elevator.id, rule)) continue;
       const active = this.options.store.tickets.active(elevator.id, rule.id);
       if (!active) {
         state.detectors.release(state.slot, index, this.releaseOf(elevator.id, rule));
@@ -567,7 +567,7 @@ export class RulesEngine {
       this.apply(elevator, rule, 0, [{ type: 'occurrence', occurrences: [fault] }]);
       return;
     }
-    if (this.held.get(elevator.id)?.some((held) => held.rule === rule)) return;
+    if (this.isHeld(elevator.id, rule)) return;
     const open = this.decide(state, rule, fault, signal, faultsIn(state.faults), config);
     if (!open) return;
     if (!signal) state.detectors.markAlarmed(state.slot, family.index, fault.at);
@@ -685,14 +685,19 @@ export class RulesEngine {
 
   /**
    * Whether the family's warning is still active; one closed since the detector last looked
-   * lets the family learn again (or forget, after a repair).
+   * lets the family learn again (or forget, after a repair). A warning held for a common cause
+   * keeps its family alarmed: it is not open yet, nor closed.
    */
   private activeWarning(state: ElevatorState, elevator: Elevator, rule: DetectorRule): boolean {
     const active = this.options.store.tickets.active(elevator.id, rule.id) !== undefined;
-    if (!active && state.detectors.isAlarmed(state.slot, rule.family.index)) {
+    if (!active && state.detectors.isAlarmed(state.slot, rule.family.index) && !this.isHeld(elevator.id, rule)) {
       state.detectors.release(state.slot, rule.family.index, this.releaseOf(elevator.id, rule));
     }
     return active;
+  }
+
+  private isHeld(elevatorId: string, rule: DetectorRule): boolean {
+    return this.held.size > 0 && (this.held.get(elevatorId)?.some((held) => held.rule === rule) ?? false);
   }
 
   private opening(

@@ -478,6 +478,25 @@ describe('each elevator against its own normal: explained, and resolving itself'
     expect(Date.parse(tickets[1]?.openedAt as string)).toBeGreaterThanOrEqual(later);
   });
 
+  it("a warning held for a common cause stays its family's warning while the family goes on in the hold: it resolves itself once the evidence fades", () => {
+    const lifts = new Lifts(new Random(31));
+    const lift = lifts.add('E1');
+    lifts.days(lift, START, 120, { faults: { 2: 0.3 } });
+    const at = START + 120 * DAY;
+    // Door faults every two hours: several come while the warning is held.
+    for (let i = 0; i < 80 && lifts.tickets('door-faults-recurring').length === 0; i++) {
+      lifts.fault(lift, at + i * 2 * HOUR, i % 3 === 0 ? 3 : 2);
+    }
+    const [first] = lifts.tickets('door-faults-recurring');
+    expect(first).toMatchObject({ status: 'open', category: 'hazard' });
+    expect(first?.occurrenceCount).toBeGreaterThan(1);
+    lifts.days(lift, lifts.clock + HOUR, 17, { faults: { 2: 0.3 } });
+    expect(lifts.store.tickets.get(first?.id as string)).toMatchObject({
+      status: 'resolved',
+      closed: { by: 'liftwatch' },
+    });
+  });
+
   it('a warning someone acknowledged stays for them to close', () => {
     const { lifts, lift } = rise(31);
     const [first] = lifts.tickets('door-faults-recurring');
