@@ -1,22 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { shanghaiClock } from '../../lib/shanghai.js';
-import { BURST_FAULTS } from '../../simulators/degradations.js';
 import { FIRMWARE_UPDATE_FACTORS, planElevator } from '../../simulators/model/plan.js';
 import type { TruthRecord } from '../../simulators/truth.js';
-import { counted, DAY_MS, run, scenarioOf, type ModelRun, type TestScenarioInput } from './run-model.js';
+import {
+  counted,
+  DAY_MS,
+  inside,
+  mixCodes,
+  nuisanceOf,
+  QUIET,
+  run,
+  scenarioOf,
+  type TestScenarioInput,
+  windowOf,
+} from './run-model.js';
 
-const NO_CRITICAL = { entrapment: 0, 'bottom-overrun': 0, 'top-overrun': 0, 'unintended-movement': 0 } as const;
-const QUIET = { critical: NO_CRITICAL, powerOffsPerYear: 0, offlinePerWeek: 0, fireTestsPerMonth: 0 } as const;
-
-const nuisanceOf = (elevator: ModelRun, scenario: string) =>
-  elevator.truth.filter((t) => t.category === 'nuisance' && t.scenario === scenario);
-const windowOf = (record: TruthRecord) => [Date.parse(record.onset), Date.parse(record.end as string)] as const;
-const mixCodes = (kind: keyof typeof BURST_FAULTS) => BURST_FAULTS[kind].map((entry) => entry.code as number);
-/** The counted faults of a nuisance's codes inside its window. */
-const inside = (elevator: ModelRun, record: TruthRecord) => {
-  const [from, to] = windowOf(record);
-  return counted(elevator.messages, record.codes).filter((f) => f.at >= from && f.at <= to);
-};
 /** The fleet's plans with a noise field on and off: turning it on changes only its own kind. */
 const plansOf = (input: TestScenarioInput) => {
   const scenario = scenarioOf(input);

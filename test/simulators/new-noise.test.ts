@@ -1,22 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { shanghaiClock } from '../../lib/shanghai.js';
-import { BURST_FAULTS } from '../../simulators/degradations.js';
 import type { TruthRecord } from '../../simulators/truth.js';
-import { classify, counted, DAY_MS, faultsOf, FROM, run, type ModelRun } from './run-model.js';
+import {
+  classify,
+  DAY_MS,
+  faultsOf,
+  FROM,
+  inside,
+  mixCodes,
+  type ModelRun,
+  nuisanceOf,
+  QUIET,
+  run,
+  windowOf,
+} from './run-model.js';
 
-const NO_CRITICAL = { entrapment: 0, 'bottom-overrun': 0, 'top-overrun': 0, 'unintended-movement': 0 } as const;
-const QUIET = { critical: NO_CRITICAL, powerOffsPerYear: 0, offlinePerWeek: 0, fireTestsPerMonth: 0 } as const;
 const HOUR_MS = 3_600_000;
-
-const nuisanceOf = (elevator: ModelRun, scenario: string) =>
-  elevator.truth.filter((t) => t.category === 'nuisance' && t.scenario === scenario);
-const windowOf = (record: TruthRecord) => [Date.parse(record.onset), Date.parse(record.end as string)] as const;
-const mixCodes = (kind: keyof typeof BURST_FAULTS) => BURST_FAULTS[kind].map((entry) => entry.code as number);
-/** The counted faults of a nuisance's codes inside its window. */
-const inside = (elevator: ModelRun, record: TruthRecord) => {
-  const [from, to] = windowOf(record);
-  return counted(elevator.messages, record.codes).filter((f) => f.at >= from && f.at <= to);
-};
 
 describe('a summer of heat waves', () => {
   const { elevators } = run({

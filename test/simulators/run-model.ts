@@ -1,4 +1,5 @@
 import { SERVICE_MODES } from '../../contract/index.js';
+import { BURST_FAULTS } from '../../simulators/degradations.js';
 import { ElevatorModel, type ModelEvent } from '../../simulators/model/elevator.js';
 import { planElevator, type ElevatorPlan } from '../../simulators/model/plan.js';
 import { resolveScenario, type Scenario, type ScenarioInput } from '../../simulators/scenario.js';
@@ -103,3 +104,18 @@ export function quantileOf(values: readonly number[], q: number): number {
 }
 
 export const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
+
+/** A scenario's noise tests run without critical events, power cuts, outages or fire tests in the way. */
+export const NO_CRITICAL = { entrapment: 0, 'bottom-overrun': 0, 'top-overrun': 0, 'unintended-movement': 0 } as const;
+export const QUIET = { critical: NO_CRITICAL, powerOffsPerYear: 0, offlinePerWeek: 0, fireTestsPerMonth: 0 } as const;
+
+/** An elevator's truth records of one kind of nuisance. */
+export const nuisanceOf = (elevator: ModelRun, scenario: string) =>
+  elevator.truth.filter((t) => t.category === 'nuisance' && t.scenario === scenario);
+export const windowOf = (record: TruthRecord) => [Date.parse(record.onset), Date.parse(record.end as string)] as const;
+export const mixCodes = (kind: keyof typeof BURST_FAULTS) => BURST_FAULTS[kind].map((entry) => entry.code as number);
+/** The counted faults of a nuisance's codes inside its window. */
+export const inside = (elevator: ModelRun, record: TruthRecord) => {
+  const [from, to] = windowOf(record);
+  return counted(elevator.messages, record.codes).filter((f) => f.at >= from && f.at <= to);
+};
