@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { shanghaiClock } from '../../lib/shanghai.js';
-import { FIRMWARE_UPDATE_FACTORS, planElevator } from '../../simulators/model/plan.js';
+import { FIRMWARE_UPDATE_FACTORS } from '../../simulators/model/plan.js';
 import type { TruthRecord } from '../../simulators/truth.js';
-import {
-  counted,
-  DAY_MS,
-  inside,
-  mixCodes,
-  nuisanceOf,
-  QUIET,
-  run,
-  scenarioOf,
-  type TestScenarioInput,
-  windowOf,
-} from './run-model.js';
-
-/** The fleet's plans with a noise field on and off: turning it on changes only its own kind. */
-const plansOf = (input: TestScenarioInput) => {
-  const scenario = scenarioOf(input);
-  return Array.from({ length: scenario.fleet.elevators }, (_, index) => planElevator(scenario, index));
-};
+import { counted, DAY_MS, inside, mixCodes, nuisanceOf, plansOf, QUIET, run, windowOf } from './run-model.js';
 
 describe('a coastal rainy season', () => {
   const input = {

@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { shanghaiClock } from '../../lib/shanghai.js';
-import { planElevator, type NuisanceKind } from '../../simulators/model/plan.js';
-import {
-  DAY_MS,
-  inside,
-  mixCodes,
-  type ModelRun,
-  nuisanceOf,
-  QUIET,
-  run,
-  scenarioOf,
-  type TestScenarioInput,
-  windowOf,
-} from './run-model.js';
+import type { NuisanceKind } from '../../simulators/model/plan.js';
+import { DAY_MS, inside, mixCodes, type ModelRun, nuisanceOf, plansOf, QUIET, run, windowOf } from './run-model.js';
 
-const plansOf = (input: TestScenarioInput) => {
-  const scenario = scenarioOf(input);
-  return Array.from({ length: scenario.fleet.elevators }, (_, index) => planElevator(scenario, index));
-};
 /** Turning a noise field on adds its own kind of nuisance and changes nothing else of the plans. */
 const withoutKind = (elevators: readonly ModelRun[], kind: NuisanceKind) =>
   elevators.map((e) => ({ ...e.plan, nuisance: e.plan.nuisance.filter((n) => n.kind !== kind) }));

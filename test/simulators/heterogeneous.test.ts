@@ -9,16 +9,16 @@ import {
   DAY_MS,
   faultsOf,
   mean,
+  type Message,
+  NO_CRITICAL,
   quantileOf,
   run,
   runModels,
   scenarioOf,
   WEEK_MS,
-  type Message,
 } from './run-model.js';
 
 const DOOR_CODES = [2, 3, 104, 105] as const;
-const NO_CRITICAL = { entrapment: 0, 'bottom-overrun': 0, 'top-overrun': 0, 'unintended-movement': 0 } as const;
 const FAMILIES = [
   'busy-residential',
   'quiet-offices',

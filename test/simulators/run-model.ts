@@ -119,3 +119,8 @@ export const inside = (elevator: ModelRun, record: TruthRecord) => {
   const [from, to] = windowOf(record);
   return counted(elevator.messages, record.codes).filter((f) => f.at >= from && f.at <= to);
 };
+/** The fleet's plans of a scenario, without playing it. */
+export const plansOf = (input: TestScenarioInput) => {
+  const scenario = scenarioOf(input);
+  return Array.from({ length: scenario.fleet.elevators }, (_, index) => planElevator(scenario, index));
+};
