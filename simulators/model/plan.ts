@@ -379,28 +379,51 @@ function dailyTimes(
 
 const isWeekend = (midnight: number) => shanghaiClock(midnight + 12 * HOUR_MS).weekend;
 
-interface HeatWave {
+/** A city-wide spell of weather (a heat wave, a cold snap): its days and how strong it is. */
+interface Spell {
   /** Its days' local midnights within the run. */
   readonly days: readonly number[];
-  /** How hot (mean 1). */
+  /** How strong (mean 1). */
   readonly severity: number;
 }
 
-const heatWaves = new WeakMap<Scenario, readonly HeatWave[]>();
+interface SpellKind {
+  readonly stream: number;
+  readonly perMonth: (scenario: Scenario) => number;
+  readonly days: readonly [number, number];
+  readonly severitySpread: number;
+}
 
-/** The run's heat waves, city-wide: the same for every elevator of the scenario. */
-function heatWavesOf(scenario: Scenario): readonly HeatWave[] {
-  let found = heatWaves.get(scenario);
+const HEAT_WAVES: SpellKind = {
+  stream: STREAMS.heatWaves,
+  perMonth: (scenario) => scenario.noise.heatWavesPerMonth,
+  days: HEAT_WAVE_DAYS,
+  severitySpread: HEAT_SEVERITY_SPREAD,
+};
+const COLD_SNAPS: SpellKind = {
+  stream: STREAMS.coldSnaps,
+  perMonth: (scenario) => scenario.noise.coldSnapsPerMonth,
+  days: COLD_SNAP_DAYS,
+  severitySpread: COLD_SEVERITY_SPREAD,
+};
+
+const spells = new WeakMap<Scenario, Map<SpellKind, readonly Spell[]>>();
+
+/** The run's spells of a kind, city-wide: the same for every elevator of the scenario. */
+function spellsOf(scenario: Scenario, kind: SpellKind): readonly Spell[] {
+  let kinds = spells.get(scenario);
+  if (!kinds) spells.set(scenario, (kinds = new Map()));
+  let found = kinds.get(kind);
   if (!found) {
-    const random = Random.for(scenario.seed, 0, STREAMS.heatWaves);
+    const random = Random.for(scenario.seed, 0, kind.stream);
     const end = scenario.fromMs + scenario.duration;
-    const count = random.poisson((scenario.noise.heatWavesPerMonth / DAYS_PER_MONTH) * (scenario.duration / DAY_MS));
+    const count = random.poisson((kind.perMonth(scenario) / DAYS_PER_MONTH) * (scenario.duration / DAY_MS));
     found = Array.from({ length: count }, () => {
       const first = shanghaiMidnight(scenario.fromMs + random.uniform(0, scenario.duration));
-      const days = Array.from({ length: random.int(...HEAT_WAVE_DAYS) }, (_, i) => first + i * DAY_MS);
-      return { days: days.filter((day) => day < end), severity: random.factor(HEAT_SEVERITY_SPREAD) };
+      const days = Array.from({ length: random.int(...kind.days) }, (_, i) => first + i * DAY_MS);
+      return { days: days.filter((day) => day < end), severity: random.factor(kind.severitySpread) };
     });
-    heatWaves.set(scenario, found);
+    kinds.set(kind, found);
   }
   return found;
 }
@@ -419,7 +442,7 @@ function districtSags(scenario: Scenario, district: (typeof DISTRICTS)[number]):
   let found = byDistrict.get(district);
   if (!found) {
     const random = Random.for(scenario.seed, DISTRICTS.indexOf(district), STREAMS.grid);
-    found = heatWavesOf(scenario).flatMap(({ days, severity }) =>
+    found = spellsOf(scenario, HEAT_WAVES).flatMap(({ days, severity }) =>
       days.flatMap((day) =>
         Array.from({ length: random.poisson(SAG_EPISODES_PER_DISTRICT_DAY * severity) }, () => {
           const start = Math.round(day + range(random, SAG_HOURS) * HOUR_MS);
@@ -438,7 +461,7 @@ function heatNuisance(scenario: Scenario, index: number, district: (typeof DISTR
   const exposed = random.chance(HEAT_EXPOSED_SHARE);
   const susceptibility = random.factor(HEAT_DRIVE_FAULTS.spread);
   const nuisance: PlannedNuisance[] = [];
-  for (const { days, severity } of exposed ? heatWavesOf(scenario) : []) {
+  for (const { days, severity } of exposed ? spellsOf(scenario, HEAT_WAVES) : []) {
     const [first, last] = [days[0], days.at(-1)];
     if (first === undefined || last === undefined) continue;
     const window = [
@@ -607,35 +630,9 @@ function firmwareOf(scenario: Scenario, index: number): { other: boolean; update
   return { other: true, updateFrom: Math.round(scenario.fromMs + range(random, FIRMWARE_ROLLOUT_DAYS) * DAY_MS) };
 }
 
-interface ColdSnap {
-  /** Its days' local midnights within the run. */
-  readonly days: readonly number[];
-  /** How cold (mean 1). */
-  readonly severity: number;
-}
-
-const coldSnaps = new WeakMap<Scenario, readonly ColdSnap[]>();
-
-/** The run's cold snaps, city-wide: the same for every elevator of the scenario. */
-function coldSnapsOf(scenario: Scenario): readonly ColdSnap[] {
-  let found = coldSnaps.get(scenario);
-  if (!found) {
-    const random = Random.for(scenario.seed, 0, STREAMS.coldSnaps);
-    const end = scenario.fromMs + scenario.duration;
-    const count = random.poisson((scenario.noise.coldSnapsPerMonth / DAYS_PER_MONTH) * (scenario.duration / DAY_MS));
-    found = Array.from({ length: count }, () => {
-      const first = shanghaiMidnight(scenario.fromMs + random.uniform(0, scenario.duration));
-      const days = Array.from({ length: random.int(...COLD_SNAP_DAYS) }, (_, i) => first + i * DAY_MS);
-      return { days: days.filter((day) => day < end), severity: random.factor(COLD_SEVERITY_SPREAD) };
-    });
-    coldSnaps.set(scenario, found);
-  }
-  return found;
-}
-
 /** Cold snaps on this lift, if it is exposed: doors slow and levelling off on the cold mornings, each snap one nuisance. */
 function coldNuisance(scenario: Scenario, index: number): PlannedNuisance[] {
-  const snaps = coldSnapsOf(scenario);
+  const snaps = spellsOf(scenario, COLD_SNAPS);
   const random = Random.for(scenario.seed, index, STREAMS.cold);
   if (snaps.length === 0 || !random.chance(COLD_EXPOSED_SHARE)) return [];
   const susceptibility = random.factor(COLD_FAULTS.spread);
