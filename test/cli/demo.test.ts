@@ -20,8 +20,13 @@ const CLEAR_LINE = '\u001b[K';
  */
 
 const HISTORY_TIMEOUT_MS = 120_000;
-const ELEVATORS = 4;
-const DAYS = 4;
+const ELEVATORS = 10;
+/**
+ * Long enough for the detectors to judge: an elevator's rate tests wait for a week of its own
+ * history (rules/detectors/rate.ts OWN_HISTORY_DAYS), so a shorter history's only non-critical
+ * tickets came from the maintenance rules, or none, by the hour it was played.
+ */
+const DAYS = 10;
 
 async function freshEnvironment() {
   return {
@@ -124,7 +129,7 @@ describe('liftwatch start --demo', () => {
     expect(Number(played[2])).toBeGreaterThan(0);
     // Not a terminal: plain progress lines, nothing drawn in place.
     expect(first.stdout()).toMatch(
-      /demo: history \d+% \(day \d+ of 4 played, \d+ judged\): [\d,]+ messages?, \d+ tickets?/,
+      new RegExp(`demo: history \\d+% \\(day \\d+ of ${DAYS} played, \\d+ judged\\): [\\d,]+ messages?, \\d+ tickets?`),
     );
     expect(first.stdout()).not.toContain('\r');
     expect(first.stdout()).toMatch(/console, http:\/\/127\.0\.0\.1:\d+\/console/);
@@ -153,7 +158,10 @@ describe('liftwatch start --demo', () => {
     expect(Date.now() - (saved?.playedTo ?? 0)).toBeLessThan(60_000);
 
     const second = runCli([...demoArgs, '--progress-every', '1s'], env);
-    await second.waitFor(/demo: 4 simulated elevators, going on from \S+, where the last run stopped/, 60_000);
+    await second.waitFor(
+      new RegExp(`demo: ${ELEVATORS} simulated elevators, going on from \\S+, where the last run stopped`),
+      60_000,
+    );
     const again = await second.waitFor(PLAYED, HISTORY_TIMEOUT_MS);
     expect(messagesIn(again)).toBeLessThan(messagesIn(played) / 10);
     const { items: after } = await get<{ items: Ticket[] }>(env, adminKey, '/api/tickets?limit=200');

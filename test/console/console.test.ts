@@ -180,6 +180,8 @@ describe('the web console', () => {
 
     await page.click('#language');
     await page.waitForSelector('html[lang="en"]');
+    // The page draws again in English; its doors table comes with the elevator's recent events.
+    await page.waitForSelector('.recent table.doors');
     expect(await page.textContent('h1')).toContain(`Ticket ${ticketId}`);
     expect(await page.textContent('h1 [data-status]')).toBe('dispatched');
     expect(await page.locator('h2').allTextContents()).toEqual(
